@@ -1,0 +1,93 @@
+"""The ``veilleur`` command. Subcommands live in their own modules and load on first use, so
+``veilleur --help`` stays fast and a broken optional part never blocks the others.
+
+Each entry of ``COMMANDS`` maps a subcommand to ``module:attribute`` (a click command or group).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+
+import click
+
+__all__ = ["COMMANDS", "cli", "main"]
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module:attribute, one-line help shown by `veilleur --help`)
+    "demo": ("crawler.commands.demo:demo", "Replay recorded BOAMP responses into a fresh database."),
+    "crawl": ("crawler.commands.crawl:crawl", "Crawl one source into the database."),
+    "crawlall": ("crawler.commands.crawl:crawlall", "Crawl every enabled source."),
+    "flagged": ("crawler.commands.query:flagged", "List flagged notices as a table."),
+    "rescan": ("crawler.commands.query:rescan", "Re-apply the current rules to stored notices."),
+    "status": ("crawler.commands.query:status", "Health and last runs of every source."),
+    "show": ("crawler.commands.show:show", "A notice and the whole story of its purchase."),
+    "export": ("crawler.commands.query:export", "Export notices as CSV, JSON lines or OCDS."),
+    "db": ("crawler.commands.dbcmd:db", "Database schema: upgrade, current revision."),
+    "classify": ("crawler.commands.rules:classify", "Classify JSONL, text or PDF files."),
+    "rules": ("crawler.commands.rules:rules", "Test, explain, evaluate and report on rules."),
+    "extract": ("crawler.commands.documents:extract", "Print text, status, pages of files."),
+    "documents": ("crawler.commands.documents:documents", "List stored documents by status."),
+    "schedule": ("crawler.schedule:schedule_command", "Run the nightly scheduler."),
+    "run-nightly": ("crawler.schedule:run_nightly_command", "Do one night's work once."),
+    "groups": ("digest.cli:groups", "Manage local groups and their territories."),
+    "digest": ("digest.cli:digest", "Build and send (or preview) group digests."),
+    "feeds": ("digest.cli:feeds", "Write Atom feeds per group and for everything."),
+    "serve": ("review.cli:serve", "Run the analysts' web interface."),
+    "users": ("review.cli:users", "Manage analyst accounts."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, attr = entry[0].split(":")
+        module = importlib.import_module(module_name)
+        command = getattr(module, attr)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{entry[0]} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Help texts come from the table so `--help` imports nothing heavy.
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """Veilleur: a watch on public procurement of surveillance technology.
+
+    \b
+    Examples:
+      veilleur demo                      # offline demo from recorded BOAMP responses
+      veilleur crawl boamp --since 2024-01-01
+      veilleur flagged --category videosurveillance --departement 13
+    Set DATABASE_URL to use PostgreSQL (default: SQLite file var/veilleur.sqlite).
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(
+        level=max(level, logging.DEBUG),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.ensure_object(dict)
+
+
+def main() -> None:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    cli(prog_name="veilleur")
+
+
+if __name__ == "__main__":
+    main()

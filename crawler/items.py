@@ -1,0 +1,109 @@
+"""The one normalized shape that every source fills: :class:`Notice` and :class:`DocumentRef`.
+
+Spiders yield ``Notice`` objects; pipelines validate, enrich (documents, text, flags) and store
+them. A field a source does not carry stays empty rather than guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+__all__ = [
+    "NOTICE_KINDS",
+    "DocumentRef",
+    "Notice",
+    "normalize_source_id",
+]
+
+#: The kinds a notice can be. ``deliberation`` is a council act; ``contract`` a DECP record.
+NOTICE_KINDS = (
+    "tender",
+    "correction",
+    "cancellation",
+    "award",
+    "prior_information",
+    "contract",
+    "deliberation",
+    "other",
+)
+
+
+def normalize_source_id(raw: str) -> str:
+    """The key a source id is stored under: NFKC, no whitespace at all, upper case.
+
+    BOAMP ids such as ``20-100747`` and ``BXP06181020621O`` are published with stray spaces
+    and in mixed case by some re-publishers; two spellings of one id must be one notice.
+    """
+    folded = unicodedata.normalize("NFKC", raw)
+    return "".join(folded.split()).upper()
+
+
+@dataclass
+class DocumentRef:
+    """A document linked from a notice (DCE archive, CCTP, deliberation PDF …)."""
+
+    url: str
+    title: str | None = None
+    #: filled by the documents pipeline once the body is stored
+    sha256: str | None = None
+
+
+@dataclass
+class Notice:
+    """One publication of one source, normalized.
+
+    ``source_id`` is the id as the source prints it; storage keys on
+    ``normalize_source_id(source_id)``. ``raw`` keeps the payload as received for provenance.
+    """
+
+    source: str
+    source_id: str
+    kind: str
+    title: str
+    url: str
+    description: str = ""
+    buyer_name: str | None = None
+    buyer_siret: str | None = None
+    departements: list[str] = field(default_factory=list)
+    commune_insee: str | None = None
+    cpv_codes: list[str] = field(default_factory=list)
+    #: BOAMP descriptor labels (``Vidéosurveillance`` …) or other source keywords
+    descriptors: list[str] = field(default_factory=list)
+    published_at: date | None = None
+    deadline_at: datetime | None = None
+    estimated_value: float | None = None
+    currency: str | None = None
+    awardees: list[dict[str, Any]] = field(default_factory=list)
+    lots: list[dict[str, Any]] = field(default_factory=list)
+    #: source ids of the notices this one amends, corrects, cancels or awards
+    related_ids: list[str] = field(default_factory=list)
+    procedure_key: str | None = None
+    #: free text of every leaf of a shape the parser does not know, kept searchable
+    extra_text: str = ""
+    documents: list[DocumentRef] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+    #: where the payload came from (API page URL), for error reports
+    fetched_from: str | None = None
+
+    @property
+    def key(self) -> str:
+        return normalize_source_id(self.source_id)
+
+    def content_hash(self) -> str:
+        """sha256 of everything that describes the notice, raw payload excluded.
+
+        Stable across runs: fields are serialized with sorted keys; it changes exactly when a
+        stored field would change.
+        """
+        payload = asdict(self)
+        for volatile in ("raw", "fetched_from"):
+            payload.pop(volatile, None)
+        for doc in payload["documents"]:
+            doc.pop("sha256", None)
+        blob = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()

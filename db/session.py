@@ -1,0 +1,82 @@
+"""Engines and sessions. The caller owns the transaction: ``with session_scope(url) as s:``.
+
+``DATABASE_URL`` selects the database; the default is a SQLite file under ``./var/``. SQLite runs
+in WAL mode with a generous busy timeout so the crawler and the web UI can write side by side.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = [
+    "DEFAULT_SQLITE_PATH",
+    "database_url",
+    "get_engine",
+    "session_scope",
+    "sessionmaker_for",
+]
+
+DEFAULT_SQLITE_PATH = Path("var") / "veilleur.sqlite"
+#: seconds a SQLite writer waits for the lock before "database is locked"
+SQLITE_BUSY_TIMEOUT_S = 60
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else ``DATABASE_URL``, else the default SQLite file."""
+    if url:
+        return url
+    env = os.environ.get("DATABASE_URL")
+    if env:
+        return env
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _normalize(url: str) -> str:
+    # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+    cur.close()
+
+
+@lru_cache(maxsize=16)
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL per process."""
+    resolved = _normalize(database_url(url))
+    if resolved.startswith("sqlite"):
+        path = resolved.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            resolved, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(resolved, pool_pre_ping=True)
+
+
+def sessionmaker_for(url: str | None = None) -> sessionmaker[Session]:
+    return sessionmaker(get_engine(url), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A session in a transaction: committed on success, rolled back on error."""
+    with sessionmaker_for(url).begin() as session:
+        yield session

@@ -1,0 +1,47 @@
+"""Typed values shared by the rules engine and its callers (pipelines, CLI, web UI, digests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Decision", "Hit", "TextField"]
+
+
+@dataclass(frozen=True)
+class TextField:
+    """One piece of text to classify and where it comes from.
+
+    ``field`` names the part: title, description, buyer, lots, extra, descriptor, cpv,
+    document. ``document`` (sha256 of the document) and ``page`` (1-based) are set for text
+    read from a document, so that a hit can cite its page.
+    """
+
+    field: str
+    text: str
+    document: str | None = None
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One rule firing on one field, with the match in context."""
+
+    rule: str
+    rule_version: str
+    category: str
+    field: str
+    snippet: str
+    weight: float
+    document: str | None = None
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict of the rules on one notice or one text."""
+
+    flagged: bool
+    score: float
+    categories: tuple[str, ...] = ()
+    hits: tuple[Hit, ...] = field(default_factory=tuple)
+    rules_version: str = ""
