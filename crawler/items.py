@@ -17,6 +17,7 @@ __all__ = [
     "NOTICE_KINDS",
     "DocumentRef",
     "Notice",
+    "PageText",
     "normalize_source_id",
 ]
 
@@ -44,13 +45,32 @@ def normalize_source_id(raw: str) -> str:
 
 
 @dataclass
+class PageText:
+    """The text of one page of a document (``member`` names the archive member, "" if none)."""
+
+    page_number: int
+    text: str
+    member: str = ""
+    method: str = "text"
+
+
+@dataclass
 class DocumentRef:
-    """A document linked from a notice (DCE archive, CCTP, deliberation PDF …)."""
+    """A document linked from a notice (DCE archive, CCTP, deliberation PDF …).
+
+    The spider sets ``url`` and ``title``; the documents pipeline fills the rest. ``status`` is
+    ``pending`` until then; ``fetch_error`` says why a download failed (it is retried next run).
+    """
 
     url: str
     title: str | None = None
-    #: filled by the documents pipeline once the body is stored
     sha256: str | None = None
+    media_type: str | None = None
+    status: str = "pending"
+    status_reason: str | None = None
+    fetch_error: str | None = None
+    page_count: int | None = None
+    pages: list[PageText] = field(default_factory=list)
 
 
 @dataclass
@@ -103,7 +123,7 @@ class Notice:
         payload = asdict(self)
         for volatile in ("raw", "fetched_from"):
             payload.pop(volatile, None)
-        for doc in payload["documents"]:
-            doc.pop("sha256", None)
+        # documents count by their link only: what the pipeline learns of them is stored apart
+        payload["documents"] = sorted(d["url"] for d in payload["documents"])
         blob = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()

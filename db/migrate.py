@@ -22,8 +22,8 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
-    """Apply every migration up to ``revision``; safe to call on an up-to-date database."""
+def upgrade(url: str | None = None, revision: str = "heads") -> None:
+    """Apply every migration up to ``revision`` (all branch heads by default); idempotent."""
     engine = get_engine(url)
     cfg = alembic_config(url)
     with engine.begin() as connection:
