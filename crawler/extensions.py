@@ -15,7 +15,9 @@ __all__ = ["PAGE_LEVEL_ERRORS", "RunRecorder"]
 logger = logging.getLogger(__name__)
 
 #: errors that mean part of the window was not read: the watermark must not move
-PAGE_LEVEL_ERRORS = ("request_failed", "bad_json", "bad_page", "offset_cap", "page_cap")
+PAGE_LEVEL_ERRORS = (
+    "request_failed", "bad_json", "bad_page", "offset_cap", "page_cap", "store_failed",
+)
 
 
 class RunRecorder:

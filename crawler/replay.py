@@ -63,7 +63,7 @@ class OpendatasoftEmulator:
             match = _EQ_COND.match(clause)
             if match:
                 name, value = match.groups()
-                conditions.append(lambda r, n=name, v=value: str(r.get(n)) == v)
+                conditions.append(_eq_condition(name, value))
                 continue
             raise ValueError(f"unsupported ODSQL clause: {clause}")
         return conditions
@@ -84,7 +84,7 @@ class OpendatasoftEmulator:
         for part in reversed([p.strip() for p in query.get("order_by", "").split(",") if p.strip()]):
             name, _, direction = part.partition(" ")
             selected.sort(
-                key=lambda r, n=name: (r.get(n) is None, str(r.get(n) or "")),
+                key=_sort_key(name),
                 reverse=direction.strip().upper() == "DESC",
             )
         if endpoint == "exports/json":
@@ -101,6 +101,14 @@ class OpendatasoftEmulator:
             return _json_reply(400, {"error_code": "InvalidRESTParameterError",
                                      "message": "offset + limit must be lower than 10000"})
         return _json_reply(200, {"total_count": len(selected), "results": selected[offset : offset + limit]})
+
+
+def _eq_condition(name: str, value: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda record: str(record.get(name)) == value
+
+
+def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, str]]:
+    return lambda record: (record.get(name) is None, str(record.get(name) or ""))
 
 
 def _date_condition(name: str, op: str, bound: date) -> Callable[[dict[str, Any]], bool]:
@@ -167,8 +175,8 @@ class ReplayServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     def _answer(self, method: str, target: str, body: bytes) -> Reply:
         parts = urlsplit(target)
@@ -216,7 +224,7 @@ class ReplayServer:
             def do_HEAD(self) -> None:
                 self._respond("HEAD")
 
-            def log_message(self, format: str, *args: Any) -> None:
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return
 
         return Handler
