@@ -52,7 +52,9 @@ class OpendatasoftEmulator:
         conditions: list[Callable[[dict[str, Any]], bool]] = []
         if not where.strip():
             return conditions
-        for clause in re.split(r"\s+AND\s+", where.replace("(", " ").replace(")", " ").strip(), flags=re.I):
+        for clause in re.split(
+            r"\s+AND\s+", where.replace("(", " ").replace(")", " ").strip(), flags=re.I
+        ):
             clause = clause.strip()
             match = _DATE_COND.match(clause)
             if match:
@@ -81,7 +83,9 @@ class OpendatasoftEmulator:
         except ValueError as exc:
             return _json_reply(400, {"error_code": "ODSQLError", "message": str(exc)})
         selected = [r for r in records if all(c(r) for c in conditions)]
-        for part in reversed([p.strip() for p in query.get("order_by", "").split(",") if p.strip()]):
+        for part in reversed(
+            [p.strip() for p in query.get("order_by", "").split(",") if p.strip()]
+        ):
             name, _, direction = part.partition(" ")
             selected.sort(
                 key=_sort_key(name),
@@ -95,12 +99,24 @@ class OpendatasoftEmulator:
         except ValueError:
             return _json_reply(400, {"error_code": "InvalidRESTParameterError"})
         if limit > self.max_limit or limit < 0 or offset < 0:
-            return _json_reply(400, {"error_code": "InvalidRESTParameterError",
-                                     "message": f"Invalid value for limit ({limit})"})
+            return _json_reply(
+                400,
+                {
+                    "error_code": "InvalidRESTParameterError",
+                    "message": f"Invalid value for limit ({limit})",
+                },
+            )
         if offset + limit > self.offset_cap:
-            return _json_reply(400, {"error_code": "InvalidRESTParameterError",
-                                     "message": "offset + limit must be lower than 10000"})
-        return _json_reply(200, {"total_count": len(selected), "results": selected[offset : offset + limit]})
+            return _json_reply(
+                400,
+                {
+                    "error_code": "InvalidRESTParameterError",
+                    "message": "offset + limit must be lower than 10000",
+                },
+            )
+        return _json_reply(
+            200, {"total_count": len(selected), "results": selected[offset : offset + limit]}
+        )
 
 
 def _eq_condition(name: str, value: str) -> Callable[[dict[str, Any]], bool]:
@@ -121,8 +137,11 @@ def _date_condition(name: str, op: str, bound: date) -> Callable[[dict[str, Any]
         except ValueError:
             return False
         return {
-            ">=": value >= bound, ">": value > bound, "<=": value <= bound,
-            "<": value < bound, "=": value == bound,
+            ">=": value >= bound,
+            ">": value > bound,
+            "<=": value <= bound,
+            "<": value < bound,
+            "=": value == bound,
         }[op]
 
     return check
@@ -138,7 +157,9 @@ class Cassette:
         if index.exists() and not self.entries:
             self.entries = json.loads(index.read_text(encoding="utf-8"))
 
-    def handle(self, method: str, path: str, query: dict[str, str], body: bytes = b"") -> Reply | None:
+    def handle(
+        self, method: str, path: str, query: dict[str, str], body: bytes = b""
+    ) -> Reply | None:
         for entry in self.entries:
             if entry.get("method", "GET").upper() != method or entry["path"] != path:
                 continue
@@ -224,7 +245,7 @@ class ReplayServer:
             def do_HEAD(self) -> None:
                 self._respond("HEAD")
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         return Handler

@@ -102,7 +102,9 @@ def notice_snapshot(item: NoticeItem) -> dict[str, Any]:
 def _columns(item: NoticeItem) -> dict[str, Any]:
     values = {name: getattr(item, name) for name in _ITEM_COLUMNS}
     return {
-        name: value if isinstance(value, date | datetime | float | int | type(None)) else _jsonable(value)
+        name: value
+        if isinstance(value, date | datetime | float | int | type(None))
+        else _jsonable(value)
         for name, value in values.items()
     }
 

@@ -21,8 +21,19 @@ __all__ = ["BUILDERS", "CONFIG_FILES", "configured_spiders"]
 CONFIG_FILES = sorted(Path(__file__).parent.glob("*.toml"))
 
 _ODS_KEYS = {
-    "name", "base_url", "dataset", "date_field", "id_field", "kind", "licence",
-    "document_fields", "field_map", "where", "select", "url_template", "source_kind",
+    "name",
+    "base_url",
+    "dataset",
+    "date_field",
+    "id_field",
+    "kind",
+    "licence",
+    "document_fields",
+    "field_map",
+    "where",
+    "select",
+    "url_template",
+    "source_kind",
 }
 
 

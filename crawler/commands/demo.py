@@ -62,6 +62,8 @@ def demo(database: Path, keep: bool) -> None:
                 "LOG_LEVEL": "WARNING",
             },
         )
-        click.echo(f"boamp: run {statuses['boamp']} ({len(server.requests)} HTTP requests)", err=True)
+        click.echo(
+            f"boamp: run {statuses['boamp']} ({len(server.requests)} HTTP requests)", err=True
+        )
     print_flagged(url, limit=100)
     click.echo(f"\nDatabase: {database}  (try: veilleur status --database-url {url})", err=True)

@@ -156,7 +156,9 @@ class StorePipeline:
                 with session_scope(self.database_url) as session:
                     one = upsert_notices(session, [(item, item.decision)])
             except Exception as exc:
-                _record(self.crawler.spider, item, "store_failed", f"{type(exc).__name__}: {exc}"[:1000])
+                _record(
+                    self.crawler.spider, item, "store_failed", f"{type(exc).__name__}: {exc}"[:1000]
+                )
                 continue
             total.new += one.new
             total.changed += one.changed

@@ -33,8 +33,17 @@ def crawl_command(
         "LOG_LEVEL": "INFO",
     }
     merged.update({k: str(v) for k, v in (settings or {}).items()})
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "boamp", "--quiet",
-               "--database-url", db_url, *args]
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "crawl",
+        "boamp",
+        "--quiet",
+        "--database-url",
+        db_url,
+        *args,
+    ]
     for key, value in merged.items():
         command += ["-s", f"{key}={value}"]
     return command
@@ -46,7 +55,11 @@ def run_crawl(
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(
         crawl_command(db_url, server_url, *args, settings=settings),
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
 
 

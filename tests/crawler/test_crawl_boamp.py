@@ -19,8 +19,12 @@ from tests.crawler.crawl_helpers import count, demo_records, last_run, run_crawl
 UNTIL = "2024-12-31"
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def crawled(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
     """Two crawls of the same demo records; facts about the first and the second."""
     if request.param == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('db') / 'v.sqlite'}"])
@@ -74,7 +78,9 @@ def test_run_status_is_ok(crawled: dict[str, Any]) -> None:
 
 def test_watermark_moves_to_until(crawled: dict[str, Any]) -> None:
     with session_scope(crawled["url"]) as session:
-        assert session.scalar(select(Source.watermark).where(Source.name == "boamp")) == date.fromisoformat(UNTIL)
+        assert session.scalar(
+            select(Source.watermark).where(Source.name == "boamp")
+        ) == date.fromisoformat(UNTIL)
 
 
 def test_second_crawl_adds_nothing(crawled: dict[str, Any]) -> None:
@@ -95,7 +101,9 @@ def test_old_schema_cpv_from_objet(crawled: dict[str, Any]) -> None:
 
 
 def test_old_schema_description_is_objet_complet(crawled: dict[str, Any]) -> None:
-    assert notice(crawled["url"], "BWP061840703432").description.startswith("extension et restructuration")
+    assert notice(crawled["url"], "BWP061840703432").description.startswith(
+        "extension et restructuration"
+    )
 
 
 def test_etat_annulation_is_a_cancellation(crawled: dict[str, Any]) -> None:
@@ -118,7 +126,9 @@ def test_mapa_shape_cpv(crawled: dict[str, Any]) -> None:
 
 
 def test_fnsimple_shape_description_holds_notice_text(crawled: dict[str, Any]) -> None:
-    assert "Système de vidéo protection numérique" in notice(crawled["url"], "20-100747").description
+    assert (
+        "Système de vidéo protection numérique" in notice(crawled["url"], "20-100747").description
+    )
 
 
 def test_eforms_shape_buyer_siret(crawled: dict[str, Any]) -> None:

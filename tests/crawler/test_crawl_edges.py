@@ -54,15 +54,23 @@ def errors(url: str, kind: str | None = None) -> list[CrawlError]:
 def test_windows_split_under_the_cap_store_everything(sqlite_url: str) -> None:
     ods = OpendatasoftEmulator({"boamp": demo_records()}, offset_cap=40)
     with ReplayServer(ods=ods) as server:
-        run_crawl(sqlite_url, server.url, *ALL, settings={"ODS_OFFSET_CAP": 40, "ODS_PAGE_SIZE": 20})
+        run_crawl(
+            sqlite_url, server.url, *ALL, settings={"ODS_OFFSET_CAP": 40, "ODS_PAGE_SIZE": 20}
+        )
     assert count(sqlite_url, Notice) == len(demo_records())
 
 
 def test_windows_split_never_ask_past_the_cap(sqlite_url: str) -> None:
     ods = OpendatasoftEmulator({"boamp": demo_records()}, offset_cap=40)
     with ReplayServer(ods=ods) as server:
-        run_crawl(sqlite_url, server.url, *ALL, settings={"ODS_OFFSET_CAP": 40, "ODS_PAGE_SIZE": 20})
-        asked = [int(q["offset"]) + int(q["limit"]) for _, p, q in server.requests if p.endswith("/records")]
+        run_crawl(
+            sqlite_url, server.url, *ALL, settings={"ODS_OFFSET_CAP": 40, "ODS_PAGE_SIZE": 20}
+        )
+        asked = [
+            int(q["offset"]) + int(q["limit"])
+            for _, p, q in server.requests
+            if p.endswith("/records")
+        ]
     assert max(asked) <= 40
 
 
@@ -103,8 +111,12 @@ def mutated() -> list[dict[str, Any]]:
     return [bad_date, nul, wrong_type, no_id, broken_donnees, base[5], spaced_id, *base[6:10]]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def bad_crawl(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def bad_crawl(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """One crawl of the mutated records per database, shared by the tests below."""
     urls: Iterator[str] = (
         iter([f"sqlite:///{tmp_path_factory.mktemp('bad') / 'v.sqlite'}"])
@@ -199,7 +211,11 @@ def test_zero_items_after_items_is_failing(sqlite_url: str) -> None:
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": []})) as server:
         result = run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
     run = last_run(sqlite_url)
-    assert (result.returncode, run.status, "previous run" in (run.message or "")) == (1, "failing", True)
+    assert (result.returncode, run.status, "previous run" in (run.message or "")) == (
+        1,
+        "failing",
+        True,
+    )
 
 
 def test_zero_items_run_keeps_stored_notices(sqlite_url: str) -> None:
@@ -262,10 +278,22 @@ def test_killed_crawl_rerun_stores_each_notice_once(sqlite_url: str, tmp_path: P
         return None
 
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records}), faults=[slow]) as server:
-        command = crawl_command(sqlite_url, server.url, "--since", "2006-01-01", "--until", "2006-02-28",
-                                settings={"STORE_BATCH_SIZE": 20, "ODS_PAGE_SIZE": 10})
-        process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = crawl_command(
+            sqlite_url,
+            server.url,
+            "--since",
+            "2006-01-01",
+            "--until",
+            "2006-02-28",
+            settings={"STORE_BATCH_SIZE": 20, "ODS_PAGE_SIZE": 10},
+        )
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and count(sqlite_url, Notice) < 60:
             time.sleep(0.1)
@@ -278,11 +306,17 @@ def test_killed_crawl_rerun_stores_each_notice_once(sqlite_url: str, tmp_path: P
         keys = list(session.scalars(select(Notice.source_key)))
         statuses = list(session.scalars(select(CrawlRun.status).order_by(CrawlRun.id)))
     assert 0 < partial < len(records)
-    assert (len(keys), len(set(keys)), statuses) == (len(records), len(records), ["interrupted", "ok"])
+    assert (len(keys), len(set(keys)), statuses) == (
+        len(records),
+        len(records),
+        ["interrupted", "ok"],
+    )
 
 
 def test_versions_equal_notices_after_kill_free_crawl(sqlite_url: str) -> None:
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
         run_crawl(sqlite_url, server.url, *ALL)
     with session_scope(sqlite_url) as session:
-        assert session.scalar(select(func.count()).select_from(NoticeVersion)) == count(sqlite_url, Notice)
+        assert session.scalar(select(func.count()).select_from(NoticeVersion)) == count(
+            sqlite_url, Notice
+        )
