@@ -28,7 +28,10 @@ def test_retry_after_garbage_is_none() -> None:
 def test_window_halves_cover_the_window() -> None:
     first, second = DateWindow(date(2024, 1, 1), date(2024, 1, 31)).halves()
     assert (first.start, first.end + (second.start - first.end), second.end) == (
-        date(2024, 1, 1), second.start, date(2024, 1, 31))
+        date(2024, 1, 1),
+        second.start,
+        date(2024, 1, 31),
+    )
 
 
 def test_window_halves_do_not_overlap() -> None:

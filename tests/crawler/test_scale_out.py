@@ -21,11 +21,22 @@ def test_requests_are_scheduled_through_redis(sqlite_url: str) -> None:
     key_prefix = f"veilleur-test-{uuid.uuid4().hex[:8]}"
     records = [r for r in demo_records() if r["dateparution"].startswith("2006")]
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records})) as server:
-        command = crawl_command(sqlite_url, server.url, "--since", "2006-01-01", "--until", "2006-12-31",
-                                settings={"SCHEDULER_QUEUE_KEY": f"{key_prefix}:requests",
-                                          "SCHEDULER_DUPEFILTER_KEY": f"{key_prefix}:dupefilter"})
+        command = crawl_command(
+            sqlite_url,
+            server.url,
+            "--since",
+            "2006-01-01",
+            "--until",
+            "2006-12-31",
+            settings={
+                "SCHEDULER_QUEUE_KEY": f"{key_prefix}:requests",
+                "SCHEDULER_DUPEFILTER_KEY": f"{key_prefix}:dupefilter",
+            },
+        )
         env = dict(os.environ, PYTHONPATH=str(ROOT), VEILLEUR_REDIS_URL=REDIS_URL)
-        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+        result = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
+        )
     for key in client.scan_iter(f"{key_prefix}*"):
         client.delete(key)
     assert "'scheduler/dequeued/redis'" in result.stderr

@@ -19,17 +19,29 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "boamp"
 
 def real_items() -> list[Item]:
     """Items built from the real fixture records' flat fields."""
-    records = json.loads((FIXTURES / "boamp_records_2024-02-29.json").read_text(encoding="utf-8"))["results"]
+    records = json.loads((FIXTURES / "boamp_records_2024-02-29.json").read_text(encoding="utf-8"))[
+        "results"
+    ]
     return [
-        Item(source="boamp", source_id=r["idweb"], kind="tender", title=r["objet"], url=r["url_avis"],
-             buyer_name=r["nomacheteur"], departements=r["code_departement"], raw=r)
+        Item(
+            source="boamp",
+            source_id=r["idweb"],
+            kind="tender",
+            title=r["objet"],
+            url=r["url_avis"],
+            buyer_name=r["nomacheteur"],
+            departements=r["code_departement"],
+            raw=r,
+        )
         for r in records
     ]
 
 
 def decision(flagged: bool, rules: str = "r@1") -> Decision:
     hits = (Hit("cctv", rules, "videosurveillance", "title", "caméras", 3.0),) if flagged else ()
-    return Decision(flagged, 3.0 if flagged else 0.0, ("videosurveillance",) if flagged else (), hits, rules)
+    return Decision(
+        flagged, 3.0 if flagged else 0.0, ("videosurveillance",) if flagged else (), hits, rules
+    )
 
 
 def count(session: Session, model: type) -> int:
@@ -77,7 +89,12 @@ def test_same_id_in_other_case_is_the_same_notice(session: Session) -> None:
 def test_flags_are_stored_with_rule_and_snippet(session: Session) -> None:
     upsert_notices(session, [(real_items()[0], decision(True))])
     flag = session.scalars(select(Flag)).one()
-    assert (flag.rule_id, flag.category, flag.field, flag.snippet) == ("cctv", "videosurveillance", "title", "caméras")
+    assert (flag.rule_id, flag.category, flag.field, flag.snippet) == (
+        "cctv",
+        "videosurveillance",
+        "title",
+        "caméras",
+    )
 
 
 def test_new_rules_version_replaces_flags_of_unchanged_notice(session: Session) -> None:
@@ -90,7 +107,11 @@ def test_new_rules_version_replaces_flags_of_unchanged_notice(session: Session) 
 def test_link_waits_for_its_target_then_resolves(session: Session) -> None:
     items = real_items()
     correction = copy.deepcopy(items[1])
-    correction.source_id, correction.kind, correction.related_ids = "C-1", "correction", [items[0].source_id]
+    correction.source_id, correction.kind, correction.related_ids = (
+        "C-1",
+        "correction",
+        [items[0].source_id],
+    )
     upsert_notices(session, [(correction, None)])
     upsert_notices(session, [(items[0], None)])
     link = session.scalars(select(NoticeLink)).one()

@@ -15,7 +15,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "boamp"
 
 
 def api_records() -> list[dict[str, Any]]:
-    return json.loads((FIXTURES / "boamp_records_2024-02-29.json").read_text(encoding="utf-8"))["results"]
+    return json.loads((FIXTURES / "boamp_records_2024-02-29.json").read_text(encoding="utf-8"))[
+        "results"
+    ]
 
 
 def demo(idweb: str) -> dict[str, Any]:
