@@ -1,0 +1,207 @@
+"""Fold text for matching, and map folded positions back to the original text.
+
+Rules are written once ("vidéoprotection") and must match however a notice spells it:
+``VIDEO-PROTECTION``, ``vidéo\\nprotection``, ``vidéo-\\nprotection`` (PDF line-break hyphenation),
+``vid\\ufffdoprotection`` (a DECP file where every accent became U+FFFD), with NBSP, zero-width
+spaces, soft hyphens, typographic apostrophes and ligatures (œ, æ, ﬁ). Folding lowercases, strips
+accents, turns dashes, apostrophes, control characters and whitespace runs into one space, and
+joins hyphenated line breaks. U+FFFD is kept: the rules compile a variant of each accented term
+with U+FFFD in place of each accented letter.
+
+Speed matters (the engine scans whole documents), so :func:`fold` uses whole-string C
+operations only (``lower``, ``replace``, ``translate``, one regex). The offset map needed to
+quote the original in a snippet is built by :func:`fold_with_offsets` only for fields where
+something matched; it applies the same steps while tracking positions and gives the same string.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["FFFD", "Folded", "fold", "fold_char", "fold_with_offsets", "snippet"]
+
+FFFD = "\ufffd"
+
+#: characters deleted by folding (they hide inside words): soft hyphen, zero-width, BOM, …
+_DELETE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_APOSTROPHES = "\u2018\u2019\u201b\u02bc\u2032\u00b4\uff07"
+#: multi-letter folds; \x9c is cp1252 "œ" decoded as latin-1 (seen in DECP files)
+_EXPAND = {"œ": "oe", "\x9c": "oe", "æ": "ae", "ß": "ss", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl",
+           "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st", "ĳ": "ij"}
+
+
+@lru_cache(maxsize=8192)
+def fold_char(ch: str) -> str:
+    """Fold one lowercased character to zero, one or (ligatures) several characters."""
+    if ch in _EXPAND:
+        return _EXPAND[ch]
+    if ch in _DELETE:
+        return ""
+    if ch in _DASHES:
+        return "-"
+    if ch in _APOSTROPHES:
+        return "'"
+    if ch == FFFD or ch.isascii():
+        return ch
+    if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+        return "\n" if ch in "\x85\u2028\u2029" else " "
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    if not base:
+        return ""  # a lone combining mark (decomposed "e\u0301"): drop it
+    if len(base) == 1 and base.isascii():
+        return base
+    return ch if ch.isalnum() else " "  # other scripts stay; symbols (€, •, ²) separate words
+
+
+# Non-ASCII characters common in French notices, folded by whole-string replace (fast path).
+_COMMON = tuple(
+    (ch, fold_char(ch))
+    for ch in "éèêëàâäçôöîïûùüÿñáíóú" "œæ\xa0\u202f\u2009\u2007" + _DASHES + _APOSTROPHES
+    + _DELETE + "«»°º\x9c\x92\x96\x97"
+)
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+_HYPHENATION_RE = re.compile(r"-[ \t\r\f\v]*\n\s*")
+_SPACES_RE = re.compile(r" {2,}")
+_ASCII_SPACE = "\t\n\r\x0b\x0c-'" + "".join(chr(c) for c in range(1, 32)) + "\x7f"
+_TO_SPACE = str.maketrans(dict.fromkeys(_ASCII_SPACE, " "))
+_TO_SPACE_RE = re.compile(r"[\x01-\x1f\x7f]")
+
+
+def _chars_fast(low: str) -> str:
+    """Fold characters one to one where possible; U+FFFD becomes NUL so the text stays ASCII."""
+    if "\x00" in low:
+        low = low.replace("\x00", " ")
+    if low.isascii():
+        return low
+    low = low.replace("\xad\n", "-\n")  # soft hyphen at a line end is a hyphenation
+    for ch, rep in _COMMON:
+        if ch in low:
+            low = low.replace(ch, rep)
+    if not low.isascii() and FFFD in low:
+        low = low.replace(FFFD, "\x00")
+    if not low.isascii():
+        for ch in set(_NON_ASCII_RE.findall(low)):
+            rep = fold_char(ch)
+            if rep != ch:
+                low = low.replace(ch, rep)
+    return low
+
+
+def _char_one(low: str, i: int) -> str:
+    """The fold of ``low[i]`` alone, as :func:`_chars_fast` does it."""
+    ch = low[i]
+    if ch == "\x00":
+        return " "
+    if ch == FFFD:
+        return "\x00"
+    if ch == "\xad" and low.startswith("\n", i + 1):
+        return "-"
+    return ch if ch.isascii() else fold_char(ch)
+
+
+def _to_space(s: str) -> str:
+    if s.isascii():
+        return s.translate(_TO_SPACE)
+    for ch in "\t\n\r\x0b\x0c-'":
+        if ch in s:
+            s = s.replace(ch, " ")
+    return _TO_SPACE_RE.sub(" ", s) if _TO_SPACE_RE.search(s) else s
+
+
+def _spaces(s: str) -> str:
+    s = _to_space(s)
+    while "  " in s:  # faster than a regex on text full of blank runs
+        s = s.replace("  ", " ")
+    return s.replace("\x00", FFFD) if "\x00" in s else s
+
+
+def _lower(text: str) -> str:
+    low = text.lower()
+    # 'İ'.lower() is two characters: lowercase one by one to keep one-to-one positions
+    return low if len(low) == len(text) else "".join(c.lower()[0] for c in text)
+
+
+def fold(text: str) -> str:
+    """The folded form of ``text`` (see module docstring)."""
+    s = _chars_fast(_lower(text))
+    if "-" in s:
+        s = _HYPHENATION_RE.sub("", s)
+    return _spaces(s)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A folded text and, for each folded character, the index of its original character."""
+
+    text: str
+    offsets: array
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``[start, end)`` covering folded ``[start, end)``."""
+        if not self.offsets:
+            return 0, 0
+        start = min(max(start, 0), len(self.offsets) - 1)
+        last = min(max(end - 1, start), len(self.offsets) - 1)
+        return int(self.offsets[start]), int(self.offsets[last]) + 1
+
+
+def _drop(s: str, idx: array, pattern: re.Pattern[str], rep: str) -> tuple[str, array]:
+    """Replace each match of ``pattern`` with ``rep`` (at most one character), tracking offsets."""
+    pieces: list[str] = []
+    new_idx = array("q")
+    pos = 0
+    for m in pattern.finditer(s):
+        pieces.append(s[pos : m.start()])
+        new_idx.extend(idx[pos : m.start()])
+        if rep:
+            pieces.append(rep)
+            new_idx.append(idx[m.start()])
+        pos = m.end()
+    if pos == 0:
+        return s, idx
+    pieces.append(s[pos:])
+    new_idx.extend(idx[pos:])
+    return "".join(pieces), new_idx
+
+
+def fold_with_offsets(text: str) -> Folded:
+    """Fold ``text`` keeping the map back to it; gives the same string as :func:`fold`."""
+    low = _lower(text)
+    chars = _chars_fast(low)
+    if len(chars) == len(low):
+        idx = array("q", range(len(chars)))
+    else:  # something expanded or vanished: redo it character by character
+        parts: list[str] = []
+        idx = array("q")
+        for i in range(len(low)):
+            rep = _char_one(low, i)
+            parts.append(rep)
+            idx.extend([i] * len(rep))
+        chars = "".join(parts)
+    chars, idx = _drop(chars, idx, _HYPHENATION_RE, "")
+    chars = _to_space(chars)
+    chars, idx = _drop(chars, idx, _SPACES_RE, " ")
+    return Folded(chars.replace("\x00", FFFD), idx)
+
+
+_WS_RE = re.compile(r"\s+")
+_CTRL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def snippet(original: str, start: int, end: int, context: int = 80) -> str:
+    """The original text around ``[start, end)``, whitespace collapsed, match kept verbatim."""
+    left = max(0, start - context)
+    right = min(len(original), end + context)
+    if left > 0:
+        space = original.find(" ", left, start)
+        left = space + 1 if space != -1 else left
+    if right < len(original):
+        space = original.rfind(" ", end, right)
+        right = space if space > end else right
+    body = _WS_RE.sub(" ", _CTRL_RE.sub(" ", original[left:right])).strip()
+    return ("…" if left > 0 else "") + body + ("…" if right < len(original) else "")
