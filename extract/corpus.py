@@ -142,19 +142,18 @@ def _closest(candidates: list[dict[str, Any]], hint: str, key: str) -> dict[str,
 
 def _decp(path: Path, record_id: str, hint: str = "") -> tuple[TextField, ...]:
     found = [r for r in _read_json(path).get("marches", []) if str(r.get("id")) == record_id]
-    if found:
-        rec = _closest(found, hint, "objet")
-        if True:
-            fields = [TextField("title", str(rec.get("objet") or ""))]
-            buyer = rec.get("acheteur") or rec.get("autoriteConcedante") or {}
-            fields.append(TextField("buyer", str(buyer.get("nom", "")) if isinstance(buyer, dict) else ""))
-            if rec.get("codeCPV"):
-                fields.append(TextField("cpv", str(rec["codeCPV"])))
-            holders = rec.get("titulaires") or rec.get("concessionnaires") or []
-            names = [str(h.get("denominationSociale", "")) for h in holders if isinstance(h, dict)]
-            fields.append(TextField("extra", " ; ".join(names)))
-            return tuple(fields)
-    raise CorpusError(f"record {record_id!r} not in {path.name}")
+    if not found:
+        raise CorpusError(f"record {record_id!r} not in {path.name}")
+    rec = _closest(found, hint, "objet")
+    fields = [TextField("title", str(rec.get("objet") or ""))]
+    buyer = rec.get("acheteur") or rec.get("autoriteConcedante") or {}
+    fields.append(TextField("buyer", str(buyer.get("nom", "")) if isinstance(buyer, dict) else ""))
+    if rec.get("codeCPV"):
+        fields.append(TextField("cpv", str(rec["codeCPV"])))
+    holders = rec.get("titulaires") or rec.get("concessionnaires") or []
+    names = [str(h.get("denominationSociale", "")) for h in holders if isinstance(h, dict)]
+    fields.append(TextField("extra", " ; ".join(names)))
+    return tuple(fields)
 
 
 def _html(path: Path, record_id: str) -> tuple[TextField, ...]:
@@ -183,7 +182,7 @@ def _ted_xml(path: Path, record_id: str) -> tuple[TextField, ...]:
         name = _local(el.tag)
         text = " ".join(el.itertext()).strip()
         parent = _local(el.getparent().tag) if el.getparent() is not None else ""
-        if name == "TITLE" and parent == "OBJECT_CONTRACT" or (name == "Name" and parent == "ProcurementProject"):
+        if (name == "TITLE" and parent == "OBJECT_CONTRACT") or (name == "Name" and parent == "ProcurementProject"):
             titles.append(text)
         elif name == "SHORT_DESCR" or (name == "Description" and parent in ("ProcurementProject",)):
             descrs.append(text)

@@ -230,10 +230,11 @@ class RuleSet:
                 start = end - term.length
                 if start > 0 and _word(folded[start - 1]) and _word(folded[start]):
                     continue
-                if not term.prefix and end < n and _word(folded[end]) and _word(folded[end - 1]):
-                    # allow a plural: "caméras", "réseaux"
-                    if folded[end] not in "sx" or (end + 1 < n and _word(folded[end + 1])):
-                        continue
+                inside_word = not term.prefix and end < n and _word(folded[end]) and _word(folded[end - 1])
+                # a plural "s"/"x" still ends the word: "caméras", "réseaux"
+                plural = end < n and folded[end] in "sx" and (end + 1 >= n or not _word(folded[end + 1]))
+                if inside_word and not plural:
+                    continue
                 out.append(_Match(term, field_index, start, end))
         return out
 
