@@ -208,7 +208,10 @@ class RuleSet:
             for t in excl.terms:
                 add(t, i, "exclusion")
         for key, terms in table.items():
-            automaton.add_word(key, tuple(terms))
+            # keys start with a space: the automaton only reports matches at a word start,
+            # so short terms ("IA", "CSU") do not fire inside every word that contains them
+            fixed = tuple(_Term(t.owner, t.kind, t.prefix, t.length + 1) for t in terms)
+            automaton.add_word(" " + key, fixed)
         if table:
             automaton.make_automaton()
         self._automaton = automaton
@@ -224,12 +227,10 @@ class RuleSet:
         if not folded or self._automaton.kind != ahocorasick.AHOCORASICK:
             return out
         n = len(folded)
-        for end_index, terms in self._automaton.iter(folded):
-            end = end_index + 1
+        for end_index, terms in self._automaton.iter(" " + folded):
+            end = end_index  # in ``folded``: the padded text is one character longer
             for term in terms:
-                start = end - term.length
-                if start > 0 and _word(folded[start - 1]) and _word(folded[start]):
-                    continue
+                start = end - term.length + 1
                 inside_word = not term.prefix and end < n and _word(folded[end]) and _word(folded[end - 1])
                 # a plural "s"/"x" still ends the word: "caméras", "réseaux"
                 plural = end < n and folded[end] in "sx" and (end + 1 >= n or not _word(folded[end + 1]))

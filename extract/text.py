@@ -4,8 +4,8 @@ Rules are written once ("vidéoprotection") and must match however a notice spel
 ``VIDEO-PROTECTION``, ``vidéo\\nprotection``, ``vidéo-\\nprotection`` (PDF line-break hyphenation),
 ``vid\\ufffdoprotection`` (a DECP file where every accent became U+FFFD), with NBSP, zero-width
 spaces, soft hyphens, typographic apostrophes and ligatures (œ, æ, ﬁ). Folding lowercases, strips
-accents, turns dashes, apostrophes, control characters and whitespace runs into one space, and
-joins hyphenated line breaks. U+FFFD is kept: the rules compile a variant of each accented term
+accents, turns punctuation, dashes, apostrophes, control characters and whitespace runs into one
+space (so a word boundary is always a space), and joins hyphenated line breaks. U+FFFD is kept: the rules compile a variant of each accented term
 with U+FFFD in place of each accented letter.
 
 Speed matters (the engine scans whole documents), so :func:`fold` uses whole-string C
@@ -66,10 +66,11 @@ _COMMON = tuple(
 )
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _HYPHENATION_RE = re.compile(r"-[ \t\r\f\v]*\n\s*")
-_SPACES_RE = re.compile(r" {2,}")
-_ASCII_SPACE = "\t\n\r\x0b\x0c-'" + "".join(chr(c) for c in range(1, 32)) + "\x7f"
+_SPACES_RE = re.compile("  +")  # literal prefix: faster than " {2,}" or a replace loop
+#: every ASCII character but letters, digits and NUL (the U+FFFD stand-in) separates words
+_ASCII_SPACE = "".join(chr(c) for c in range(1, 128) if not chr(c).isalnum())
 _TO_SPACE = str.maketrans(dict.fromkeys(_ASCII_SPACE, " "))
-_TO_SPACE_RE = re.compile(r"[\x01-\x1f\x7f]")
+_TO_SPACE_RE = re.compile(r"[^\w\x00]|_")
 
 
 def _chars_fast(low: str) -> str:
@@ -107,16 +108,11 @@ def _char_one(low: str, i: int) -> str:
 def _to_space(s: str) -> str:
     if s.isascii():
         return s.translate(_TO_SPACE)
-    for ch in "\t\n\r\x0b\x0c-'":
-        if ch in s:
-            s = s.replace(ch, " ")
-    return _TO_SPACE_RE.sub(" ", s) if _TO_SPACE_RE.search(s) else s
+    return _TO_SPACE_RE.sub(" ", s)  # rare: text in other scripts
 
 
 def _spaces(s: str) -> str:
-    s = _to_space(s)
-    while "  " in s:  # faster than a regex on text full of blank runs
-        s = s.replace("  ", " ")
+    s = _SPACES_RE.sub(" ", _to_space(s))
     return s.replace("\x00", FFFD) if "\x00" in s else s
 
 
@@ -169,20 +165,33 @@ def _drop(s: str, idx: array, pattern: re.Pattern[str], rep: str) -> tuple[str, 
     return "".join(pieces), new_idx
 
 
+def _char_offsets(low: str, chars: str) -> array:
+    """Offsets after the character step: identity except around the few characters that
+    expand (œ → oe) or vanish (zero-width, soft hyphen), found with one regex."""
+    if len(chars) == len(low):
+        return array("q", range(len(chars)))
+    specials = {c for c in set(_NON_ASCII_RE.findall(low)) if len(fold_char(c)) != 1 or c == "\xad"}
+    idx = array("q")
+    pos = 0
+    if specials:
+        for m in re.finditer("[" + re.escape("".join(sorted(specials))) + "]", low):
+            i = m.start()
+            idx.extend(range(pos, i))
+            idx.extend([i] * len(_char_one(low, i)))
+            pos = i + 1
+    idx.extend(range(pos, len(low)))
+    if len(idx) != len(chars):  # cannot happen unless the two steps disagree: be exact
+        idx = array("q")
+        for i in range(len(low)):
+            idx.extend([i] * len(_char_one(low, i)))
+    return idx
+
+
 def fold_with_offsets(text: str) -> Folded:
     """Fold ``text`` keeping the map back to it; gives the same string as :func:`fold`."""
     low = _lower(text)
     chars = _chars_fast(low)
-    if len(chars) == len(low):
-        idx = array("q", range(len(chars)))
-    else:  # something expanded or vanished: redo it character by character
-        parts: list[str] = []
-        idx = array("q")
-        for i in range(len(low)):
-            rep = _char_one(low, i)
-            parts.append(rep)
-            idx.extend([i] * len(rep))
-        chars = "".join(parts)
+    idx = _char_offsets(low, chars)
     chars, idx = _drop(chars, idx, _HYPHENATION_RE, "")
     chars = _to_space(chars)
     chars, idx = _drop(chars, idx, _SPACES_RE, " ")
