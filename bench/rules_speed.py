@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extract.rules import RULES_DIR, RuleSet  # noqa: E402
-from extract.text import fold  # noqa: E402
-from extract.types import TextField  # noqa: E402
+from extract.rules import RULES_DIR, RuleSet
+from extract.text import fold
+from extract.types import TextField
 
 DEFAULT_CORPUS = Path("/work/shared/corpus/boamp_ted_html_2020_text.jsonl")
 

@@ -241,6 +241,8 @@ class RuleSet:
 
     def evaluate(self, texts: Sequence[TextField]) -> Decision:
         """Classify one notice (all its fields) and explain the decision with hits."""
+        texts = [t if isinstance(t.text, str) else TextField(t.field, str(t.text or ""), t.document, t.page)
+                 for t in texts]
         folded = [fold(t.text[:MAX_FIELD_CHARS]) if t.text else "" for t in texts]
         matches: list[_Match] = []
         for i, f in enumerate(folded):

@@ -182,3 +182,20 @@ def test_custom_rule_file(tmp_path: Path) -> None:
 
 def test_rules_examples_all_pass() -> None:
     assert RULESET.check_examples() == []
+
+
+def test_non_string_text_gives_a_decision() -> None:
+    assert RULESET.evaluate([TextField("title", None)]).flagged is False  # type: ignore[arg-type]
+
+
+DOCS = Path(__file__).parents[2] / "docs" / "rules.md"
+
+
+@pytest.mark.parametrize("category", sorted({r.category for r in RULESET.rules}))
+def test_every_category_is_documented(category: str) -> None:
+    assert f"`{category}`" in DOCS.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["classify", "rules test", "rules explain", "rules eval", "rules report"])
+def test_every_command_is_documented(command: str) -> None:
+    assert f"veilleur {command}" in DOCS.read_text(encoding="utf-8")
