@@ -36,8 +36,9 @@ _EXPAND = {"œ": "oe", "\x9c": "oe", "æ": "ae", "ß": "ss", "ﬀ": "ff", "ﬁ":
 
 
 @lru_cache(maxsize=8192)
-def fold_char(ch: str) -> str:
-    """Fold one lowercased character to zero, one or (ligatures) several characters."""
+def fold_char(char: str) -> str:
+    """Fold one character to zero, one or (ligatures) several lowercase characters."""
+    ch = char.lower()[:1] or char  # "İ".lower() is two characters: keep the letter
     if ch in _EXPAND:
         return _EXPAND[ch]
     if ch in _DELETE:
@@ -59,17 +60,17 @@ def fold_char(ch: str) -> str:
 
 
 # Non-ASCII characters common in French notices, folded by whole-string replace (fast path).
-_COMMON = tuple(
-    (ch, fold_char(ch))
-    for ch in "éèêëàâäçôöîïûùüÿñáíóú" "œæ\xa0\u202f\u2009\u2007" + _DASHES + _APOSTROPHES
-    + _DELETE + "«»°º\x9c\x92\x96\x97"
-)
+_COMMON_CHARS = ("éèêëàâäçôöîïûùüÿñáíóúœæ" "ÉÈÊËÀÂÄÇÔÖÎÏÛÙÜŸÑÁÍÓÚŒÆ"
+                 "\xa0\u202f\u2009\u2007" + _DASHES + _APOSTROPHES + _DELETE + "«»°º\x9c\x92\x96\x97")
+_COMMON = tuple((ch, fold_char(ch)) for ch in _COMMON_CHARS)
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _HYPHENATION_RE = re.compile(r"-[ \t\r\f\v]*\n\s*")
 _SPACES_RE = re.compile("  +")  # literal prefix: faster than " {2,}" or a replace loop
 #: every ASCII character but letters, digits and NUL (the U+FFFD stand-in) separates words
 _ASCII_SPACE = "".join(chr(c) for c in range(1, 128) if not chr(c).isalnum())
-_TO_SPACE = str.maketrans(dict.fromkeys(_ASCII_SPACE, " "))
+#: one pass for ASCII text: lowercase, and every separator becomes a space
+_TO_SPACE = str.maketrans({**dict.fromkeys(_ASCII_SPACE, " "),
+                           **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}})
 _TO_SPACE_RE = re.compile(r"[^\w\x00]|_")
 
 
@@ -108,7 +109,7 @@ def _char_one(low: str, i: int) -> str:
 def _to_space(s: str) -> str:
     if s.isascii():
         return s.translate(_TO_SPACE)
-    return _TO_SPACE_RE.sub(" ", s)  # rare: text in other scripts
+    return _TO_SPACE_RE.sub(" ", s).lower()  # rare: text in other scripts
 
 
 def _spaces(s: str) -> str:
@@ -116,15 +117,9 @@ def _spaces(s: str) -> str:
     return s.replace("\x00", FFFD) if "\x00" in s else s
 
 
-def _lower(text: str) -> str:
-    low = text.lower()
-    # 'İ'.lower() is two characters: lowercase one by one to keep one-to-one positions
-    return low if len(low) == len(text) else "".join(c.lower()[0] for c in text)
-
-
 def fold(text: str) -> str:
     """The folded form of ``text`` (see module docstring)."""
-    s = _chars_fast(_lower(text))
+    s = _chars_fast(text)
     if "-" in s:
         s = _HYPHENATION_RE.sub("", s)
     return _spaces(s)
@@ -189,9 +184,8 @@ def _char_offsets(low: str, chars: str) -> array:
 
 def fold_with_offsets(text: str) -> Folded:
     """Fold ``text`` keeping the map back to it; gives the same string as :func:`fold`."""
-    low = _lower(text)
-    chars = _chars_fast(low)
-    idx = _char_offsets(low, chars)
+    chars = _chars_fast(text)
+    idx = _char_offsets(text, chars)
     chars, idx = _drop(chars, idx, _HYPHENATION_RE, "")
     chars = _to_space(chars)
     chars, idx = _drop(chars, idx, _SPACES_RE, " ")
