@@ -6,6 +6,9 @@ snippets): the shipped rules, then 30 real terms padded to 30, 300 and 3 000 ter
 kinds of padding: random letter strings, and pairs of real words from the corpus ("marché
 lapin") which look like French, rarely match, but walk deep into the automaton (worst case).
 
+Figures are MB of UTF-8 input per CPU second of this process (best of ``--repeat``), so that other
+jobs on a shared machine do not distort them.
+
 Usage: python bench/rules_speed.py [--corpus PATH] [--repeat 3]
 """
 
@@ -96,9 +99,10 @@ def main() -> None:
 
 
 def _timed(fn: object) -> float:
-    start = time.perf_counter()
+    """CPU seconds of this process: on a shared machine wall time mostly measures the others."""
+    start = time.process_time()
     fn()  # type: ignore[operator]
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 if __name__ == "__main__":

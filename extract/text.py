@@ -142,21 +142,28 @@ class Folded:
 
 
 def _drop(s: str, idx: array, pattern: re.Pattern[str], rep: str) -> tuple[str, array]:
-    """Replace each match of ``pattern`` with ``rep`` (at most one character), tracking offsets."""
+    """Replace each match of ``pattern`` with ``rep`` (at most one character), tracking offsets.
+
+    Offsets are cut as raw bytes and joined once: far cheaper than growing an array per match."""
+    raw = idx.tobytes()
+    width = idx.itemsize
     pieces: list[str] = []
-    new_idx = array("q")
+    index_pieces: list[bytes] = []
     pos = 0
     for m in pattern.finditer(s):
-        pieces.append(s[pos : m.start()])
-        new_idx.extend(idx[pos : m.start()])
+        start, end = m.span()
+        pieces.append(s[pos:start])
+        index_pieces.append(raw[pos * width : start * width])
         if rep:
             pieces.append(rep)
-            new_idx.append(idx[m.start()])
-        pos = m.end()
-    if pos == 0:
+            index_pieces.append(raw[start * width : (start + 1) * width])
+        pos = end
+    if not pieces:
         return s, idx
     pieces.append(s[pos:])
-    new_idx.extend(idx[pos:])
+    index_pieces.append(raw[pos * width :])
+    new_idx = array(idx.typecode)
+    new_idx.frombytes(b"".join(index_pieces))
     return "".join(pieces), new_idx
 
 
