@@ -29,7 +29,7 @@ from typing import Any
 
 import ahocorasick
 
-from extract.text import FFFD, fold, fold_with_offsets, snippet
+from extract.text import FFFD, Folded, fold, fold_with_offsets, snippet
 from extract.types import Decision, Hit, TextField
 
 __all__ = ["RULES_DIR", "Exclusion", "Rule", "RuleError", "RuleSet", "default_ruleset"]
@@ -248,7 +248,7 @@ class RuleSet:
         for i, f in enumerate(folded):
             matches.extend(self._scan(f, i))
         kept = self._apply(matches, folded, texts)
-        return self._decide(kept, texts)
+        return self._decide(kept, texts, folded)
 
     def _applies(self, excl: Exclusion, rule: Rule) -> bool:
         return "*" in excl.applies_to or rule.id in excl.applies_to or rule.category in excl.applies_to
@@ -292,25 +292,29 @@ class RuleSet:
             candidates = kept
         return candidates
 
-    def _decide(self, kept: list[_Match], texts: Sequence[TextField]) -> Decision:
+    def _decide(self, kept: list[_Match], texts: Sequence[TextField], folded: list[str]) -> Decision:
         best: dict[int, float] = {}
         per_key: dict[tuple[int, int], int] = defaultdict(int)
-        hits: list[Hit] = []
-        offsets: dict[int, Any] = {}
+        quoted: list[_Match] = []
         last_end: dict[tuple[int, int], int] = {}
         for m in sorted(kept, key=lambda m: (m.field_index, m.start, -m.end)):
-            rule = self.rules[m.term.owner]
-            best[m.term.owner] = rule.weight
+            best[m.term.owner] = self.rules[m.term.owner].weight
             key = (m.term.owner, m.field_index)
             if m.start < last_end.get(key, -1):
                 continue  # the same rule already quoted this passage (overlapping terms)
             last_end[key] = m.end
             per_key[key] += 1
-            if per_key[key] > MAX_HITS_PER_RULE_FIELD:
-                continue
+            if per_key[key] <= MAX_HITS_PER_RULE_FIELD:
+                quoted.append(m)
+        reach: dict[int, int] = defaultdict(int)
+        for m in quoted:
+            reach[m.field_index] = max(reach[m.field_index], m.end)
+        offsets = {i: _offsets_upto(texts[i].text[:MAX_FIELD_CHARS], folded[i], end)
+                   for i, end in reach.items()}
+        hits: list[Hit] = []
+        for m in quoted:
+            rule = self.rules[m.term.owner]
             tf = texts[m.field_index]
-            if m.field_index not in offsets:
-                offsets[m.field_index] = fold_with_offsets(tf.text[:MAX_FIELD_CHARS])
             start, end = offsets[m.field_index].span(m.start, m.end)
             hits.append(Hit(rule=rule.id, rule_version=rule.version, category=rule.category,
                             field=tf.field, snippet=snippet(tf.text, start, end), weight=rule.weight,
@@ -346,6 +350,21 @@ class RuleSet:
     def explain(self, text: str, field_name: str = "description") -> Decision:
         """Evaluate one free text as a single field."""
         return self.evaluate([TextField(field_name, text)])
+
+
+def _offsets_upto(text: str, folded: str, end: int) -> Folded:
+    """The offset map of ``text``, exact up to folded position ``end``.
+
+    Folding is local (a cut only disturbs the last whitespace run or hyphen before it), so a
+    prefix of the original long enough to fold past ``end`` plus a margin gives exact offsets
+    there; hits are often early in long documents. Falls back to the whole text."""
+    length = 2 * end + 2048
+    while length < len(text):
+        part = fold_with_offsets(text[:length])
+        if len(part.text) > end + 256 and part.text[: end + 1] == folded[: end + 1]:
+            return part
+        length *= 2
+    return fold_with_offsets(text)
 
 
 def _words_between(folded: str, a: _Match, b: _Match) -> int:

@@ -170,9 +170,11 @@ def _drop(s: str, idx: array, pattern: re.Pattern[str], rep: str) -> tuple[str, 
 def _char_offsets(low: str, chars: str) -> array:
     """Offsets after the character step: identity except around the few characters that
     expand (œ → oe) or vanish (zero-width, soft hyphen), found with one regex."""
-    if len(chars) == len(low):
+    specials = set()
+    if not low.isascii():
+        specials = {c for c in set(_NON_ASCII_RE.findall(low)) if len(fold_char(c)) != 1 or c == "\xad"}
+    if not specials:  # (equal lengths are not enough: one œ and one zero-width space cancel out)
         return array("q", range(len(chars)))
-    specials = {c for c in set(_NON_ASCII_RE.findall(low)) if len(fold_char(c)) != 1 or c == "\xad"}
     idx = array("q")
     pos = 0
     if specials:

@@ -70,3 +70,11 @@ def test_snippet_quotes_original_with_context() -> None:
 
 def test_fold_of_empty_text_is_empty() -> None:
     assert fold("") == ""
+
+
+def test_offsets_when_expansion_and_deletion_cancel_out() -> None:
+    text = "a\u200bb œuvre vidéoprotection"
+    folded = fold_with_offsets(text)
+    start = folded.text.index("videoprotection")
+    a, b = folded.span(start, start + len("videoprotection"))
+    assert text[a:b] == "vidéoprotection"
