@@ -29,7 +29,7 @@ from typing import Any
 
 import ahocorasick
 
-from extract.text import FFFD, Folded, fold, fold_with_offsets, snippet
+from extract.text import FFFD, fold, fold_with_offsets, snippet
 from extract.types import Decision, Hit, TextField
 
 __all__ = ["RULES_DIR", "Exclusion", "Rule", "RuleError", "RuleSet", "default_ruleset"]
@@ -306,11 +306,8 @@ class RuleSet:
             per_key[key] += 1
             if per_key[key] <= MAX_HITS_PER_RULE_FIELD:
                 quoted.append(m)
-        reach: dict[int, int] = defaultdict(int)
-        for m in quoted:
-            reach[m.field_index] = max(reach[m.field_index], m.end)
-        offsets = {i: _offsets_upto(texts[i].text[:MAX_FIELD_CHARS], folded[i], end)
-                   for i, end in reach.items()}
+        reach = {m.field_index for m in quoted}
+        offsets = {i: fold_with_offsets(texts[i].text[:MAX_FIELD_CHARS]) for i in reach}
         hits: list[Hit] = []
         for m in quoted:
             rule = self.rules[m.term.owner]
@@ -350,21 +347,6 @@ class RuleSet:
     def explain(self, text: str, field_name: str = "description") -> Decision:
         """Evaluate one free text as a single field."""
         return self.evaluate([TextField(field_name, text)])
-
-
-def _offsets_upto(text: str, folded: str, end: int) -> Folded:
-    """The offset map of ``text``, exact up to folded position ``end``.
-
-    Folding is local (a cut only disturbs the last whitespace run or hyphen before it), so a
-    prefix of the original long enough to fold past ``end`` plus a margin gives exact offsets
-    there; hits are often early in long documents. Falls back to the whole text."""
-    length = 2 * end + 2048
-    while length < len(text):
-        part = fold_with_offsets(text[:length])
-        if len(part.text) > end + 256 and part.text[: end + 1] == folded[: end + 1]:
-            return part
-        length *= 2
-    return fold_with_offsets(text)
 
 
 def _words_between(folded: str, a: _Match, b: _Match) -> int:

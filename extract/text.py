@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 __all__ = ["FFFD", "Folded", "fold", "fold_char", "fold_with_offsets", "snippet"]
 
@@ -126,79 +127,82 @@ def fold(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class _StepMap:
+    """How one length-changing folding step moved positions: each match ``[start, end)`` of
+    its input became ``rep`` characters starting at ``out`` in its output."""
+
+    out: list[int]
+    start: list[int]
+    end: list[int]
+    rep: list[int]
+
+    @classmethod
+    def build(cls, spans: list[tuple[int, int]], reps: list[int]) -> _StepMap:
+        removed = [e - s - r for (s, e), r in zip(spans, reps, strict=True)]
+        before = list(accumulate(removed, initial=0))
+        return cls([s - c for (s, _), c in zip(spans, before, strict=False)],
+                   [s for s, _ in spans], [e for _, e in spans], reps)
+
+    def back(self, pos: int) -> int:
+        k = bisect_right(self.out, pos) - 1
+        if k < 0:
+            return pos
+        inside = pos - self.out[k]
+        return self.start[k] if inside < self.rep[k] else self.end[k] + inside - self.rep[k]
+
+
+@dataclass(frozen=True)
 class Folded:
-    """A folded text and, for each folded character, the index of its original character."""
+    """A folded text and the steps that map its positions back to the original text."""
 
     text: str
-    offsets: array
+    original_length: int
+    steps: tuple[_StepMap, ...] = ()
+
+    def original(self, pos: int) -> int:
+        """Index in the original text of the character that folded into ``pos``."""
+        for step in reversed(self.steps):
+            pos = step.back(pos)
+        return min(max(pos, 0), max(self.original_length - 1, 0))
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` covering folded ``[start, end)``."""
-        if not self.offsets:
+        if not self.text:
             return 0, 0
-        start = min(max(start, 0), len(self.offsets) - 1)
-        last = min(max(end - 1, start), len(self.offsets) - 1)
-        return int(self.offsets[start]), int(self.offsets[last]) + 1
+        first = self.original(start)
+        return first, max(first, self.original(max(end - 1, start))) + 1
 
 
-def _drop(s: str, idx: array, pattern: re.Pattern[str], rep: str) -> tuple[str, array]:
-    """Replace each match of ``pattern`` with ``rep`` (at most one character), tracking offsets.
-
-    Offsets are cut as raw bytes and joined once: far cheaper than growing an array per match."""
-    raw = idx.tobytes()
-    width = idx.itemsize
-    pieces: list[str] = []
-    index_pieces: list[bytes] = []
-    pos = 0
-    for m in pattern.finditer(s):
-        start, end = m.span()
-        pieces.append(s[pos:start])
-        index_pieces.append(raw[pos * width : start * width])
-        if rep:
-            pieces.append(rep)
-            index_pieces.append(raw[start * width : (start + 1) * width])
-        pos = end
-    if not pieces:
-        return s, idx
-    pieces.append(s[pos:])
-    index_pieces.append(raw[pos * width :])
-    new_idx = array(idx.typecode)
-    new_idx.frombytes(b"".join(index_pieces))
-    return "".join(pieces), new_idx
-
-
-def _char_offsets(low: str, chars: str) -> array:
-    """Offsets after the character step: identity except around the few characters that
-    expand (œ → oe) or vanish (zero-width, soft hyphen), found with one regex."""
-    specials = set()
-    if not low.isascii():
-        specials = {c for c in set(_NON_ASCII_RE.findall(low)) if len(fold_char(c)) != 1 or c == "\xad"}
+def _char_step(text: str) -> _StepMap | None:
+    """Where the character step expanded (œ → oe) or dropped (zero-width) characters."""
+    if text.isascii():
+        return None
+    specials = {c for c in set(_NON_ASCII_RE.findall(text)) if len(fold_char(c)) != 1 or c == "\xad"}
     if not specials:  # (equal lengths are not enough: one œ and one zero-width space cancel out)
-        return array("q", range(len(chars)))
-    idx = array("q")
-    pos = 0
-    if specials:
-        for m in re.finditer("[" + re.escape("".join(sorted(specials))) + "]", low):
-            i = m.start()
-            idx.extend(range(pos, i))
-            idx.extend([i] * len(_char_one(low, i)))
-            pos = i + 1
-    idx.extend(range(pos, len(low)))
-    if len(idx) != len(chars):  # cannot happen unless the two steps disagree: be exact
-        idx = array("q")
-        for i in range(len(low)):
-            idx.extend([i] * len(_char_one(low, i)))
-    return idx
+        return None
+    pattern = re.compile("[" + re.escape("".join(sorted(specials))) + "]")
+    spans = [m.span() for m in pattern.finditer(text)]
+    return _StepMap.build(spans, [len(_char_one(text, s)) for s, _ in spans])
+
+
+def _regex_step(s: str, pattern: re.Pattern[str], rep: str, steps: list[_StepMap]) -> str:
+    spans = [m.span() for m in pattern.finditer(s)]
+    if spans:
+        steps.append(_StepMap.build(spans, [len(rep)] * len(spans)))
+        s = pattern.sub(rep, s)
+    return s
 
 
 def fold_with_offsets(text: str) -> Folded:
     """Fold ``text`` keeping the map back to it; gives the same string as :func:`fold`."""
+    steps: list[_StepMap] = []
+    char_step = _char_step(text)
+    if char_step is not None:
+        steps.append(char_step)
     chars = _chars_fast(text)
-    idx = _char_offsets(text, chars)
-    chars, idx = _drop(chars, idx, _HYPHENATION_RE, "")
-    chars = _to_space(chars)
-    chars, idx = _drop(chars, idx, _SPACES_RE, " ")
-    return Folded(chars.replace("\x00", FFFD), idx)
+    chars = _regex_step(chars, _HYPHENATION_RE, "", steps)
+    chars = _regex_step(_to_space(chars), _SPACES_RE, " ", steps)
+    return Folded(chars.replace("\x00", FFFD), len(text), tuple(steps))
 
 
 _WS_RE = re.compile(r"\s+")

@@ -57,9 +57,22 @@ def test_offsets_point_back_to_original_word() -> None:
     assert text[a:b] == "vidéo-\nprotection"
 
 
-def test_offsets_length_matches_folded_text() -> None:
-    folded = fold_with_offsets("ÆTHER  ﬁchier\u200b — œuvre")
-    assert len(folded.offsets) == len(folded.text)
+def test_every_folded_letter_comes_from_its_original_character() -> None:
+    text = "ÆTHER  ﬁchier\u200b — Œuvre vid\ufffdo-\n  protection\u00a0CAMÉRAS"
+    folded = fold_with_offsets(text)
+    assert all(ch in fold(text[folded.original(i)]) for i, ch in enumerate(folded.text) if ch != " ")
+
+
+def test_every_folded_letter_maps_back_on_real_pages() -> None:
+    texts = [json.loads(line)["text"] for line in CORPUS_PAGES.read_text(encoding="utf-8").splitlines()]
+    bad = [
+        (t[:30], i)
+        for t in texts
+        for f in [fold_with_offsets(t)]
+        for i, ch in enumerate(f.text)
+        if ch != " " and ch not in fold(t[f.original(i)])
+    ]
+    assert bad == []
 
 
 def test_snippet_quotes_original_with_context() -> None:
