@@ -332,11 +332,12 @@ class RuleSet:
         """Run every rule's and exclusion's examples; return one message per failure."""
         failures: list[str] = []
         for rule in self.rules:
+            where = rule.fields[0] if rule.fields else "description"
             for text in rule.examples_match:
-                if not any(h.rule == rule.id for h in self.explain(text).hits):
+                if not any(h.rule == rule.id for h in self.explain(text, where).hits):
                     failures.append(f"{rule.id}: should match: {text!r}")
             for text in rule.examples_no_match:
-                if any(h.rule == rule.id for h in self.explain(text).hits):
+                if any(h.rule == rule.id for h in self.explain(text, where).hits):
                     failures.append(f"{rule.id}: should not match: {text!r}")
         for excl in self.exclusions:
             for text in excl.examples:

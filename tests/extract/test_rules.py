@@ -23,7 +23,9 @@ def _example_cases() -> list[tuple[str, str, bool]]:
 
 @pytest.mark.parametrize(("rule_id", "text", "should_match"), _example_cases())
 def test_rule_example(rule_id: str, text: str, should_match: bool) -> None:
-    fired = any(h.rule == rule_id for h in RULESET.explain(text).hits)
+    rule = next(r for r in RULESET.rules if r.id == rule_id)
+    where = rule.fields[0] if rule.fields else "description"
+    fired = any(h.rule == rule_id for h in RULESET.explain(text, where).hits)
     assert fired is should_match
 
 
@@ -199,3 +201,17 @@ def test_every_category_is_documented(category: str) -> None:
 @pytest.mark.parametrize("command", ["classify", "rules test", "rules explain", "rules eval", "rules report"])
 def test_every_command_is_documented(command: str) -> None:
     assert f"veilleur {command}" in DOCS.read_text(encoding="utf-8")
+
+
+def test_descriptor_rule_only_reads_descriptors() -> None:
+    hits = RULESET.evaluate([TextField("descriptor", "Vidéosurveillance")]).hits
+    assert "videosurveillance.boamp_descriptor" in {h.rule for h in hits}
+
+
+def test_descriptor_rule_ignores_other_fields() -> None:
+    hits = RULESET.evaluate([TextField("title", "Vidéosurveillance")]).hits
+    assert "videosurveillance.boamp_descriptor" not in {h.rule for h in hits}
+
+
+def test_telesurveillance_descriptor_alone_is_not_flagged() -> None:
+    assert not RULESET.evaluate([TextField("descriptor", "Télésurveillance")]).flagged
