@@ -143,3 +143,7 @@ def test_rules_report_command(db_url: str) -> None:
 @pytest.mark.parametrize("cmd", [["--help"], ["test", "--help"], ["eval", "--help"], ["report", "--help"]])
 def test_help_has_example(cmd: list[str]) -> None:
     assert "Example" in CliRunner().invoke(rules, cmd).output
+
+
+def test_classify_help_has_example() -> None:
+    assert "Example" in CliRunner().invoke(classify, ["--help"]).output

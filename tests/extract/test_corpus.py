@@ -59,6 +59,11 @@ def test_ted_r209_title_description_cpv() -> None:
     assert ("32323500" in fields["cpv"], "vidéosurveillance" in fields["description"][0]) == (True, True)
 
 
+def test_ted_eforms_title_and_cpv() -> None:
+    fields = _fields("ted_xml_fr/eforms__sdk_examples_cn__cn_24_FRA_comments.xml", "")
+    assert (fields["title"][0][:20], fields["cpv"]) == ("Service d'entretien ", ["77310000"])
+
+
 def test_listing_csv_title_from_markdown_row() -> None:
     fields = _fields("boamp_extractor_listing_2022.csv", "21-159585")
     assert fields["title"][0].startswith("Videoprotection : déploiement")
