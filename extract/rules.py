@@ -29,7 +29,7 @@ from typing import Any
 
 import ahocorasick
 
-from extract.text import FFFD, fold, fold_with_offsets, snippet
+from extract.text import BREAK, FFFD, fold, fold_with_offsets, snippet
 from extract.types import Decision, Hit, TextField
 
 __all__ = ["RULES_DIR", "Exclusion", "Rule", "RuleError", "RuleSet", "default_ruleset"]
@@ -212,10 +212,11 @@ class RuleSet:
             # so short terms ("IA", "CSU") do not fire inside every word that contains them
             fixed = tuple(_Term(t.owner, t.kind, t.prefix, t.length + 1) for t in terms)
             automaton.add_word(" " + key, fixed)
+            automaton.add_word(BREAK + key, fixed)  # right after punctuation: "(vidéoprotection"
         if table:
             automaton.make_automaton()
         self._automaton = automaton
-        self._n_patterns = len(table)
+        self._n_patterns = len(table)  # folded keys (each added after a space and a BREAK)
 
     @property
     def pattern_count(self) -> int:

@@ -4,8 +4,8 @@ Rules are written once ("vidéoprotection") and must match however a notice spel
 ``VIDEO-PROTECTION``, ``vidéo\\nprotection``, ``vidéo-\\nprotection`` (PDF line-break hyphenation),
 ``vid\\ufffdoprotection`` (a DECP file where every accent became U+FFFD), with NBSP, zero-width
 spaces, soft hyphens, typographic apostrophes and ligatures (œ, æ, ﬁ). Folding lowercases, strips
-accents, turns punctuation, dashes, apostrophes, control characters and whitespace runs into one
-space (so a word boundary is always a space), and joins hyphenated line breaks. U+FFFD is kept: the rules compile a variant of each accented term
+accents, turns dashes, apostrophes, control characters and whitespace runs into one space, marks
+sentence punctuation with BREAK (a boundary no phrase crosses), and joins hyphenated line breaks. U+FFFD is kept: the rules compile a variant of each accented term
 with U+FFFD in place of each accented letter.
 
 Speed matters (the engine scans whole documents), so :func:`fold` uses whole-string C
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
-__all__ = ["FFFD", "Folded", "fold", "fold_char", "fold_with_offsets", "snippet"]
+__all__ = ["BREAK", "FFFD", "Folded", "fold", "fold_char", "fold_with_offsets", "snippet"]
 
 FFFD = "\ufffd"
 
@@ -68,11 +68,16 @@ _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _HYPHENATION_RE = re.compile(r"-[ \t\r\f\v]*\n\s*")
 _SPACES_RE = re.compile("  +")  # literal prefix: faster than " {2,}" or a replace loop
 #: every ASCII character but letters, digits and NUL (the U+FFFD stand-in) separates words
-_ASCII_SPACE = "".join(chr(c) for c in range(1, 128) if not chr(c).isalnum())
-#: one pass for ASCII text: lowercase, and every separator becomes a space
-_TO_SPACE = str.maketrans({**dict.fromkeys(_ASCII_SPACE, " "),
+#: BREAK stands for punctuation that ends a phrase: "vidéo, protection des données" must not
+#: read as "vidéo protection". It is still a word boundary; rules never contain it.
+BREAK = "\x01"
+_PUNCTUATION = ",;:.!?()[]{}<>|/\\\""
+_ASCII_SPACE = "".join(chr(c) for c in range(1, 128) if not chr(c).isalnum() and chr(c) not in _PUNCTUATION)
+#: one pass for ASCII text: lowercase, every separator becomes a space, punctuation a BREAK
+_TO_SPACE = str.maketrans({**dict.fromkeys(_ASCII_SPACE, " "), **dict.fromkeys(_PUNCTUATION, BREAK),
                            **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}})
-_TO_SPACE_RE = re.compile(r"[^\w\x00]|_")
+_PUNCTUATION_RE = re.compile("[" + re.escape(_PUNCTUATION) + "]")
+_TO_SPACE_RE = re.compile(r"[^\w\x00\x01]|_")
 
 
 def _chars_fast(low: str) -> str:
@@ -110,7 +115,8 @@ def _char_one(low: str, i: int) -> str:
 def _to_space(s: str) -> str:
     if s.isascii():
         return s.translate(_TO_SPACE)
-    return _TO_SPACE_RE.sub(" ", s).lower()  # rare: text in other scripts
+    s = _PUNCTUATION_RE.sub(BREAK, s.replace(BREAK, " "))  # rare: text in other scripts
+    return _TO_SPACE_RE.sub(" ", s).lower()
 
 
 def _spaces(s: str) -> str:

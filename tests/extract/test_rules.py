@@ -215,3 +215,11 @@ def test_descriptor_rule_ignores_other_fields() -> None:
 
 def test_telesurveillance_descriptor_alone_is_not_flagged() -> None:
     assert not RULESET.evaluate([TextField("descriptor", "Télésurveillance")]).flagged
+
+
+def test_punctuation_breaks_a_phrase() -> None:
+    assert not RULESET.explain("matériel audio et vidéo. Protection des bâtiments").flagged
+
+
+def test_term_right_after_punctuation_matches() -> None:
+    assert RULESET.explain("Travaux (vidéoprotection) de la commune").flagged
