@@ -1,0 +1,1 @@
+"""Item pipelines (the lead wires them in ITEM_PIPELINES)."""
