@@ -196,6 +196,10 @@ def extract_pdf(
                 result.warnings.append(plumber.failed + " (pdfium text used)")
             plumber.close()
         pdf.close()
+    if result.pages and all(p.method == "failed" for p in result.pages):
+        return ExtractionResult(
+            "corrupt", f"corrupt: no page could be loaded ({problems[-1]})", page_count=result.page_count
+        )
     _finish(result, problems, ocr_pages)
     return result
 

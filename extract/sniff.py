@@ -33,7 +33,7 @@ MEDIA_TYPES = {
 }
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_HTML_RE = re.compile(rb"<\s*(!doctype\s+html|html|head|body|title|meta|script)\b", re.I)
+_HTML_RE = re.compile(rb"<\s*(!doctype\s+html|html|head|body|title|meta|script|style|div|table|form|h1)\b", re.I)
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")
 #: a PDF's %%EOF may be followed by a little junk; look this far back from the end
 _EOF_WINDOW = 2048
@@ -96,11 +96,11 @@ def sniff(data: bytes) -> Sniffed:
     if not data.strip():
         return Sniffed("empty")
     head = data[:1024]
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return Sniffed(_zip_kind(data))  # before %PDF-: a ZIP may store a PDF uncompressed
     if b"%PDF-" in head:
         tail = data[-_EOF_WINDOW:]
         return Sniffed("pdf", truncated=b"%%EOF" not in tail)
-    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return Sniffed(_zip_kind(data))
     if data.startswith(_OLE_MAGIC):
         # Word stores its main stream as "WordDocument" (UTF-16 name in the directory)
         return Sniffed("doc" if "WordDocument".encode("utf-16-le") in data else "ole")
