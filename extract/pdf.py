@@ -100,7 +100,8 @@ class _Plumber:
                 self._pdf = pdfplumber.open(io.BytesIO(self._data))
             page = self._pdf.pages[index]
             try:
-                return str(page.extract_text() or "")
+                # dedupe_chars: "fake bold" PDFs print each glyph twice (pdfplumber issue 71)
+                return str(page.dedupe_chars().extract_text() or "")
             finally:
                 page.close()
         except Exception as exc:

@@ -9,15 +9,17 @@ text identical for the rules.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-__all__ = ["clean_text", "fix_hyphenation", "has_real_words"]
+__all__ = ["clean_text", "fix_hyphenation", "has_real_words", "rule_words"]
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\uffff]")
 # "surveil-\nlance" -> "surveillance"; "Saint-\nÉtienne" -> "Saint-Étienne"
 _HYPHEN_LOWER_RE = re.compile(r"(?<=[^\W\d_])[-\u00ad\u2010]\n[ \t]*(?=[^\W\d_A-ZÀ-Ý])")
 _HYPHEN_UPPER_RE = re.compile(r"(?<=[^\W\d_])([-\u2010])\n[ \t]*(?=[A-ZÀ-Ý])")
 _SPACES_RE = re.compile(r"[ \t\u00a0]+\n")
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
+_RULE_WORD_RE = re.compile(r"[^\W\d_]{3,}")
 _VOWELS = set("aeiouyàâäéèêëîïôöùûüÿœæAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŸŒÆ")
 
 
@@ -30,8 +32,9 @@ def fix_hyphenation(text: str) -> str:
 def clean_text(raw: str) -> str:
     """Normalized page text: ``\\n`` line ends, no control characters, hyphenation fixed."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    # pdfium marks a hyphen it saw at a line end as U+0002; soft hyphens mid-line are noise
-    text = text.replace("\x02\n", "-\n").replace("\x02", "-")
+    # pdfium reports a hyphen it judged "soft" (end of a text run) as U+0002 or U+FFFE: it is
+    # a printed hyphen; the hyphenation fix below decides whether it joins a split word
+    text = text.replace("\x02", "-").replace("\ufffe", "-")
     text = _CONTROL_RE.sub("", text)
     text = _SPACES_RE.sub("\n", text)
     text = fix_hyphenation(text)
@@ -48,3 +51,13 @@ def has_real_words(text: str, minimum: int = 3) -> bool:
         return False
     words = [w for w in _WORD_RE.findall(text) if _VOWELS.intersection(w) and len(set(w)) > 1]
     return len(words) >= minimum and len(words) / len(tokens) >= 0.3
+
+
+def rule_words(text: str) -> Counter[str]:
+    """The words a keyword rule can match: lower case, hyphens dropped, 3+ letters.
+
+    Used to check that two engines give "the same words for the rules": they may differ on
+    superscripts (``n°`` read as ``n o``) and on where a line-end hyphen belonged.
+    """
+    folded = text.lower().replace("-", "").replace("\u2010", "")
+    return Counter(_RULE_WORD_RE.findall(folded))

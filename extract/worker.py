@@ -54,6 +54,7 @@ def _child_main(conn: Connection, memory_mb: int) -> None:
             data, name, limits = conn.recv()
         except (EOFError, OSError):
             return
+        conn.send("ack")  # from here on, a death is this document's doing
         signal.setitimer(signal.ITIMER_REAL, limits.time_budget_s)
         try:
             result = extract_document(data, name=name, limits=limits)
@@ -62,6 +63,8 @@ def _child_main(conn: Connection, memory_mb: int) -> None:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         del data
+        if result.status == "resource_limit":
+            result.reason = f"memory: over the worker's {memory_mb} MiB address-space cap"
         conn.send(result)
         if result.status == "resource_limit":
             return  # a heap that hit its cap is not worth reusing
@@ -155,6 +158,10 @@ class WorkerPool:
         """Blocking convenience for scripts and the CLI."""
         return self.submit(data, name=name, limits=limits).result()
 
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for monitoring, and for tests that kill one)."""
+        return [s.process.pid for s in self._slots if s.process is not None and s.process.is_alive()]
+
     def close(self) -> None:
         if self._closed:
             return
@@ -192,10 +199,20 @@ class WorkerPool:
 
     def _run(self, slot: _Slot, data: bytes, name: str | None, limits: Limits) -> ExtractionResult:
         started = time.monotonic()
-        conn = slot.ensure(self.max_tasks_per_child)
-        slot.tasks += 1
+        for attempt in range(2):
+            conn = slot.ensure(self.max_tasks_per_child)
+            slot.tasks += 1
+            try:
+                conn.send((data, name, limits))
+                if conn.poll(limits.time_budget_s + self.grace_s) and conn.recv() == "ack":
+                    break
+            except (EOFError, OSError):
+                pass
+            # the worker was already gone (killed while idle): not this document's fault
+            slot.stop()
+            if attempt:
+                return self._died(name, None, started)
         try:
-            conn.send((data, name, limits))
             if conn.poll(limits.time_budget_s + self.grace_s):
                 result: ExtractionResult = conn.recv()
                 if result.status == "resource_limit":
@@ -204,15 +221,14 @@ class WorkerPool:
         except (EOFError, OSError):
             pid = slot.process.pid if slot.process else None
             slot.stop()
-            code = None
-            return self._died(name, pid, code, started)
+            return self._died(name, pid, started)
         log.warning("extract_killed name=%s budget_s=%.0f", name, limits.time_budget_s)
         slot.kill()
         return ExtractionResult(
             "timeout", f"timeout: worker killed after {time.monotonic() - started:.0f} s without an answer"
         )
 
-    def _died(self, name: str | None, pid: int | None, code: int | None, started: float) -> ExtractionResult:
+    def _died(self, name: str | None, pid: int | None, started: float) -> ExtractionResult:
         log.warning("extract_worker_died name=%s pid=%s", name, pid)
         return ExtractionResult(
             "resource_limit",
