@@ -138,12 +138,21 @@ def list_documents(session: Session, status_filter: str | None = None) -> list[D
     if not listings:
         return []
     links = session.execute(
-        select(NoticeDocument.document_id, NoticeDocument.url, Notice.source, Notice.source_id, Notice.title, Notice.url)
+        select(
+            NoticeDocument.document_id,
+            NoticeDocument.url,
+            Notice.source,
+            Notice.source_id,
+            Notice.title,
+            Notice.url,
+        )
         .join(Notice, Notice.id == NoticeDocument.notice_id)
         .where(NoticeDocument.document_id.in_(list(listings)))
         .order_by(NoticeDocument.id)
     )
     for doc_id, doc_url, source, source_id, title, url in links:
+        if doc_id is None:
+            continue
         listing = listings[doc_id]
         listing.notices.append((source, source_id, title, url))
         if doc_url not in listing.urls:
@@ -158,6 +167,3 @@ def load_pages(session: Session, document: Document) -> list[DocumentPage]:
         .order_by(DocumentPage.member, DocumentPage.page_number)
     )
     return list(session.scalars(stmt))
-
-
-

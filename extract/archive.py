@@ -76,7 +76,9 @@ def check_toc(zf: zipfile.ZipFile, limits: Limits) -> TocReport:
     """Judge the archive from its central directory alone. Raises :class:`ArchiveRefused`."""
     infos = zf.infolist()
     if len(infos) > limits.max_members:
-        raise ArchiveRefused("too_large", f"members: {len(infos)} members, cap {limits.max_members}")
+        raise ArchiveRefused(
+            "too_large", f"members: {len(infos)} members, cap {limits.max_members}"
+        )
     report = TocReport()
     seen: set[str] = set()
     declared = 0
@@ -103,7 +105,8 @@ def check_toc(zf: zipfile.ZipFile, limits: Limits) -> TocReport:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > limits.max_ratio:
             raise ArchiveRefused(
-                "too_large", f"bomb: member {name} declares ratio {ratio:.0f}:1 ({info.file_size} bytes)"
+                "too_large",
+                f"bomb: member {name} declares ratio {ratio:.0f}:1 ({info.file_size} bytes)",
             )
         if info.file_size > limits.max_member_bytes:
             raise ArchiveRefused("too_large", f"member: {name} declares {info.file_size} bytes")
@@ -126,7 +129,9 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> b
                 break
             buf.write(chunk)
             if buf.tell() > cap:
-                raise ArchiveRefused("too_large", f"bomb: member {info.filename} inflates past its declared size")
+                raise ArchiveRefused(
+                    "too_large", f"bomb: member {info.filename} inflates past its declared size"
+                )
     return buf.getvalue()
 
 

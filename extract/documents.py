@@ -45,7 +45,8 @@ def _dispatch(
         result = ExtractionResult("not_a_document", "empty: the body is empty")
     elif kind == "html":
         result = ExtractionResult(
-            "not_a_document", "html: an HTML page (error or login page?) where a document was expected"
+            "not_a_document",
+            "html: an HTML page (error or login page?) where a document was expected",
         )
     elif kind == "pdf" and found.truncated:
         result = ExtractionResult("corrupt", "truncated: no %%EOF at the end (download cut short?)")
@@ -53,7 +54,9 @@ def _dispatch(
         result = extract_pdf(data, limits, deadline=deadline, member=member)
     elif kind == "zip":
         if depth > limits.max_depth:
-            result = ExtractionResult("too_large", f"depth: archive nested deeper than {limits.max_depth}")
+            result = ExtractionResult(
+                "too_large", f"depth: archive nested deeper than {limits.max_depth}"
+            )
         else:
             prefix = f"{member}/" if member else ""
 
@@ -74,7 +77,11 @@ def _dispatch(
 
 
 def extract_document(
-    data: bytes, *, name: str | None = None, limits: Limits | None = None, deadline: float | None = None
+    data: bytes,
+    *,
+    name: str | None = None,
+    limits: Limits | None = None,
+    deadline: float | None = None,
 ) -> ExtractionResult:
     """Read a document whatever it is. ``name`` is only used in logs (the bytes decide the
     type); ``deadline`` is a ``time.monotonic()`` value after which pages stop being read."""
@@ -85,7 +92,9 @@ def extract_document(
     try:
         result = _dispatch(data, limits, deadline, "", 0)
     except BudgetExceeded:
-        result = ExtractionResult("timeout", f"timeout: budget of {limits.time_budget_s:.0f} s ran out")
+        result = ExtractionResult(
+            "timeout", f"timeout: budget of {limits.time_budget_s:.0f} s ran out"
+        )
     except MemoryError:
         result = ExtractionResult("resource_limit", f"memory: over the {limits.memory_mb} MiB cap")
     except RecursionError:

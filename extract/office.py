@@ -111,7 +111,9 @@ def extract_doc(data: bytes, limits: Limits, *, member: str = "") -> ExtractionR
                     check=False,
                 )
         except subprocess.TimeoutExpired:
-            return ExtractionResult("timeout", f"timeout: {tool} took over {limits.time_budget_s:.0f} s")
+            return ExtractionResult(
+                "timeout", f"timeout: {tool} took over {limits.time_budget_s:.0f} s"
+            )
         if proc.returncode == 0:
             text = clean_text(proc.stdout.decode("utf-8", "replace"))
             return ExtractionResult("ok", page_count=1, pages=[Page(1, text, member, "office")])

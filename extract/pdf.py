@@ -156,7 +156,8 @@ def extract_pdf(
     if bomb_at is not None:
         cap_mb = limits.max_pdf_inflated_bytes // (1024 * 1024)
         return ExtractionResult(
-            "too_large", f"bomb: compressed streams inflate beyond {cap_mb} MB (stream at byte {bomb_at})"
+            "too_large",
+            f"bomb: compressed streams inflate beyond {cap_mb} MB (stream at byte {bomb_at})",
         )
     pdf, failure = _open(data)
     if failure is not None:
@@ -169,7 +170,9 @@ def extract_pdf(
         total = len(pdf)
         result.page_count = total
         if total == 0:
-            return ExtractionResult("corrupt", "corrupt: no readable page (broken page tree)", page_count=0)
+            return ExtractionResult(
+                "corrupt", "corrupt: no readable page (broken page tree)", page_count=0
+            )
         if total > limits.max_pages:
             problems.append(f"pages: {total} pages, read the first {limits.max_pages}")
         for index in range(min(total, limits.max_pages)):
@@ -179,7 +182,9 @@ def extract_pdf(
             try:
                 text, scanned = _page_text(pdf, index, limits, plumber, problems)
                 if scanned:
-                    text, method, ocr_pages = _maybe_ocr(pdf, index, limits, text, ocr_pages, problems)
+                    text, method, ocr_pages = _maybe_ocr(
+                        pdf, index, limits, text, ocr_pages, problems
+                    )
             except (pdfium.PdfiumError, OcrError, ValueError, OSError) as exc:
                 problems.append(f"page {index + 1}: {exc}")
                 text, method = "", "failed"
@@ -199,7 +204,9 @@ def extract_pdf(
         pdf.close()
     if result.pages and all(p.method == "failed" for p in result.pages):
         return ExtractionResult(
-            "corrupt", f"corrupt: no page could be loaded ({problems[-1]})", page_count=result.page_count
+            "corrupt",
+            f"corrupt: no page could be loaded ({problems[-1]})",
+            page_count=result.page_count,
         )
     _finish(result, problems, ocr_pages)
     return result
@@ -229,4 +236,3 @@ def _finish(result: ExtractionResult, problems: list[str], ocr_pages: int) -> No
     elif ocr_pages:
         result.status = "ocr"
         result.reason = f"ocr: {ocr_pages} of {len(result.pages)} pages read by OCR"
-

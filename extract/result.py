@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "FINAL_OK",
-    "BudgetExceeded",
     "RETRYABLE_REASONS",
     "STATUSES",
+    "BudgetExceeded",
     "ExtractionResult",
     "Limits",
     "Page",
@@ -123,7 +123,7 @@ class ExtractionResult:
         return "\n\f".join(p.text for p in self.pages)
 
 
-class BudgetExceeded(BaseException):  # noqa: N818 - a signal, not an error
+class BudgetExceeded(BaseException):
     """Raised inside a worker when the document's wall-clock budget runs out.
 
     A ``BaseException`` so that library code catching ``Exception`` cannot swallow it; the

@@ -33,7 +33,9 @@ MEDIA_TYPES = {
 }
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_HTML_RE = re.compile(rb"<\s*(!doctype\s+html|html|head|body|title|meta|script|style|div|table|form|h1)\b", re.I)
+_HTML_RE = re.compile(
+    rb"<\s*(!doctype\s+html|html|head|body|title|meta|script|style|div|table|form|h1)\b", re.I
+)
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")
 #: a PDF's %%EOF may be followed by a little junk; look this far back from the end
 _EOF_WINDOW = 2048

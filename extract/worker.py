@@ -59,7 +59,9 @@ def _child_main(conn: Connection, memory_mb: int) -> None:
         try:
             result = extract_document(data, name=name, limits=limits)
         except BudgetExceeded:  # the alarm fired outside any reader
-            result = ExtractionResult("timeout", f"timeout: budget of {limits.time_budget_s:.0f} s ran out")
+            result = ExtractionResult(
+                "timeout", f"timeout: budget of {limits.time_budget_s:.0f} s ran out"
+            )
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         del data
@@ -86,7 +88,10 @@ class _Slot:
         if self.process is None or self.conn is None:
             parent, child = self._ctx.Pipe()
             self.process = self._ctx.Process(
-                target=_child_main, args=(child, self._memory_mb), daemon=True, name="veilleur-extract"
+                target=_child_main,
+                args=(child, self._memory_mb),
+                daemon=True,
+                name="veilleur-extract",
             )
             self.process.start()
             child.close()
@@ -154,13 +159,17 @@ class WorkerPool:
         self._queue.put((future, data, name, limits or self.limits))
         return future
 
-    def extract(self, data: bytes, *, name: str | None = None, limits: Limits | None = None) -> ExtractionResult:
+    def extract(
+        self, data: bytes, *, name: str | None = None, limits: Limits | None = None
+    ) -> ExtractionResult:
         """Blocking convenience for scripts and the CLI."""
         return self.submit(data, name=name, limits=limits).result()
 
     def pids(self) -> list[int]:
         """Process ids of the live workers (for monitoring, and for tests that kill one)."""
-        return [s.process.pid for s in self._slots if s.process is not None and s.process.is_alive()]
+        return [
+            s.process.pid for s in self._slots if s.process is not None and s.process.is_alive()
+        ]
 
     def close(self) -> None:
         if self._closed:
@@ -177,7 +186,10 @@ class WorkerPool:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -225,7 +237,8 @@ class WorkerPool:
         log.warning("extract_killed name=%s budget_s=%.0f", name, limits.time_budget_s)
         slot.kill()
         return ExtractionResult(
-            "timeout", f"timeout: worker killed after {time.monotonic() - started:.0f} s without an answer"
+            "timeout",
+            f"timeout: worker killed after {time.monotonic() - started:.0f} s without an answer",
         )
 
     def _died(self, name: str | None, pid: int | None, started: float) -> ExtractionResult:

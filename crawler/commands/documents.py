@@ -10,6 +10,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,7 +21,9 @@ __all__ = ["documents", "extract"]
 
 def _print_text(path: Path, result: ExtractionResult, text: bool) -> None:
     reason = f" ({result.reason})" if result.reason else ""
-    click.echo(f"== {path}: {result.status}{reason}; {result.page_count or 0} pages; {result.media_type}")
+    click.echo(
+        f"== {path}: {result.status}{reason}; {result.page_count or 0} pages; {result.media_type}"
+    )
     for warning in result.warnings:
         click.echo(f"   warning: {warning}")
     if not text:
@@ -32,17 +35,37 @@ def _print_text(path: Path, result: ExtractionResult, text: bool) -> None:
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file on stdout.")
 @click.option("--no-text", is_flag=True, help="Status and page count only.")
-@click.option("--engine", type=click.Choice(["pdfium", "pdfplumber"]), default="pdfium", show_default=True,
-              help="PDF text engine: pdfium (fast) or pdfplumber (reference layout).")
-@click.option("--no-ocr", is_flag=True, help="Do not OCR scanned pages (they make the status partial).")
-@click.option("--budget", type=float, default=Limits().time_budget_s, show_default=True,
-              help="Seconds allowed per file.")
+@click.option(
+    "--engine",
+    type=click.Choice(["pdfium", "pdfplumber"]),
+    default="pdfium",
+    show_default=True,
+    help="PDF text engine: pdfium (fast) or pdfplumber (reference layout).",
+)
+@click.option(
+    "--no-ocr", is_flag=True, help="Do not OCR scanned pages (they make the status partial)."
+)
+@click.option(
+    "--budget",
+    type=float,
+    default=Limits().time_budget_s,
+    show_default=True,
+    help="Seconds allowed per file.",
+)
 @click.option("--workers", type=int, default=0, help="Worker processes (default: one per core).")
 def extract(
-    files: tuple[Path, ...], as_json: bool, no_text: bool, engine: str, no_ocr: bool, budget: float, workers: int
+    files: tuple[Path, ...],
+    as_json: bool,
+    no_text: bool,
+    engine: str,
+    no_ocr: bool,
+    budget: float,
+    workers: int,
 ) -> None:
     """Print the text, status and page count of local files (PDF, ZIP, DOCX, ODT, XLSX …).
 
@@ -80,10 +103,20 @@ def _cores() -> int:
 
 
 @click.command()
-@click.option("--status", "status_filter", default="needs-attention", show_default=True,
-              type=click.Choice(["needs-attention", "all", *STATUSES, "pending"]),
-              help="needs-attention = every status but ok and ocr.")
-@click.option("--database-url", envvar="DATABASE_URL", default=None, help="Default: $DATABASE_URL or var/veilleur.sqlite.")
+@click.option(
+    "--status",
+    "status_filter",
+    default="needs-attention",
+    show_default=True,
+    type=click.Choice(["needs-attention", "all", *STATUSES, "pending"]),
+    help="needs-attention = every status but ok and ocr.",
+)
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    default=None,
+    help="Default: $DATABASE_URL or var/veilleur.sqlite.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document.")
 def documents(status_filter: str, database_url: str | None, as_json: bool) -> None:
     """List stored documents with their status, reason and the notices linking them.
@@ -99,7 +132,7 @@ def documents(status_filter: str, database_url: str | None, as_json: bool) -> No
 
     with session_scope(database_url) as session:
         listings = list_documents(session, status_filter)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "sha256": item.document.sha256,
                 "status": item.document.status,
@@ -108,7 +141,8 @@ def documents(status_filter: str, database_url: str | None, as_json: bool) -> No
                 "page_count": item.document.page_count,
                 "urls": item.urls,
                 "notices": [
-                    {"source": s, "source_id": i, "title": t, "url": u} for s, i, t, u in item.notices
+                    {"source": s, "source_id": i, "title": t, "url": u}
+                    for s, i, t, u in item.notices
                 ],
             }
             for item in listings
@@ -118,7 +152,9 @@ def documents(status_filter: str, database_url: str | None, as_json: bool) -> No
             click.echo(json.dumps(row, ensure_ascii=False))
             continue
         reason = f" — {row['reason']}" if row["reason"] else ""
-        click.echo(f"{row['status']:<15} {row['page_count'] or 0:>5} p  {str(row['sha256'])[:12]}  {row['media_type']}{reason}")
+        click.echo(
+            f"{row['status']:<15} {row['page_count'] or 0:>5} p  {str(row['sha256'])[:12]}  {row['media_type']}{reason}"
+        )
         for url in row["urls"]:
             click.echo(f"    url: {url}")
         for notice in row["notices"]:

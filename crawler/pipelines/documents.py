@@ -132,7 +132,10 @@ class DocumentsPipeline:
                 response = await maybe_deferred_to_future(engine.download(request))
         except Exception as exc:
             message = str(exc) or type(exc).__name__
-            if "max size" in message or type(exc).__name__ in ("DownloadCancelledError", "CancelledError"):
+            if "max size" in message or type(exc).__name__ in (
+                "DownloadCancelledError",
+                "CancelledError",
+            ):
                 ref.status, ref.fetch_error = "too_large", f"too_large: over {self.maxsize} bytes"
             else:
                 ref.fetch_error = f"download: {type(exc).__name__}: {message}"[:500]
@@ -150,7 +153,7 @@ class DocumentsPipeline:
         """Store, extract and save; concurrent refs to the same body share one extraction."""
         pending = self._inflight.get(sha)
         if pending is not None:
-            return await pending  # type: ignore[no-any-return]
+            return await pending
         loop_future: asyncio.Future[ExtractionResult] = asyncio.get_running_loop().create_future()
         self._inflight[sha] = loop_future
         try:
@@ -160,7 +163,13 @@ class DocumentsPipeline:
             result = await asyncio.wrap_future(future)
             await _in_thread(self._save, sha, result, str(path), len(body))
             self._stat(f"status/{result.status}")
-            log.info("document_extracted url=%s sha256=%s status=%s pages=%s", url, sha, result.status, result.page_count)
+            log.info(
+                "document_extracted url=%s sha256=%s status=%s pages=%s",
+                url,
+                sha,
+                result.status,
+                result.page_count,
+            )
             loop_future.set_result(result)
             return result
         except BaseException as exc:
@@ -181,12 +190,16 @@ class DocumentsPipeline:
             tmp.replace(path)
         return path
 
-    def _known_by_url(self, url: str) -> tuple[str, str, str | None, str | None, int | None, list[PageText]] | None:
+    def _known_by_url(
+        self, url: str
+    ) -> tuple[str, str, str | None, str | None, int | None, list[PageText]] | None:
         with session_scope(self.database_url) as session:
             document = find_document_by_url(session, url)
             return _snapshot(session, document)
 
-    def _known_by_sha(self, sha: str) -> tuple[str, str, str | None, str | None, int | None, list[PageText]] | None:
+    def _known_by_sha(
+        self, sha: str
+    ) -> tuple[str, str, str | None, str | None, int | None, list[PageText]] | None:
         with session_scope(self.database_url) as session:
             return _snapshot(session, get_document(session, sha))
 
@@ -195,8 +208,14 @@ class DocumentsPipeline:
             save_document(session, sha, result, path, size_bytes=size)
 
     def _fill_from_db(
-        self, ref: DocumentRef, sha: str, status: str, reason: str | None,
-        media_type: str | None, page_count: int | None, pages: list[PageText],
+        self,
+        ref: DocumentRef,
+        sha: str,
+        status: str,
+        reason: str | None,
+        media_type: str | None,
+        page_count: int | None,
+        pages: list[PageText],
     ) -> None:
         ref.sha256, ref.status, ref.status_reason = sha, status, reason
         ref.media_type, ref.page_count, ref.pages = media_type, page_count, pages
@@ -206,11 +225,22 @@ class DocumentsPipeline:
             self.crawler.stats.inc_value(f"documents/{key}")
 
 
-def _snapshot(session: Any, document: Any) -> tuple[str, str, str | None, str | None, int | None, list[PageText]] | None:
+def _snapshot(
+    session: Any, document: Any
+) -> tuple[str, str, str | None, str | None, int | None, list[PageText]] | None:
     if document is None or not is_final(document):
         return None
-    pages = [PageText(p.page_number, p.text, p.member, p.method) for p in load_pages(session, document)]
-    return (document.sha256, document.status, document.status_reason, document.media_type, document.page_count, pages)
+    pages = [
+        PageText(p.page_number, p.text, p.member, p.method) for p in load_pages(session, document)
+    ]
+    return (
+        document.sha256,
+        document.status,
+        document.status_reason,
+        document.media_type,
+        document.page_count,
+        pages,
+    )
 
 
 def _fill_from_result(ref: DocumentRef, result: ExtractionResult) -> None:

@@ -17,10 +17,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import scrapy  # noqa: E402
-from scrapy.crawler import CrawlerProcess  # noqa: E402
+import scrapy
+from scrapy.crawler import CrawlerProcess
 
-from crawler.items import DocumentRef, Notice  # noqa: E402
+from crawler.items import DocumentRef, Notice
 
 
 class DocumentsTestSpider(scrapy.Spider):
@@ -34,10 +34,18 @@ class DocumentsTestSpider(scrapy.Spider):
         yield scrapy.Request(self.config["base"] + "/notice.html", callback=self.parse)
 
     def parse(self, response: scrapy.http.Response):  # type: ignore[override]
-        refs = [DocumentRef(url=u if ":" in u.split("/")[0] else self.config["base"] + u)
-                for u in self.config["paths"]]
-        yield Notice(source="test", source_id="DOC-1", kind="tender", title="Vidéoprotection",
-                     url=response.url, documents=refs)
+        refs = [
+            DocumentRef(url=u if ":" in u.split("/")[0] else self.config["base"] + u)
+            for u in self.config["paths"]
+        ]
+        yield Notice(
+            source="test",
+            source_id="DOC-1",
+            kind="tender",
+            title="Vidéoprotection",
+            url=response.url,
+            documents=refs,
+        )
 
 
 class CollectPipeline:

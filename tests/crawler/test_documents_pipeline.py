@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import select
@@ -29,26 +29,49 @@ CRAWL = Path(__file__).parent / "documents_crawl.py"
 ROUTES: dict[str, tuple[int, str, bytes]] = {
     "/robots.txt": (200, "text/plain", b"User-agent: *\nDisallow: /private/\n"),
     "/notice.html": (200, "text/html", b"<html><body>avis</body></html>"),
-    "/docs/avis.pdf": (200, "application/pdf", (DOCS / "corpus/boamp-avis-20-100721.pdf").read_bytes()),
-    "/docs/same-avis.pdf": (200, "application/pdf", (DOCS / "corpus/boamp-avis-20-100721.pdf").read_bytes()),
+    "/docs/avis.pdf": (
+        200,
+        "application/pdf",
+        (DOCS / "corpus/boamp-avis-20-100721.pdf").read_bytes(),
+    ),
+    "/docs/same-avis.pdf": (
+        200,
+        "application/pdf",
+        (DOCS / "corpus/boamp-avis-20-100721.pdf").read_bytes(),
+    ),
     "/docs/dce.zip": (200, "application/zip", (DOCS / "hostile/dce-cp850.zip").read_bytes()),
-    "/docs/erreur.pdf": (200, "application/pdf", (DOCS / "hostile/html-served-as.pdf").read_bytes()),
+    "/docs/erreur.pdf": (
+        200,
+        "application/pdf",
+        (DOCS / "hostile/html-served-as.pdf").read_bytes(),
+    ),
     "/docs/chiffre.pdf": (200, "application/pdf", (DOCS / "hostile/encrypted.pdf").read_bytes()),
     "/docs/gone.pdf": (404, "text/html", b"<html>not found</html>"),
     "/docs/huge.pdf": (200, "application/pdf", b"%PDF-1.4\n" + b"0" * 300_000 + b"\n%%EOF"),
-    "/private/cctp.pdf": (200, "application/pdf", (DOCS / "corpus/boamp-avis-20-101498.pdf").read_bytes()),
+    "/private/cctp.pdf": (
+        200,
+        "application/pdf",
+        (DOCS / "corpus/boamp-avis-20-101498.pdf").read_bytes(),
+    ),
 }
 LINKED = [
-    "/docs/avis.pdf", "/docs/same-avis.pdf", "/docs/dce.zip", "/docs/erreur.pdf", "/docs/chiffre.pdf",
-    "/docs/gone.pdf", "/docs/huge.pdf", "/private/cctp.pdf", "file:///etc/passwd",
+    "/docs/avis.pdf",
+    "/docs/same-avis.pdf",
+    "/docs/dce.zip",
+    "/docs/erreur.pdf",
+    "/docs/chiffre.pdf",
+    "/docs/gone.pdf",
+    "/docs/huge.pdf",
+    "/private/cctp.pdf",
+    "file:///etc/passwd",
     "data:application/pdf;base64,JVBERi0=",
 ]
 
 
 class _Handler(BaseHTTPRequestHandler):
-    hits: Counter[str] = Counter()
+    hits: ClassVar[Counter[str]] = Counter()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         _Handler.hits[self.path] += 1
         status, ctype, body = ROUTES.get(self.path, (404, "text/plain", b"no"))
         self.send_response(status)
@@ -63,11 +86,21 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _crawl(tmp: Path, base: str, db_url: str, run: int) -> dict[str, dict[str, Any]]:
     out = tmp / f"items-{run}.jsonl"
-    config = {"base": base, "paths": LINKED, "database_url": db_url,
-              "documents_dir": str(tmp / "documents"), "out": str(out)}
+    config = {
+        "base": base,
+        "paths": LINKED,
+        "database_url": db_url,
+        "documents_dir": str(tmp / "documents"),
+        "out": str(out),
+    }
     (tmp / "config.json").write_text(json.dumps(config))
-    proc = subprocess.run([sys.executable, str(CRAWL), str(tmp / "config.json")],
-                          capture_output=True, text=True, timeout=240, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(CRAWL), str(tmp / "config.json")],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     item = json.loads(out.read_text().splitlines()[0])
     return {ref["url"].replace(base, ""): ref for ref in item["documents"]}
@@ -76,8 +109,15 @@ def _crawl(tmp: Path, base: str, db_url: str, run: int) -> dict[str, dict[str, A
 def _link_like_store(db_url: str, url: str, sha: str) -> None:
     """What the Store pipeline records between runs: the notice links the document by sha256."""
     with session_scope(db_url) as s:
-        notice = Notice(source="test", source_key="DOC-1", source_id="DOC-1", kind="tender",
-                        title="Vidéoprotection", url=url, content_hash="x")
+        notice = Notice(
+            source="test",
+            source_key="DOC-1",
+            source_id="DOC-1",
+            kind="tender",
+            title="Vidéoprotection",
+            url=url,
+            content_hash="x",
+        )
         s.add(notice)
         s.flush()
         document = s.scalar(select(Document).where(Document.sha256 == sha))
@@ -99,8 +139,14 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         _link_like_store(db_url, base + "/docs/avis.pdf", first["/docs/avis.pdf"]["sha256"])
         second = _crawl(tmp, base, db_url, 2)
         hits_second = Counter(_Handler.hits) - hits_first
-        yield {"first": first, "second": second, "hits_first": hits_first, "hits_second": hits_second,
-               "db_url": db_url, "tmp": tmp}
+        yield {
+            "first": first,
+            "second": second,
+            "hits_first": hits_first,
+            "hits_second": hits_second,
+            "db_url": db_url,
+            "tmp": tmp,
+        }
     finally:
         server.shutdown()
 
@@ -121,7 +167,9 @@ def test_same_body_at_two_urls_has_one_sha(crawled):
 
 def test_body_is_stored_content_addressed(crawled):
     sha = crawled["first"]["/docs/avis.pdf"]["sha256"]
-    assert (crawled["tmp"] / "documents" / sha[:2] / sha).read_bytes() == ROUTES["/docs/avis.pdf"][2]
+    assert (crawled["tmp"] / "documents" / sha[:2] / sha).read_bytes() == ROUTES["/docs/avis.pdf"][
+        2
+    ]
 
 
 def test_archive_members_are_read(crawled):
@@ -159,7 +207,9 @@ def test_file_url_is_refused(crawled):
 
 
 def test_data_url_is_refused(crawled):
-    assert crawled["first"]["data:application/pdf;base64,JVBERi0="]["fetch_error"].startswith("refused: data")
+    assert crawled["first"]["data:application/pdf;base64,JVBERi0="]["fetch_error"].startswith(
+        "refused: data"
+    )
 
 
 def test_documents_are_stored_once_by_sha(crawled):
@@ -173,7 +223,9 @@ def test_second_crawl_does_not_download_a_linked_read_document(crawled):
 
 
 def test_second_crawl_fills_the_ref_from_the_database(crawled):
-    assert crawled["second"]["/docs/avis.pdf"]["pages"] == crawled["first"]["/docs/avis.pdf"]["pages"]
+    assert (
+        crawled["second"]["/docs/avis.pdf"]["pages"] == crawled["first"]["/docs/avis.pdf"]["pages"]
+    )
 
 
 def test_second_crawl_downloads_an_unlinked_document_again(crawled):

@@ -52,11 +52,22 @@ def test_needs_attention_lists_everything_not_ok(db_url):
 def test_listing_names_the_linking_notice(db_url):
     with session_scope(db_url) as s:
         document = save_document(s, SHA_B, ExtractionResult("timeout", "timeout: budget"), None)
-        notice = Notice(source="boamp", source_key="20-101498", source_id="20-101498", kind="tender",
-                        title="Fourniture", url="https://www.boamp.fr/avis/detail/20-101498", content_hash="x")
+        notice = Notice(
+            source="boamp",
+            source_key="20-101498",
+            source_id="20-101498",
+            kind="tender",
+            title="Fourniture",
+            url="https://www.boamp.fr/avis/detail/20-101498",
+            content_hash="x",
+        )
         s.add(notice)
         s.flush()
-        s.add(NoticeDocument(notice_id=notice.id, url="https://example.org/cctp.pdf", document_id=document.id))
+        s.add(
+            NoticeDocument(
+                notice_id=notice.id, url="https://example.org/cctp.pdf", document_id=document.id
+            )
+        )
     with session_scope(db_url) as s:
         listing = list_documents(s, "timeout")[0]
         assert listing.notices[0][1] == "20-101498"
@@ -65,11 +76,22 @@ def test_listing_names_the_linking_notice(db_url):
 def test_document_found_by_linked_url(db_url):
     with session_scope(db_url) as s:
         document = save_document(s, SHA_A, _ok(), None)
-        notice = Notice(source="boamp", source_key="K", source_id="K", kind="tender", title="t",
-                        url="https://www.boamp.fr/", content_hash="x")
+        notice = Notice(
+            source="boamp",
+            source_key="K",
+            source_id="K",
+            kind="tender",
+            title="t",
+            url="https://www.boamp.fr/",
+            content_hash="x",
+        )
         s.add(notice)
         s.flush()
-        s.add(NoticeDocument(notice_id=notice.id, url="https://example.org/rc.pdf", document_id=document.id))
+        s.add(
+            NoticeDocument(
+                notice_id=notice.id, url="https://example.org/rc.pdf", document_id=document.id
+            )
+        )
     with session_scope(db_url) as s:
         assert find_document_by_url(s, "https://example.org/rc.pdf").sha256 == SHA_A
 

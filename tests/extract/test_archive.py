@@ -46,7 +46,9 @@ def test_duplicate_member_names_are_partial(fixture_bytes):
 def test_symbolic_link_member_is_ignored(fixture_bytes):
     link = zipfile.ZipInfo("etc-passwd")
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
-    data = _zip([(link, b"/etc/passwd"), ("avis.pdf", fixture_bytes("corpus/boamp-avis-20-101498.pdf"))])
+    data = _zip(
+        [(link, b"/etc/passwd"), ("avis.pdf", fixture_bytes("corpus/boamp-avis-20-101498.pdf"))]
+    )
     result = extract_document(data)
     assert (result.status, {p.member for p in result.pages}) == ("ok", {"avis.pdf"})
 

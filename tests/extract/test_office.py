@@ -40,7 +40,11 @@ def test_xlsx_sheet_is_one_page(notice_lines):
     buf = io.BytesIO()
     book.save(buf)
     result = extract_document(buf.getvalue())
-    assert (result.status, result.page_count, result.pages[0].text.splitlines()[0]) == ("ok", 1, "BPU")
+    assert (result.status, result.page_count, result.pages[0].text.splitlines()[0]) == (
+        "ok",
+        1,
+        "BPU",
+    )
 
 
 def test_odt_paragraphs_are_read(notice_lines):
@@ -53,7 +57,10 @@ def test_odt_paragraphs_are_read(notice_lines):
     buf = io.BytesIO()
     document.save(buf)
     result = extract_document(buf.getvalue())
-    assert (result.media_type, notice_lines[3] in result.text) == ("application/vnd.oasis.opendocument.text", True)
+    assert (result.media_type, notice_lines[3] in result.text) == (
+        "application/vnd.oasis.opendocument.text",
+        True,
+    )
 
 
 def test_doc_without_antiword_is_not_a_document(monkeypatch):

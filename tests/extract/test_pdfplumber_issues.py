@@ -22,7 +22,9 @@ def test_issue_848_reads_eight_pages(fixture_bytes):
 
 
 def test_warn_report_slow_layout_fast_path_reads_all_pages(fixture_bytes):
-    result = extract_document(fixture_bytes("pdfplumber/WARN-Report-for-7-1-2015-to-03-25-2016.pdf"))
+    result = extract_document(
+        fixture_bytes("pdfplumber/WARN-Report-for-7-1-2015-to-03-25-2016.pdf")
+    )
     assert (result.status, len(result.pages)) == ("ok", 16)
 
 

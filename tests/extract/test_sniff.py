@@ -32,7 +32,9 @@ def test_zip_storing_a_pdf_is_zip(fixture_bytes):
 
 
 def test_ole_word_file_is_doc():
-    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + "WordDocument".encode("utf-16-le")
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + "WordDocument".encode("utf-16-le")
+    )
     assert sniff(header).kind == "doc"
 
 

@@ -4,7 +4,10 @@ from extract.textclean import clean_text, fix_hyphenation, has_real_words
 
 
 def test_hyphen_at_line_end_joins_lowercase_word():
-    assert fix_hyphenation("système de vidéo-\nsurveillance urbaine") == "système de vidéosurveillance urbaine"
+    assert (
+        fix_hyphenation("système de vidéo-\nsurveillance urbaine")
+        == "système de vidéosurveillance urbaine"
+    )
 
 
 def test_hyphen_before_capital_is_kept():
