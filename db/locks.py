@@ -64,16 +64,15 @@ def acquire(
     """
     now = now or utcnow()
     expires = now + timedelta(seconds=ttl_seconds)
-    table = Lock.__table__
     dialect = session.get_bind().dialect.name
     insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
     if dialect not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"locks need SQLite or PostgreSQL, not {dialect}")
-    stmt = insert_fn(table).values(name=name, holder=holder, acquired_at=now, expires_at=expires)
+    stmt = insert_fn(Lock).values(name=name, holder=holder, acquired_at=now, expires_at=expires)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.name],
+        index_elements=[Lock.name],
         set_={"holder": holder, "acquired_at": now, "expires_at": expires},
-        where=(table.c.expires_at <= now) | (table.c.holder == holder),
+        where=(Lock.expires_at <= now) | (Lock.holder == holder),
     )
     session.execute(stmt)
     current = holder_of(session, name)
