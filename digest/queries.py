@@ -231,7 +231,7 @@ def amendments_of(
                 NoticeLink.relation.in_(AMENDING_RELATIONS),
             )
         )
-        links.extend((int(t), int(n), str(r)) for t, n, r in rows)
+        links.extend((int(t), int(n), str(r)) for t, n, r in rows if t is not None)
     views = {v.id: v for v in notice_views(session, {nid for _, nid, _ in links})}
     out: dict[int, list[tuple[NoticeView, str]]] = defaultdict(list)
     for target, nid, relation in links:

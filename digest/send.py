@@ -22,8 +22,12 @@ import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.policy import SMTP
+from email import charset as _charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formatdate, make_msgid
 
 from digest.render import RenderedDigest, sanitize_header
@@ -33,6 +37,11 @@ __all__ = ["SendError", "SmtpSender", "SmtpSettings", "build_message"]
 log = logging.getLogger(__name__)
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 SMTP_TIMEOUT_S = 60
+# compat32 + explicit Header objects: the modern policy re-parses header values (decoding
+# encoded words — the CVE-2024-6923 path) and drops the space at folds between encoded words.
+WIRE_POLICY = compat32.clone(linesep="\r\n")
+_UTF8_QP = _charset.Charset("utf-8")
+_UTF8_QP.body_encoding = _charset.QP
 
 
 class SendError(RuntimeError):
@@ -70,20 +79,20 @@ class SmtpSettings:
         )
 
 
-def build_message(rendered: RenderedDigest, mail_from: str, group_name: str) -> EmailMessage:
+def build_message(rendered: RenderedDigest, mail_from: str, group_name: str) -> Message:
     """A multipart/alternative message. Recipients travel in the envelope only (like Bcc), so
     members of a group do not see each other's addresses."""
-    msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = sanitize_header(rendered.subject)
+    msg = MIMEMultipart("alternative")
+    msg["Subject"] = Header(sanitize_header(rendered.subject), "utf-8")  # type: ignore[assignment]
     msg["From"] = sanitize_header(mail_from, 320)
     msg["To"] = "undisclosed-recipients:;"
     msg["Date"] = formatdate(localtime=False)
-    domain = mail_from.rpartition("@")[2] or "localhost"
-    msg["Message-ID"] = make_msgid(domain=sanitize_header(domain, 100).replace(" ", ""))
-    msg["X-Veilleur-Group"] = sanitize_header(group_name, 200)
+    domain = sanitize_header(mail_from.rpartition("@")[2], 100).replace(" ", "") or "localhost"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    msg["X-Veilleur-Group"] = Header(sanitize_header(group_name, 200), "utf-8")  # type: ignore[assignment]
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(rendered.text, cte="quoted-printable")
-    msg.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
+    msg.attach(MIMEText(rendered.text, "plain", _UTF8_QP))  # type: ignore[arg-type]
+    msg.attach(MIMEText(rendered.html, "html", _UTF8_QP))  # type: ignore[arg-type]
     return msg
 
 
@@ -124,9 +133,9 @@ class SmtpSender:
                 self._conn.close()
             self._conn = None
 
-    def send(self, msg: EmailMessage, recipients: Sequence[str]) -> set[str]:
+    def send(self, msg: Message, recipients: Sequence[str]) -> set[str]:
         """Send to ``recipients``; return those the server accepted (250 to RCPT and DATA)."""
-        data = msg.as_bytes(policy=SMTP)
+        data = msg.as_bytes(policy=WIRE_POLICY)
         if self._conn is None:
             self._conn = self._connect()
         try:
