@@ -29,7 +29,7 @@ ATTACKS = {
 def _header_names(raw: bytes) -> list[str]:
     head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     msg = email.message_from_bytes(head + b"\r\n\r\n", policy=email.policy.compat32)
-    return [k.lower() for k in msg.keys()]
+    return [k.lower() for k, _ in msg.items()]
 
 
 def _send_title(url: str, smtp: SmtpServer, title: str) -> bytes:
