@@ -27,6 +27,10 @@ from crawler.schedule import ScheduleConfig, _listener, build_scheduler, load_co
 from db.locks import acquire
 from db.models import JobRun, Source
 from db.session import session_scope
+from tests import reuse_db
+
+db_url = reuse_db.db_url
+pg_module_url = reuse_db.pg_module_url
 
 PARIS = ZoneInfo("Europe/Paris")
 CONFIG = ScheduleConfig()

@@ -9,7 +9,11 @@ from sqlalchemy import func, select
 from db.models import Delivery, Group, JobRun, NoticeLink
 from db.session import session_scope
 from digest.service import send_digests
+from tests import reuse_db
 from tests.digest.conftest import SmtpServer, add_group, add_notice, new_version, record
+
+db_url = reuse_db.db_url
+pg_module_url = reuse_db.pg_module_url
 
 ENV = {"VEILLEUR_BASE_URL": "https://veilleur.example.org"}
 
