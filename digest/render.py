@@ -32,8 +32,13 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MAIL_LABEL = re.compile(
     r"(?i)\b(courriel|e-?mail|m[ée]l|adresse (?:é|e)lectronique)\s*:\s*[\w.+-]+(?:\s+[\w-]+(?:\.[\w-]+)+)?"
 )
-_PHONE = re.compile(r"(?:(?:\+|00)33\s?(?:\(0\)\s?)?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b")
-_PHONE_LABEL = re.compile(r"(?i)\b(t[ée]l(?:[ée]phone)?|fax|t[ée]l[ée]copie)\.?\s*:\s*[+\d][\d\s.()-]{7,}")
+# "04 78 22 02 12", "+33 4 78…", "(+33) 4 78 22 02 12" (BOAMP's form), "0033 (0)4…"
+_PHONE = re.compile(
+    r"(?:\(\+33\)\s?|(?:\+|00)33\s?(?:\(0\)\s?)?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b"
+)
+_PHONE_LABEL = re.compile(
+    r"(?i)\b(t[ée]l(?:[ée]phone)?|fax|t[ée]l[ée]copie)\.?\s*:\s*[+(\d][\d\s.()+-]{7,}\d"
+)
 _CIVILITY = re.compile(
     r"\b(M\.|MM\.|Mme|Mmes|Mlle|Monsieur|Madame|Mademoiselle|Ma[îi]tre|Me|Dr|Docteur)"
     r"\s+(?:[A-ZÀ-Þ][\w'’-]*\.?\s*){1,3}"
