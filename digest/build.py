@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 __all__ = [
@@ -72,6 +73,8 @@ class NoticeView:
     deadline_at: datetime | None = None
     awardees: tuple[str, ...] = ()
     first_seen_at: datetime | None = None
+    #: when its newest flag was recorded (a rescan with new rules can flag an older notice)
+    flagged_at: datetime | None = None
     #: (category, field, snippet) of each flag
     snippets: tuple[tuple[str, str, str], ...] = ()
 
@@ -92,15 +95,25 @@ class GroupSpec:
     cadence: str = "daily"
     operators: bool = False
 
-    @property
+    @cached_property
     def all_territory(self) -> bool:
         return not (self.departements or self.communes or self.epcis)
 
+    @cached_property
     def commune_set(self) -> frozenset[str]:
+        """Communes named directly or as members of an EPCI (computed once per group)."""
         codes = set(self.communes)
         for members in self.epcis.values():
             codes.update(members)
         return frozenset(codes)
+
+    @cached_property
+    def departement_set(self) -> frozenset[str]:
+        return frozenset(self.departements)
+
+    @cached_property
+    def category_set(self) -> frozenset[str]:
+        return frozenset(self.categories)
 
 
 @dataclass
@@ -182,18 +195,17 @@ def in_scope(notice: NoticeView, group: GroupSpec) -> bool:
     """Territory, categories and minimum score of ``group`` applied to ``notice``."""
     if notice.score < group.min_score:
         return False
-    if group.categories and not set(group.categories) & set(notice.categories):
+    if group.categories and group.category_set.isdisjoint(notice.categories):
         return False
     if group.all_territory:
         return True
-    communes = group.commune_set()
-    if notice.commune_insee and notice.commune_insee in communes:
+    if notice.commune_insee and notice.commune_insee in group.commune_set:
         return True
     if group.departements:
-        depts = set(notice.departements)
-        if notice.commune_insee:
-            depts.add(departement_of_commune(notice.commune_insee))
-        return bool(depts & set(group.departements))
+        wanted = group.departement_set
+        if not wanted.isdisjoint(notice.departements):
+            return True
+        return bool(notice.commune_insee) and departement_of_commune(notice.commune_insee or "") in wanted
     return False
 
 

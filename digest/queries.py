@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, tuple_, update
@@ -87,17 +87,23 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[i : i + _IN_CHUNK]
 
 
-def _snippets(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
+def _snippets(
+    session: Session, ids: Sequence[int]
+) -> tuple[dict[int, list[tuple[str, str, str]]], dict[int, datetime]]:
+    """Flag snippets per notice (strongest first) and when each notice was last flagged."""
     out: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    latest: dict[int, datetime] = {}
     for chunk in _chunks(ids):
         rows = session.execute(
-            select(Flag.notice_id, Flag.category, Flag.field, Flag.snippet)
+            select(Flag.notice_id, Flag.category, Flag.field, Flag.snippet, Flag.created_at)
             .where(Flag.notice_id.in_(chunk))
             .order_by(Flag.notice_id, Flag.weight.desc(), Flag.id)
         )
-        for nid, cat, fld, snip in rows:
+        for nid, cat, fld, snip, created in rows:
             out[nid].append((cat, fld, snip))
-    return out
+            if created is not None and (nid not in latest or created > latest[nid]):
+                latest[nid] = created
+    return out, latest
 
 
 _VIEW_COLUMNS = (
@@ -132,7 +138,7 @@ def _awardee_names(value: Any) -> tuple[str, ...]:
 
 def _views(session: Session, stmt: Any) -> list[NoticeView]:
     rows = session.execute(stmt).all()
-    snippets = _snippets(session, [r.id for r in rows])
+    snippets, flagged_at = _snippets(session, [r.id for r in rows])
     return [
         NoticeView(
             id=r.id,
@@ -151,20 +157,27 @@ def _views(session: Session, stmt: Any) -> list[NoticeView]:
             deadline_at=r.deadline_at,
             awardees=_awardee_names(r.awardees),
             first_seen_at=r.first_seen_at,
+            flagged_at=flagged_at.get(r.id),
             snippets=tuple(snippets.get(r.id, ())),
         )
         for r in rows
     ]
 
 
-def candidate_notices(session: Session, since: datetime) -> list[NoticeView]:
-    """Flagged notices first seen at or after ``since`` (the pool every group filters)."""
-    stmt = (
-        select(*_VIEW_COLUMNS)
-        .where(Notice.flagged.is_(True), Notice.first_seen_at >= since)
-        .order_by(Notice.id)
+def candidate_notices(
+    session: Session, since: datetime, seen_since: datetime | None = None
+) -> list[NoticeView]:
+    """The pool every group filters: flagged notices first seen, or flagged, at or after
+    ``since`` — and in any case first seen at or after ``seen_since`` (so a rescan that
+    re-flags old notices does not flood groups with the archive)."""
+    recently_flagged = select(Flag.notice_id).where(Flag.created_at >= since)
+    stmt = select(*_VIEW_COLUMNS).where(
+        Notice.flagged.is_(True),
+        (Notice.first_seen_at >= since) | Notice.id.in_(recently_flagged),
     )
-    return _views(session, stmt)
+    if seen_since is not None:
+        stmt = stmt.where(Notice.first_seen_at >= seen_since)
+    return _views(session, stmt.order_by(Notice.id))
 
 
 def notice_views(session: Session, ids: Iterable[int]) -> list[NoticeView]:
@@ -314,7 +327,3 @@ def record_send(
 
 def mark_group_done(session: Session, group_id: int, now: datetime) -> None:
     session.execute(update(Group).where(Group.id == group_id).values(last_digest_at=now))
-
-
-def backlog_start(created_at: datetime, days: int) -> datetime:
-    return created_at - timedelta(days=days)

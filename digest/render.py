@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -50,8 +51,11 @@ _ENCODED_WORD = re.compile(r"=\?")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=65536)
 def scrub_personal(text: str) -> str:
-    """Remove e-mail addresses, phone numbers and names of people from scraped text."""
+    """Remove e-mail addresses, phone numbers and names of people from scraped text.
+
+    Cached: the same notice appears in several groups' digests and feeds of one run."""
     text = _MAIL_LABEL.sub(lambda m: f"{m.group(1)} : [retiré]", text)
     text = _EMAIL.sub("[courriel retiré]", text)
     text = _PHONE_LABEL.sub(lambda m: f"{m.group(1)} : [retiré]", text)

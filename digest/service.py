@@ -22,7 +22,7 @@ from typing import Protocol
 from db.models import Group, utcnow
 from db.session import session_scope
 from digest import queries as q
-from digest.build import Digest, GroupSpec, build_digest
+from digest.build import Digest, GroupSpec, NoticeView, build_digest, in_scope
 from digest.render import RenderedDigest, render_digest
 from digest.send import SendError, SmtpSender, SmtpSettings, build_message
 
@@ -79,6 +79,31 @@ def _backlog_days(env: Mapping[str, str]) -> int:
         return DEFAULT_BACKLOG_DAYS
 
 
+#: overlap with the previous complete digest, against clock skew and late commits
+WINDOW_OVERLAP = timedelta(days=1)
+
+
+def _window(group: Group, backlog: timedelta) -> tuple[datetime, datetime]:
+    """(oldest first-seen time ever eligible, start of the "new since" window) for a group.
+
+    Deliveries make the window safe to overlap: what was delivered is never sent again, so
+    the window only bounds how much is read. It starts before the last *complete* digest; a
+    digest that failed for someone leaves ``last_digest_at`` unchanged, so nothing is lost.
+    """
+    horizon = group.created_at - backlog
+    since = horizon
+    if group.last_digest_at is not None:
+        since = max(horizon, group.last_digest_at - WINDOW_OVERLAP)
+    return horizon, since
+
+
+def _fresh(n: NoticeView, horizon: datetime, since: datetime) -> bool:
+    seen = n.first_seen_at
+    if seen is not None and seen < horizon:
+        return False
+    return (seen is None or seen >= since) or (n.flagged_at is not None and n.flagged_at >= since)
+
+
 def prepare_digests(
     url: str | None,
     now: datetime,
@@ -103,11 +128,15 @@ def prepare_digests(
             groups = [g for g in q.list_groups(s, active_only=True) if is_due(g, now)]
         if not groups:
             return prepared, results
-        pool = q.candidate_notices(s, min(g.created_at for g in groups) - backlog)
+        windows = {g.id: _window(g, backlog) for g in groups}
+        pool = q.candidate_notices(
+            s, min(w[1] for w in windows.values()), min(w[0] for w in windows.values())
+        )
         for group in groups:
             spec = q.group_spec(group, operators)
-            horizon = group.created_at - backlog
-            candidates = [n for n in pool if n.first_seen_at is None or n.first_seen_at >= horizon]
+            horizon, since = windows[group.id]
+            # territory/category/score once per group, not once per recipient
+            candidates = [n for n in pool if _fresh(n, horizon, since) and in_scope(n, spec)]
             delivered = q.delivered_by_recipient(s, group.id)
             ids = {nid for per in delivered.values() for nid in per}
             views = q.notice_views(s, ids) if ids else []

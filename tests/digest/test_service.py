@@ -173,3 +173,22 @@ def _decoded(raw: bytes) -> bytes:
 
     msg = email.message_from_bytes(raw, policy=policy.default)
     return "".join(p.get_content() for p in msg.walk() if p.get_content_type() == "text/plain").encode()
+
+
+def test_notice_older_than_backlog_not_sent(db_url: str, smtp: SmtpServer) -> None:
+    with session_scope(db_url) as s:
+        add_group(s, "lyon", ["a@example.org"], departements=["69"])
+        add_notice(s, record("2018J114600"), first_seen_at=datetime.now(UTC) - timedelta(days=60))
+    _run(db_url, smtp)
+    assert smtp.handler.messages == []
+
+
+def test_notice_flagged_by_later_rescan_sent(db_url: str, smtp: SmtpServer) -> None:
+    now = datetime.now(UTC)
+    with session_scope(db_url) as s:
+        add_group(s, "lyon", ["a@example.org"], departements=["69"], created_at=now - timedelta(days=10),
+                  last_digest_at=now - timedelta(days=1))
+        # first seen five days ago, flagged only now (new rules, `veilleur rescan`)
+        add_notice(s, record("2018J114600"), first_seen_at=now - timedelta(days=5))
+    _run(db_url, smtp, now=now)
+    assert len(smtp.handler.messages) == 1
