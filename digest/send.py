@@ -8,6 +8,7 @@ Settings come from the environment (see ``docs/operations.md``)::
     VEILLEUR_SMTP_PASSWORD  password (optional)
     VEILLEUR_SMTP_SECURITY  starttls (default) | ssl | none
     VEILLEUR_MAIL_FROM      envelope and header sender
+    VEILLEUR_SMTP_CAFILE    extra CA bundle to verify the server (optional; system CAs otherwise)
 
 :meth:`SmtpSender.send` returns the set of recipients the server *accepted*; the caller records
 deliveries for exactly those, so a refused or unreachable recipient is retried next run and
@@ -58,6 +59,11 @@ class SmtpSettings:
     password: str | None = None
     mail_from: str = "veilleur@localhost"
     timeout: float = SMTP_TIMEOUT_S
+    cafile: str | None = None
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificate and host name verified, always: a digest carries the group's watch."""
+        return ssl.create_default_context(cafile=self.cafile)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpSettings:
@@ -76,6 +82,7 @@ class SmtpSettings:
             user=env.get("VEILLEUR_SMTP_USER") or None,
             password=env.get("VEILLEUR_SMTP_PASSWORD") or None,
             mail_from=env.get("VEILLEUR_MAIL_FROM") or "veilleur@localhost",
+            cafile=env.get("VEILLEUR_SMTP_CAFILE") or None,
         )
 
 
@@ -113,12 +120,12 @@ class SmtpSender:
         try:
             if s.security == "ssl":
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                    s.host, s.port, timeout=s.timeout, context=s.tls_context()
                 )
             else:
                 conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
-                    conn.starttls(context=ssl.create_default_context())
+                    conn.starttls(context=s.tls_context())
             if s.user:
                 conn.login(s.user, s.password or "")
         except (OSError, smtplib.SMTPException) as exc:
