@@ -27,13 +27,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiosmtpd.controller import Controller  # noqa: E402
+from aiosmtpd.controller import Controller
 
-from db.migrate import upgrade  # noqa: E402
-from db.models import Flag, Group, Notice  # noqa: E402
-from db.session import session_scope  # noqa: E402
-from digest.send import SmtpSettings  # noqa: E402
-from digest.service import prepare_digests, send_digests  # noqa: E402
+from db.migrate import upgrade
+from db.models import Flag, Group, Notice
+from db.session import session_scope
+from digest.send import SmtpSettings
+from digest.service import prepare_digests, send_digests
 
 CORPUS = Path(os.environ.get("VEILLEUR_CORPUS", "/work/shared/corpus"))
 DECP = ["data.gouv.fr_aife_2019-04-04.json", "marches-publics.info_2019-03-07.json",

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from db.migrate import upgrade
 from db.models import Base
 from db.session import get_engine

@@ -77,7 +77,7 @@ def implicit_tls(cert: tuple[Path, Path]) -> Iterator[tuple[int, RecordingHandle
 
 
 def test_starttls_with_auth_delivers(starttls: tuple[int, RecordingHandler], cert: tuple[Path, Path]) -> None:
-    port, handler = starttls
+    port, _ = starttls
     settings = SmtpSettings("127.0.0.1", port, "starttls", "veilleur", "s3cret", "veilleur@example.org", 10, str(cert[0]))
     with SmtpSender(settings) as sender:
         assert sender.send(MSG, ["a@example.org"]) == {"a@example.org"}
