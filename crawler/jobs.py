@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import IO
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from db.locks import LockBusy, held_lock
 from db.models import JobRun, Source, utcnow
@@ -42,6 +43,7 @@ __all__ = [
     "enabled_sources",
     "finish_job",
     "fire_times",
+    "latest_jobs",
     "previous_fire_time",
     "record_job",
     "run_crawls",
@@ -138,9 +140,13 @@ def _tail(f: IO[bytes]) -> str:
     return f.read().decode("utf-8", "replace").strip()
 
 
-def _crawl_one(argv: Sequence[str], timeout: float) -> tuple[int | None, str]:
+def _crawl_one(argv: Sequence[str], timeout: float, url: str | None) -> tuple[int | None, str]:
+    # the child must write where we record: pass our database explicitly
+    env = dict(os.environ, **({"DATABASE_URL": url} if url else {}))
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=out, stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT)
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=out, stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT, env=env
+        )
         try:
             code: int | None = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -185,7 +191,7 @@ def _run_source(
 ) -> CrawlOutcome:
     run_id = start_job(url, f"crawl:{name}", scheduled_for, clock())
     log.info("crawl_start source=%s", name)
-    code, tail = _crawl_one(argv_for(name), timeout)
+    code, tail = _crawl_one(argv_for(name), timeout, url)
     if code == 0:
         status = "ok"
     elif code == LOCKED_EXIT_CODE:
@@ -229,6 +235,15 @@ def run_digest_job(
     except LockBusy as busy:
         record_job(url, JOB_DIGEST, "skipped", scheduled_for, f"overlap refused: {busy}", clock())
         return "skipped"
+
+
+def latest_jobs(session: Session, limit: int = 50) -> list[JobRun]:
+    """The most recent run of each job (for ``veilleur status``), newest first."""
+    newest = (
+        select(JobRun.job, func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
+    )
+    stmt = select(JobRun).join(newest, JobRun.id == newest.c.id).order_by(JobRun.started_at.desc())
+    return list(session.execute(stmt.limit(limit)).scalars())
 
 
 def fire_times(trigger: CronTrigger, after: datetime, until: datetime, cap: int = 1000) -> list[datetime]:

@@ -213,3 +213,24 @@ def test_scheduler_missed_event_recorded(sqlite_url: str) -> None:
     finally:
         sched.shutdown(wait=False)
     assert [r.status for r in _runs(sqlite_url, JOB_CRAWL)] == ["missed"]
+
+
+def test_crawl_subprocess_gets_our_database(db_url: str) -> None:
+    show = _py("import os, sys; sys.stderr.write(os.environ['DATABASE_URL']); sys.exit(1)")
+    run_crawls(db_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: show)
+    assert db_url in (_runs(db_url, "crawl:boamp")[0].message or "")
+
+
+def test_real_crawl_command_unknown_source_recorded(sqlite_url: str) -> None:
+    run_crawls(sqlite_url, LAST_NIGHT, sources=["no-such-portal"])
+    run = _runs(sqlite_url, "crawl:no-such-portal")[0]
+    assert (run.status, "no-such-portal" in (run.message or "")) == ("failed", True)
+
+
+def test_latest_jobs_one_per_job(sqlite_url: str) -> None:
+    run_crawls(sqlite_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: OK)
+    run_crawls(sqlite_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: FAIL)
+    with session_scope(sqlite_url) as s:
+        from crawler.jobs import latest_jobs
+
+        assert sorted((r.job, r.status) for r in latest_jobs(s)) == [("crawl:boamp", "failed"), (JOB_CRAWL, "failed")]
