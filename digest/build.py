@@ -28,6 +28,7 @@ __all__ = [
     "GroupSpec",
     "JobReport",
     "NoticeView",
+    "PoolIndex",
     "build_digest",
     "departement_of_commune",
     "describe_changes",
@@ -207,6 +208,36 @@ def in_scope(notice: NoticeView, group: GroupSpec) -> bool:
             return True
         return bool(notice.commune_insee) and departement_of_commune(notice.commune_insee or "") in wanted
     return False
+
+
+class PoolIndex:
+    """Candidate notices indexed by département and commune, so each of many groups looks at
+    its own territory instead of scanning the whole pool (100 groups x 10 000 notices)."""
+
+    def __init__(self, notices: Iterable[NoticeView]) -> None:
+        self.notices = list(notices)
+        self._by_dept: dict[str, list[NoticeView]] = {}
+        self._by_commune: dict[str, list[NoticeView]] = {}
+        for n in self.notices:
+            depts = set(n.departements)
+            if n.commune_insee:
+                depts.add(departement_of_commune(n.commune_insee))
+                self._by_commune.setdefault(n.commune_insee, []).append(n)
+            for d in depts:
+                self._by_dept.setdefault(d, []).append(n)
+
+    def matching(self, group: GroupSpec) -> list[NoticeView]:
+        """The notices :func:`in_scope` of ``group``, in pool order."""
+        if group.all_territory:
+            base: Iterable[NoticeView] = self.notices
+        else:
+            found: dict[int, NoticeView] = {}
+            for d in group.departement_set:
+                found.update((n.id, n) for n in self._by_dept.get(d, ()))
+            for c in group.commune_set:
+                found.update((n.id, n) for n in self._by_commune.get(c, ()))
+            base = sorted(found.values(), key=lambda n: n.id)
+        return [n for n in base if in_scope(n, group)]
 
 
 def notice_ui_url(base_url: str | None, notice_id: int) -> str | None:

@@ -219,6 +219,8 @@ def version_data(
 ) -> dict[tuple[int, str], dict[str, Any]]:
     wanted = sorted(set(pairs))
     out: dict[tuple[int, str], dict[str, Any]] = {}
+    if not wanted:
+        return out
     for i in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[i : i + _IN_CHUNK]
         rows = session.execute(
@@ -245,6 +247,8 @@ def amendments_of(
             )
         )
         links.extend((int(t), int(n), str(r)) for t, n, r in rows if t is not None)
+    if not links:
+        return {}
     views = {v.id: v for v in notice_views(session, {nid for _, nid, _ in links})}
     out: dict[int, list[tuple[NoticeView, str]]] = defaultdict(list)
     for target, nid, relation in links:

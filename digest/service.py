@@ -22,7 +22,7 @@ from typing import Protocol
 from db.models import Group, utcnow
 from db.session import session_scope
 from digest import queries as q
-from digest.build import Digest, GroupSpec, NoticeView, build_digest, in_scope
+from digest.build import Delivered, Digest, GroupSpec, NoticeView, PoolIndex, build_digest
 from digest.render import RenderedDigest, render_digest
 from digest.send import SendError, SmtpSender, SmtpSettings, build_message
 
@@ -104,6 +104,20 @@ def _fresh(n: NoticeView, horizon: datetime, since: datetime) -> bool:
     return (seen is None or seen >= since) or (n.flagged_at is not None and n.flagged_at >= since)
 
 
+def _changed_pairs(
+    views: Iterable[NoticeView], delivered: Mapping[str, Mapping[int, Delivered]]
+) -> list[tuple[int, str]]:
+    """(notice, hash) versions needed to describe updates: only notices that changed."""
+    current = {v.id: v.content_hash for v in views}
+    pairs: set[tuple[int, str]] = set()
+    for per in delivered.values():
+        for nid, d in per.items():
+            chash = current.get(nid)
+            if chash is not None and not d.any_hash(chash) and d.last_hash:
+                pairs.update({(nid, chash), (nid, d.last_hash)})
+    return sorted(pairs)
+
+
 def prepare_digests(
     url: str | None,
     now: datetime,
@@ -132,17 +146,19 @@ def prepare_digests(
         pool = q.candidate_notices(
             s, min(w[1] for w in windows.values()), min(w[0] for w in windows.values())
         )
+        index = PoolIndex(pool)
+        by_id = {n.id: n for n in pool}
         for group in groups:
             spec = q.group_spec(group, operators)
             horizon, since = windows[group.id]
             # territory/category/score once per group, not once per recipient
-            candidates = [n for n in pool if _fresh(n, horizon, since) and in_scope(n, spec)]
+            candidates = [n for n in index.matching(spec) if _fresh(n, horizon, since)]
             delivered = q.delivered_by_recipient(s, group.id)
             ids = {nid for per in delivered.values() for nid in per}
-            views = q.notice_views(s, ids) if ids else []
-            pairs = [(v.id, v.content_hash) for v in views]
-            pairs += [(nid, d.last_hash) for per in delivered.values() for nid, d in per.items() if d.last_hash]
-            versions = q.version_data(s, pairs) if pairs else {}
+            absent = ids - by_id.keys()
+            views = [by_id[i] for i in ids if i in by_id]
+            views += q.notice_views(s, absent) if absent else []
+            versions = q.version_data(s, _changed_pairs(views, delivered))
             amendments = q.amendments_of(s, ids) if ids else {}
             sends = q.last_sends(s, group.id) if spec.operators else {}
             jobs_pool = q.failed_jobs_since(s, horizon) if spec.operators else []

@@ -159,3 +159,12 @@ def test_same_content_same_signature() -> None:
     a = build_digest(g, "a@example.org", NOW, ALL, {})
     b = build_digest(g, "b@example.org", NOW, ALL, {})
     assert a.signature() == b.signature()
+
+
+def test_pool_index_matches_in_scope() -> None:
+    from digest.build import PoolIndex
+
+    groups = [group(departements=("69",)), group(communes=("69123",)), group(departements=("59", "45")),
+              group(epcis={"x": ("69123",)}), group(categories=("lapi",)), group()]
+    index = PoolIndex(ALL)
+    assert all([n.id for n in index.matching(g)] == [n.id for n in ALL if in_scope(n, g)] for g in groups)
