@@ -234,3 +234,27 @@ def test_latest_jobs_one_per_job(sqlite_url: str) -> None:
         from crawler.jobs import latest_jobs
 
         assert sorted((r.job, r.status) for r in latest_jobs(s)) == [("crawl:boamp", "failed"), (JOB_CRAWL, "failed")]
+
+
+def test_two_schedulers_one_runs_other_skips(db_url: str, tmp_path: Path) -> None:
+    started, release = tmp_path / "started", tmp_path / "release"
+    # the first night's crawl signals it started, then waits until the second was refused
+    slow = _py(
+        "import pathlib, time\n"
+        f"pathlib.Path({str(started)!r}).touch()\n"
+        f"while not pathlib.Path({str(release)!r}).exists(): time.sleep(0.05)\n"
+    )
+    import threading
+
+    first = threading.Thread(target=run_crawls, args=(db_url, LAST_NIGHT),
+                             kwargs={"sources": ["boamp"], "argv_for": lambda n: slow, "holder": "scheduler-1"})  # fmt: skip
+    first.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = run_crawls(db_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: OK, holder="scheduler-2")
+    finally:
+        release.touch()
+        first.join(timeout=60)
+    assert (second, sorted(r.status for r in _runs(db_url, JOB_CRAWL))) == (None, ["ok", "skipped"])
