@@ -301,11 +301,11 @@ def record_deliveries(
         return
     dialect = session.get_bind().dialect.name
     insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for i in range(0, len(rows), 200):
+    for i in range(0, len(rows), 1000):  # 6 params a row: under SQLite and PostgreSQL caps
         stmt = insert_fn(Delivery).on_conflict_do_nothing(
             index_elements=["group_id", "recipient", "notice_id", "reason", "content_hash"]
         )
-        session.execute(stmt, rows[i : i + 200])
+        session.execute(stmt, rows[i : i + 1000])
 
 
 def record_send(
