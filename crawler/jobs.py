@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,7 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.locks import LockBusy, held_lock
-from db.models import JobRun, Source, utcnow
+from db.models import JobRun, Lock, Source, utcnow
 from db.session import session_scope
 
 __all__ = [
@@ -44,11 +45,13 @@ __all__ = [
     "finish_job",
     "fire_times",
     "latest_jobs",
+    "mark_interrupted",
     "previous_fire_time",
     "record_job",
     "run_crawls",
     "run_digest_job",
     "start_job",
+    "wait_for_lock",
 ]
 
 log = logging.getLogger(__name__)
@@ -235,6 +238,41 @@ def run_digest_job(
     except LockBusy as busy:
         record_job(url, JOB_DIGEST, "skipped", scheduled_for, f"overlap refused: {busy}", clock())
         return "skipped"
+
+
+def mark_interrupted(url: str | None, now: datetime, older_than: timedelta) -> int:
+    """Rows left ``running`` by a killed process (no live lock could still own them) become
+    ``failed`` with an explanation, so they are reported instead of looking busy forever."""
+    with session_scope(url) as s:
+        stale = s.execute(
+            select(JobRun).where(JobRun.status == "running", JobRun.started_at < now - older_than)
+        ).scalars().all()
+        for run in stale:
+            run.status, run.finished_at = "failed", now
+            run.message = f"interrupted: still 'running' after {older_than} (process killed?)"
+        return len(stale)
+
+
+def wait_for_lock(
+    url: str | None,
+    name: str,
+    max_wait: float,
+    poll: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Wait until nobody holds a live ``name`` lease (the digests wait for the night's crawls
+    so they report them); False when still held after ``max_wait`` seconds."""
+    waited = 0.0
+    while True:
+        with session_scope(url) as s:
+            lease = s.get(Lock, name)
+            free = lease is None or lease.expires_at <= utcnow()
+        if free:
+            return True
+        if waited >= max_wait:
+            return False
+        sleep(poll)
+        waited += poll
 
 
 def latest_jobs(session: Session, limit: int = 50) -> list[JobRun]:

@@ -49,10 +49,12 @@ from crawler.jobs import (
     JOB_CRAWL,
     JOB_DIGEST,
     catch_up,
+    mark_interrupted,
     previous_fire_time,
     record_job,
     run_crawls,
     run_digest_job,
+    wait_for_lock,
 )
 from db.models import utcnow
 from db.session import database_url
@@ -70,6 +72,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG_FILE = Path("veilleur.toml")
+#: how long the digest job waits for a still-running night of crawls before sending anyway
+DIGEST_WAIT_FOR_CRAWL_S = 3 * 3600
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,9 @@ def build_scheduler(url: str | None, config: ScheduleConfig, scheduler: BaseSche
         run_crawls(url, previous_fire_time(crawl_trigger, utcnow()), timeout=timeout)
 
     def digest_job() -> None:
+        # a long night's crawls still running at digest time: wait for them, then report them
+        if not wait_for_lock(url, "nightly", max_wait=DIGEST_WAIT_FOR_CRAWL_S):
+            log.warning("digests_start_while_crawling waited_s=%s", DIGEST_WAIT_FOR_CRAWL_S)
         run_digest_job(url, previous_fire_time(digest_trigger, utcnow()))
 
     scheduler.add_job(crawl_job, crawl_trigger, id=JOB_CRAWL, name="nightly crawl", **common)
@@ -190,6 +197,9 @@ def build_scheduler(url: str | None, config: ScheduleConfig, scheduler: BaseSche
 
 
 def startup_catch_up(url: str | None, config: ScheduleConfig, now: datetime | None = None) -> dict[str, str]:
+    """Close rows a killed process left ``running``, then run or record the missed nights."""
+    now = now or utcnow()
+    mark_interrupted(url, now, timedelta(hours=config.crawl_timeout_hours) * 2)
     crawl_trigger, digest_trigger = triggers(config)
     timeout = config.crawl_timeout_hours * 3600
     return catch_up(
@@ -198,7 +208,7 @@ def startup_catch_up(url: str | None, config: ScheduleConfig, now: datetime | No
             (JOB_CRAWL, crawl_trigger, lambda t: run_crawls(url, t, timeout=timeout)),
             (JOB_DIGEST, digest_trigger, lambda t: run_digest_job(url, t)),
         ],
-        now or utcnow(),
+        now,
         config.grace,
     )
 

@@ -258,3 +258,69 @@ def test_two_schedulers_one_runs_other_skips(db_url: str, tmp_path: Path) -> Non
         release.touch()
         first.join(timeout=60)
     assert (second, sorted(r.status for r in _runs(db_url, JOB_CRAWL))) == (None, ["ok", "skipped"])
+
+
+def test_stale_running_row_marked_failed(db_url: str) -> None:
+    from crawler.jobs import mark_interrupted
+
+    now = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
+    with session_scope(db_url) as s:
+        s.add(JobRun(job="crawl:boamp", started_at=now - timedelta(days=1), status="running"))
+    mark_interrupted(db_url, now, timedelta(hours=12))
+    assert _runs(db_url, "crawl:boamp")[0].status == "failed"
+
+
+def test_recent_running_row_left_alone(db_url: str) -> None:
+    from crawler.jobs import mark_interrupted
+
+    now = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
+    with session_scope(db_url) as s:
+        s.add(JobRun(job="crawl:boamp", started_at=now - timedelta(hours=1), status="running"))
+    mark_interrupted(db_url, now, timedelta(hours=12))
+    assert _runs(db_url, "crawl:boamp")[0].status == "running"
+
+
+def test_digests_wait_for_running_crawl(sqlite_url: str) -> None:
+    from crawler.jobs import wait_for_lock
+
+    with session_scope(sqlite_url) as s:
+        acquire(s, "nightly", "crawler", 3600)
+    naps: list[float] = []
+
+    def nap(seconds: float) -> None:  # the crawl finishes during the second wait
+        naps.append(seconds)
+        if len(naps) == 2:
+            with session_scope(sqlite_url) as s:
+                from db.locks import release
+
+                release(s, "nightly", "crawler")
+
+    assert (wait_for_lock(sqlite_url, "nightly", max_wait=600, poll=60, sleep=nap), naps) == (True, [60, 60])
+
+
+def test_digests_stop_waiting_after_max(sqlite_url: str) -> None:
+    from crawler.jobs import wait_for_lock
+
+    with session_scope(sqlite_url) as s:
+        acquire(s, "nightly", "crawler", 3600)
+    assert not wait_for_lock(sqlite_url, "nightly", max_wait=120, poll=60, sleep=lambda s: None)
+
+
+def test_run_nightly_command_digests_only(sqlite_url: str) -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    result = CliRunner().invoke(cli, ["run-nightly", "--no-crawl", "--database-url", sqlite_url])
+    assert (result.exit_code, [r.status for r in _runs(sqlite_url, JOB_DIGEST)]) == (0, ["ok"])
+
+
+def test_schedule_command_prints_config(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    cfg = tmp_path / "veilleur.toml"
+    cfg.write_text('[schedule]\ncrawl_cron = "0 1 * * *"\n')
+    result = CliRunner().invoke(cli, ["schedule", "--config", str(cfg), "--print-config"])
+    assert "0 1 * * *" in result.output
