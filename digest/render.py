@@ -12,11 +12,13 @@ Jinja2 with autoescaping for HTML (scraped titles are hostile input) and strict 
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -117,6 +119,14 @@ class RenderedDigest:
     html: str
 
 
+def _tz() -> ZoneInfo:
+    """Readers' time zone for dates in digests (deadlines are stored in UTC)."""
+    try:
+        return ZoneInfo(os.environ.get("VEILLEUR_TIMEZONE") or "Europe/Paris")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Europe/Paris")
+
+
 def _entry_context(entry: Entry, base_url: str | None) -> dict[str, object]:
     n = entry.notice
     place = ", ".join(n.departements)
@@ -130,7 +140,7 @@ def _entry_context(entry: Entry, base_url: str | None) -> dict[str, object]:
         "categories": ", ".join(n.categories) or "—",
         "kind": n.kind,
         "published": n.published_at.isoformat() if n.published_at else "",
-        "deadline": n.deadline_at.strftime("%d/%m/%Y %H:%M") if n.deadline_at else "",
+        "deadline": n.deadline_at.astimezone(_tz()).strftime("%d/%m/%Y %H:%M") if n.deadline_at else "",
         "closing_soon": entry.closing_soon,
         "awardees": _clean(", ".join(n.awardees), 300),
         "changes": [_clean(c, 300) for c in entry.changes],
@@ -157,7 +167,7 @@ def render_digest(digest: Digest) -> RenderedDigest:
     base = digest.base_url
     ctx = {
         "group": digest.group.name,
-        "generated": digest.generated_at.strftime("%d/%m/%Y"),
+        "generated": digest.generated_at.astimezone(_tz()).strftime("%d/%m/%Y"),
         "new": [_entry_context(e, base) for e in digest.new],
         "updates": [_entry_context(e, base) for e in digest.updates],
         "deadlines": [_entry_context(e, base) for e in digest.deadlines],

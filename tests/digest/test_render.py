@@ -80,3 +80,8 @@ def test_snippet_in_digest() -> None:
 def test_subject_single_line() -> None:
     notice = view("2018J114600", title="Caméras\r\nBcc: x@example.org")
     assert "\n" not in _render([notice]).subject
+
+
+def test_deadline_shown_in_paris_time() -> None:
+    notice = view("2018J114600", deadline_at=datetime(2026, 12, 1, 11, 0, tzinfo=UTC))
+    assert "01/12/2026 12:00" in _render([notice]).text
