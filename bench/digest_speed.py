@@ -56,7 +56,9 @@ def _records(n: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     while len(out) < n:
         for name in DECP:
-            for r in json.loads((CORPUS / "decp_2019" / name).read_text(encoding="utf-8"))["marches"]:
+            for r in json.loads((CORPUS / "decp_2019" / name).read_text(encoding="utf-8"))[
+                "marches"
+            ]:
                 code = str((r.get("lieuExecution") or {}).get("code") or "")[:5]
                 if len(code) >= 2 and r.get("objet"):
                     out.append(r)
@@ -115,7 +117,9 @@ def main() -> None:
     handler = CountingHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    settings = SmtpSettings(host="127.0.0.1", port=port, security="none", mail_from="bench@example.org")
+    settings = SmtpSettings(
+        host="127.0.0.1", port=port, security="none", mail_from="bench@example.org"
+    )
     env = {"VEILLEUR_BASE_URL": "https://veilleur.example.org"}
     try:
         now = datetime.now(UTC)
@@ -126,7 +130,9 @@ def main() -> None:
         results = send_digests(url, now=now, settings=settings, env=env)
         t_total = time.perf_counter() - t0
         t0 = time.perf_counter()
-        again = send_digests(url, now=now, settings=settings, env=env, group_names=[r.group for r in results])
+        again = send_digests(
+            url, now=now, settings=settings, env=env, group_names=[r.group for r in results]
+        )
         t_second = time.perf_counter() - t0
     finally:
         controller.stop()
@@ -135,9 +141,15 @@ def main() -> None:
     print(f"database            {url.split(':', 1)[0]}")
     print(f"notices / groups    {args.notices} flagged / {len(results)} groups")
     print(f"load (not timed)    {t_load:.2f} s")
-    print(f"prepare only        {t_prepare:.2f} s  ({len(prepared)} digests, {entries} entries, {size / 1e6:.1f} MB rendered)")
-    print(f"build+send+record   {t_total:.2f} s  ({handler.messages} messages, {handler.recipients} recipients accepted)")
-    print(f"second run          {t_second:.2f} s  ({sum(r.messages for r in again)} messages: must be 0)")
+    print(
+        f"prepare only        {t_prepare:.2f} s  ({len(prepared)} digests, {entries} entries, {size / 1e6:.1f} MB rendered)"
+    )
+    print(
+        f"build+send+record   {t_total:.2f} s  ({handler.messages} messages, {handler.recipients} recipients accepted)"
+    )
+    print(
+        f"second run          {t_second:.2f} s  ({sum(r.messages for r in again)} messages: must be 0)"
+    )
 
 
 if __name__ == "__main__":

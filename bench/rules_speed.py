@@ -43,19 +43,28 @@ def _random_word(rng: random.Random) -> str:
 def build_rules(tmp: Path, n_terms: int, vocabulary: list[str] | None, shipped: Path) -> RuleSet:
     """A rule file of ``n_terms`` terms: up to 30 real terms of the shipped rules, then padding."""
     data = tomllib.loads(shipped.read_text(encoding="utf-8"))
-    real = [t for r in data.get("rule", []) if not r.get("near") and not r.get("requires")
-            for t in r.get("terms", [])][: min(30, n_terms)]
+    real = [
+        t
+        for r in data.get("rule", [])
+        if not r.get("near") and not r.get("requires")
+        for t in r.get("terms", [])
+    ][: min(30, n_terms)]
     rng = random.Random(n_terms)
     if vocabulary:  # pairs of real French words: many partial matches (worst case)
-        extra = [f"{rng.choice(vocabulary)} {rng.choice(vocabulary)}" for _ in range(n_terms - len(real))]
+        extra = [
+            f"{rng.choice(vocabulary)} {rng.choice(vocabulary)}" for _ in range(n_terms - len(real))
+        ]
     else:  # random letter strings: the automaton leaves them at the first letters
         extra = [_random_word(rng) for _ in range(n_terms - len(real))]
     path = tmp / f"scale_{n_terms}.toml"
     path.write_text(
         f'[ruleset]\nname = "scale"\nversion = "{n_terms}"\n'
         f'[[rule]]\nid = "scale.real"\ncategory = "videosurveillance"\nterms = {_toml_list(real)}\n'
-        + (f'[[rule]]\nid = "scale.synthetic"\ncategory = "pad"\nweight = 0.1\nterms = {_toml_list(extra)}\n'
-           if extra else ""),
+        + (
+            f'[[rule]]\nid = "scale.synthetic"\ncategory = "pad"\nweight = 0.1\nterms = {_toml_list(extra)}\n'
+            if extra
+            else ""
+        ),
         encoding="utf-8",
     )
     return RuleSet.load([path])
@@ -73,10 +82,14 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    texts = [json.loads(line)["text"] for line in args.corpus.read_text(encoding="utf-8").splitlines()]
+    texts = [
+        json.loads(line)["text"] for line in args.corpus.read_text(encoding="utf-8").splitlines()
+    ]
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     vocabulary = sorted({w for t in texts[:200] for w in re.findall(r"[a-zéèàç]{5,}", t.lower())})
-    print(f"corpus: {len(texts)} notices, {megabytes:.1f} MB UTF-8, vocabulary {len(vocabulary)} words")
+    print(
+        f"corpus: {len(texts)} notices, {megabytes:.1f} MB UTF-8, vocabulary {len(vocabulary)} words"
+    )
 
     best = min(_timed(lambda: [fold(t) for t in texts]) for _ in range(args.repeat))
     print(f"folding only:             {megabytes / best:6.1f} MB/s")
@@ -86,16 +99,23 @@ def main() -> None:
     shipped = RULES_DIR / "surveillance.toml"
     ruleset = RuleSet.load([shipped])
     speed, flagged = _speed(ruleset, texts, megabytes, args.repeat)
-    print(f"shipped rules ({sum(len(r.terms) for r in ruleset.rules)} terms, {ruleset.pattern_count} patterns, "
-          f"near/exclusions/snippets): {speed:6.1f} MB/s ({flagged} flagged)")
+    print(
+        f"shipped rules ({sum(len(r.terms) for r in ruleset.rules)} terms, {ruleset.pattern_count} patterns, "
+        f"near/exclusions/snippets): {speed:6.1f} MB/s ({flagged} flagged)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        for label, vocab in (("random-letter padding", None), ("real-word-pair padding", vocabulary)):
+        for label, vocab in (
+            ("random-letter padding", None),
+            ("real-word-pair padding", vocabulary),
+        ):
             print(f"scaling, {label}:")
             for n_terms in (30, 300, 3000):
                 ruleset = build_rules(Path(tmp), n_terms, vocab, shipped)
                 speed, flagged = _speed(ruleset, texts, megabytes, args.repeat)
-                print(f"  {n_terms:5d} terms ({ruleset.pattern_count:5d} patterns): "
-                      f"{speed:6.1f} MB/s ({flagged} flagged)")
+                print(
+                    f"  {n_terms:5d} terms ({ruleset.pattern_count:5d} patterns): "
+                    f"{speed:6.1f} MB/s ({flagged} flagged)"
+                )
 
 
 def _timed(fn: object) -> float:

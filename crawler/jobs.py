@@ -244,9 +244,15 @@ def mark_interrupted(url: str | None, now: datetime, older_than: timedelta) -> i
     """Rows left ``running`` by a killed process (no live lock could still own them) become
     ``failed`` with an explanation, so they are reported instead of looking busy forever."""
     with session_scope(url) as s:
-        stale = s.execute(
-            select(JobRun).where(JobRun.status == "running", JobRun.started_at < now - older_than)
-        ).scalars().all()
+        stale = (
+            s.execute(
+                select(JobRun).where(
+                    JobRun.status == "running", JobRun.started_at < now - older_than
+                )
+            )
+            .scalars()
+            .all()
+        )
         for run in stale:
             run.status, run.finished_at = "failed", now
             run.message = f"interrupted: still 'running' after {older_than} (process killed?)"
@@ -277,14 +283,14 @@ def wait_for_lock(
 
 def latest_jobs(session: Session, limit: int = 50) -> list[JobRun]:
     """The most recent run of each job (for ``veilleur status``), newest first."""
-    newest = (
-        select(JobRun.job, func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
-    )
+    newest = select(JobRun.job, func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
     stmt = select(JobRun).join(newest, JobRun.id == newest.c.id).order_by(JobRun.started_at.desc())
     return list(session.execute(stmt.limit(limit)).scalars())
 
 
-def fire_times(trigger: CronTrigger, after: datetime, until: datetime, cap: int = 1000) -> list[datetime]:
+def fire_times(
+    trigger: CronTrigger, after: datetime, until: datetime, cap: int = 1000
+) -> list[datetime]:
     """Fire times of ``trigger`` strictly after ``after`` and at or before ``until``."""
     out: list[datetime] = []
     cursor = after + timedelta(microseconds=1)
@@ -297,7 +303,9 @@ def fire_times(trigger: CronTrigger, after: datetime, until: datetime, cap: int 
     return out
 
 
-def previous_fire_time(trigger: CronTrigger, now: datetime, lookback: timedelta = timedelta(days=8)) -> datetime | None:
+def previous_fire_time(
+    trigger: CronTrigger, now: datetime, lookback: timedelta = timedelta(days=8)
+) -> datetime | None:
     """The latest fire time at or before ``now`` (the run a job started now stands for)."""
     times = fire_times(trigger, now - lookback, now)
     return times[-1] if times else None
@@ -339,12 +347,26 @@ def catch_up(
         latest = missed[-1]
         if now - latest <= grace:
             for t in missed[:-1]:
-                record_job(url, job, "coalesced", t, f"coalesced into the run for {latest.isoformat()}", now)
+                record_job(
+                    url,
+                    job,
+                    "coalesced",
+                    t,
+                    f"coalesced into the run for {latest.isoformat()}",
+                    now,
+                )
             log.info("catch_up job=%s runs_for=%s coalesced=%d", job, latest, len(missed) - 1)
             run(latest)
             done[job] = f"ran for {latest.isoformat()}, coalesced {len(missed) - 1}"
         else:
             for t in missed:
-                record_job(url, job, "missed", t, f"machine was off; beyond the misfire grace of {grace}", now)
+                record_job(
+                    url,
+                    job,
+                    "missed",
+                    t,
+                    f"machine was off; beyond the misfire grace of {grace}",
+                    now,
+                )
             done[job] = f"missed {len(missed)}"
     return done

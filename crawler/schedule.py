@@ -111,7 +111,9 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             table = tomllib.load(fh).get("schedule", {})
         unknown = set(table) - set(_ENV_KEYS)
         if unknown:
-            raise click.BadParameter(f"unknown [schedule] keys in {path}: {', '.join(sorted(unknown))}")
+            raise click.BadParameter(
+                f"unknown [schedule] keys in {path}: {', '.join(sorted(unknown))}"
+            )
         values.update(table)
     for key, var in _ENV_KEYS.items():
         if env.get(var):
@@ -161,9 +163,17 @@ def _listener(url: str | None) -> Callable[[JobEvent], None]:
     def on_event(event: JobEvent) -> None:
         try:
             if event.code == EVENT_JOB_MISSED:
-                record_job(url, event.job_id, "missed", event.scheduled_run_time, "past the misfire grace")
+                record_job(
+                    url, event.job_id, "missed", event.scheduled_run_time, "past the misfire grace"
+                )
             elif event.code == EVENT_JOB_MAX_INSTANCES:
-                record_job(url, event.job_id, "skipped", event.scheduled_run_time, "previous run still going (max_instances=1)")
+                record_job(
+                    url,
+                    event.job_id,
+                    "skipped",
+                    event.scheduled_run_time,
+                    "previous run still going (max_instances=1)",
+                )
             elif event.code == EVENT_JOB_SUBMITTED and isinstance(event, JobSubmissionEvent):
                 for t in event.scheduled_run_times[:-1]:
                     record_job(url, event.job_id, "coalesced", t, "coalesced into the next run")
@@ -173,12 +183,19 @@ def _listener(url: str | None) -> Callable[[JobEvent], None]:
     return on_event
 
 
-def build_scheduler(url: str | None, config: ScheduleConfig, scheduler: BaseScheduler | None = None) -> BaseScheduler:
+def build_scheduler(
+    url: str | None, config: ScheduleConfig, scheduler: BaseScheduler | None = None
+) -> BaseScheduler:
     """A scheduler with the two nightly jobs, ready to ``start()``."""
     crawl_trigger, digest_trigger = triggers(config)
     scheduler = scheduler or BlockingScheduler(timezone=ZoneInfo(config.timezone))
     grace = int(config.grace.total_seconds())
-    common: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": grace, "replace_existing": True}
+    common: dict[str, Any] = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": grace,
+        "replace_existing": True,
+    }
     timeout = config.crawl_timeout_hours * 3600
 
     def crawl_job() -> None:
@@ -192,11 +209,15 @@ def build_scheduler(url: str | None, config: ScheduleConfig, scheduler: BaseSche
 
     scheduler.add_job(crawl_job, crawl_trigger, id=JOB_CRAWL, name="nightly crawl", **common)
     scheduler.add_job(digest_job, digest_trigger, id=JOB_DIGEST, name="digests", **common)
-    scheduler.add_listener(_listener(url), EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_SUBMITTED)
+    scheduler.add_listener(
+        _listener(url), EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_SUBMITTED
+    )
     return scheduler
 
 
-def startup_catch_up(url: str | None, config: ScheduleConfig, now: datetime | None = None) -> dict[str, str]:
+def startup_catch_up(
+    url: str | None, config: ScheduleConfig, now: datetime | None = None
+) -> dict[str, str]:
     """Close rows a killed process left ``running``, then run or record the missed nights."""
     now = now or utcnow()
     mark_interrupted(url, now, timedelta(hours=config.crawl_timeout_hours) * 2)
@@ -216,7 +237,9 @@ def startup_catch_up(url: str | None, config: ScheduleConfig, now: datetime | No
 @click.command("schedule")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TOML file with a [schedule] table (default ./veilleur.toml).")  # fmt: skip
-@click.option("--database-url", "db_url", envvar="DATABASE_URL", help="Database (default: DATABASE_URL).")
+@click.option(
+    "--database-url", "db_url", envvar="DATABASE_URL", help="Database (default: DATABASE_URL)."
+)
 @click.option("--print-config", is_flag=True, help="Show the effective configuration and exit.")
 def schedule_command(config_path: Path | None, db_url: str | None, print_config: bool) -> None:
     """Run the nightly scheduler in the foreground (crawls, then digests).
@@ -241,7 +264,9 @@ def schedule_command(config_path: Path | None, db_url: str | None, print_config:
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, _stop)
-    click.echo(f"veilleur schedule: crawl '{config.crawl_cron}', digests '{config.digest_cron}' ({config.timezone})")
+    click.echo(
+        f"veilleur schedule: crawl '{config.crawl_cron}', digests '{config.digest_cron}' ({config.timezone})"
+    )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
 
@@ -249,12 +274,18 @@ def schedule_command(config_path: Path | None, db_url: str | None, print_config:
 @click.command("run-nightly")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TOML file with a [schedule] table (default ./veilleur.toml).")  # fmt: skip
-@click.option("--database-url", "db_url", envvar="DATABASE_URL", help="Database (default: DATABASE_URL).")
+@click.option(
+    "--database-url", "db_url", envvar="DATABASE_URL", help="Database (default: DATABASE_URL)."
+)
 @click.option("--source", "sources", multiple=True, help="Crawl only these sources (repeatable).")
 @click.option("--no-crawl", is_flag=True, help="Skip the crawls, only send the digests.")
 @click.option("--no-digest", is_flag=True, help="Skip the digests, only crawl.")
 def run_nightly_command(
-    config_path: Path | None, db_url: str | None, sources: tuple[str, ...], no_crawl: bool, no_digest: bool
+    config_path: Path | None,
+    db_url: str | None,
+    sources: tuple[str, ...],
+    no_crawl: bool,
+    no_digest: bool,
 ) -> None:
     """Do one night's work once: crawl every enabled source, then send the due digests.
 
@@ -266,5 +297,7 @@ def run_nightly_command(
     """
     url = database_url(db_url)
     config = load_config(config_path)
-    ok = run_nightly(url, config, crawl=not no_crawl, digests=not no_digest, sources=list(sources) or None)
+    ok = run_nightly(
+        url, config, crawl=not no_crawl, digests=not no_digest, sources=list(sources) or None
+    )
     sys.exit(0 if ok else 1)

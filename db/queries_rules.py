@@ -43,7 +43,11 @@ class RulesReport:
 
 
 def _current_verdicts(session: Session) -> dict[int, Review]:
-    latest = select(Review.notice_id, func.max(Review.id).label("rid")).group_by(Review.notice_id).subquery()
+    latest = (
+        select(Review.notice_id, func.max(Review.id).label("rid"))
+        .group_by(Review.notice_id)
+        .subquery()
+    )
     rows = session.scalars(select(Review).join(latest, Review.id == latest.c.rid))
     return {r.notice_id: r for r in rows}
 
@@ -73,6 +77,8 @@ def rules_report(session: Session) -> RulesReport:
         report.rules.append(RuleNoise(rule_id, flagged.get(rule_id, 0), noise.get(rule_id, 0)))
     report.rules.sort(key=lambda r: (-r.not_relevant, -r.noise_ratio, r.rule_id))
     if missed_ids:
-        for n in session.scalars(select(Notice).where(Notice.id.in_(missed_ids)).order_by(Notice.id)):
+        for n in session.scalars(
+            select(Notice).where(Notice.id.in_(missed_ids)).order_by(Notice.id)
+        ):
             report.missed.append(MissedNotice(n.id, n.source_id, n.title or "", n.url or ""))
     return report

@@ -206,7 +206,10 @@ def in_scope(notice: NoticeView, group: GroupSpec) -> bool:
         wanted = group.departement_set
         if not wanted.isdisjoint(notice.departements):
             return True
-        return bool(notice.commune_insee) and departement_of_commune(notice.commune_insee or "") in wanted
+        return (
+            bool(notice.commune_insee)
+            and departement_of_commune(notice.commune_insee or "") in wanted
+        )
     return False
 
 

@@ -112,8 +112,12 @@ def groups_add(name: str, db_url: str | None, all_territory: bool, **kw: Any) ->
 @groups.command("edit")
 @click.argument("name")
 @_territory_options
-@click.option("--remove-recipient", "removed", multiple=True, help="Drop this address (repeatable).")
-@click.option("--clear-territory", is_flag=True, help="Forget départements, communes and EPCIs first.")
+@click.option(
+    "--remove-recipient", "removed", multiple=True, help="Drop this address (repeatable)."
+)
+@click.option(
+    "--clear-territory", is_flag=True, help="Forget départements, communes and EPCIs first."
+)
 @click.option("--clear-categories", is_flag=True, help="Forget the category filter first.")
 @click.option("--active/--inactive", default=None, help="Pause or resume the group's digests.")
 @_db_option
@@ -127,13 +131,19 @@ def groups_edit(name: str, db_url: str | None, all_territory: bool, **kw: Any) -
             g.departements, g.communes, g.epcis = [], [], []
         if kw["clear_categories"]:
             g.categories = []
-        g.departements = sorted({*g.departements, *_check(kw["departements"], _DEPT, "département")})
+        g.departements = sorted(
+            {*g.departements, *_check(kw["departements"], _DEPT, "département")}
+        )
         g.communes = sorted({*g.communes, *_check(kw["communes"], _INSEE, "INSEE code")})
         new_epcis = _epcis(kw["epcis"])
-        g.epcis = [e for e in g.epcis if e.get("name") not in {n["name"] for n in new_epcis}] + new_epcis
+        g.epcis = [
+            e for e in g.epcis if e.get("name") not in {n["name"] for n in new_epcis}
+        ] + new_epcis
         g.categories = sorted({*g.categories, *kw["categories"]})
         recipients = [r for r in g.recipients if r not in kw["removed"]]
-        recipients += [r for r in _check(kw["recipients"], _EMAIL, "recipient") if r not in recipients]
+        recipients += [
+            r for r in _check(kw["recipients"], _EMAIL, "recipient") if r not in recipients
+        ]
         g.recipients = recipients
         if kw["min_score"] is not None:
             g.min_score = kw["min_score"]
@@ -153,11 +163,17 @@ def groups_list(db_url: str | None) -> None:
         if not rows:
             click.echo("no groups; add one with 'veilleur groups add'")
         for g in rows:
-            territory = ", ".join(
-                [f"dép. {d}" for d in g.departements]
-                + [f"commune {c}" for c in g.communes]
-                + [f"EPCI {e.get('name')} ({len(e.get('communes', []))} communes)" for e in g.epcis]
-            ) or "tout le territoire"
+            territory = (
+                ", ".join(
+                    [f"dép. {d}" for d in g.departements]
+                    + [f"commune {c}" for c in g.communes]
+                    + [
+                        f"EPCI {e.get('name')} ({len(e.get('communes', []))} communes)"
+                        for e in g.epcis
+                    ]
+                )
+                or "tout le territoire"
+            )
             last = f"{g.last_digest_at:%Y-%m-%d %H:%M} UTC" if g.last_digest_at else "jamais"
             click.echo(
                 f"{g.name}{'' if g.active else ' (inactive)'}: {territory}; "
@@ -185,12 +201,28 @@ def groups_remove(name: str, yes: bool, db_url: str | None) -> None:
 
 
 @click.command("digest")
-@click.option("--group", "group_names", multiple=True, help="Only this group (repeatable); sent even if not due.")
+@click.option(
+    "--group",
+    "group_names",
+    multiple=True,
+    help="Only this group (repeatable); sent even if not due.",
+)
 @click.option("--dry-run", is_flag=True, help="Render without sending or recording anything.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="With --dry-run: write to FILE instead of the terminal.")
-@click.option("--html", "as_html", is_flag=True, help="With --dry-run: show the HTML part instead of the text part.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --dry-run: write to FILE instead of the terminal.",
+)
+@click.option(
+    "--html",
+    "as_html",
+    is_flag=True,
+    help="With --dry-run: show the HTML part instead of the text part.",
+)
 @_db_option
-def digest(group_names: tuple[str, ...], dry_run: bool, out: Path | None, as_html: bool, db_url: str | None) -> None:
+def digest(
+    group_names: tuple[str, ...], dry_run: bool, out: Path | None, as_html: bool, db_url: str | None
+) -> None:
     """Build and send the digests of due groups (or preview them with --dry-run).
 
     \b
@@ -210,7 +242,9 @@ def digest(group_names: tuple[str, ...], dry_run: bool, out: Path | None, as_htm
             parts = []
             for pm in prepared:
                 body = pm.rendered.html if as_html else pm.rendered.text
-                parts.append(f"To: {', '.join(pm.recipients)}\nSubject: {pm.rendered.subject}\n\n{body}")
+                parts.append(
+                    f"To: {', '.join(pm.recipients)}\nSubject: {pm.rendered.subject}\n\n{body}"
+                )
             text = "\n\n".join(parts) or "nothing to send: every digest is empty or not due\n"
             if out:
                 out.write_text(text, encoding="utf-8")
@@ -236,7 +270,13 @@ def digest(group_names: tuple[str, ...], dry_run: bool, out: Path | None, as_htm
 
 
 @click.command("feeds")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="Directory for the .atom files.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for the .atom files.",
+)
 @_db_option
 def feeds(out_dir: Path, db_url: str | None) -> None:
     """Write Atom feeds: all.atom and one <group>.atom per active group.

@@ -72,7 +72,9 @@ def build_feed(
         _sub(entry, "title", scrub_personal(n.title) or "(sans titre)")
         _sub(entry, "id", f"{feed_id}:notice:{n.id}:{n.content_hash[:16]}")
         _sub(entry, "updated", _iso(n.first_seen_at or now))
-        link = notice_ui_url(base_url, n.id) or (n.url if n.url.startswith(("http://", "https://")) else "")
+        link = notice_ui_url(base_url, n.id) or (
+            n.url if n.url.startswith(("http://", "https://")) else ""
+        )
         if link:
             _sub(entry, "link", href=link)
         if n.url.startswith(("http://", "https://")) and n.url != link:
@@ -81,7 +83,8 @@ def build_feed(
             _sub(entry, "category", term=cat)
         lines = [
             f"Acheteur : {n.buyer_name or 'inconnu'}",
-            f"Lieu : {', '.join(n.departements) or '—'}" + (f" (commune {n.commune_insee})" if n.commune_insee else ""),
+            f"Lieu : {', '.join(n.departements) or '—'}"
+            + (f" (commune {n.commune_insee})" if n.commune_insee else ""),
             f"Nature : {n.kind}",
         ]
         if n.deadline_at:
@@ -103,12 +106,22 @@ def feed_xml(
     now = now or datetime.now(UTC)
     pool = q.recent_flagged(session, limit if group is None else limit * 10)
     if group is None:
-        return build_feed("Veilleur — tous les avis signalés", "urn:veilleur:feed:all", pool[:limit], now, base_url)
+        return build_feed(
+            "Veilleur — tous les avis signalés",
+            "urn:veilleur:feed:all",
+            pool[:limit],
+            now,
+            base_url,
+        )
     chosen = [n for n in pool if in_scope(n, group)][:limit]
-    return build_feed(f"Veilleur — {group.name}", f"urn:veilleur:feed:group:{group.id}", chosen, now, base_url)
+    return build_feed(
+        f"Veilleur — {group.name}", f"urn:veilleur:feed:group:{group.id}", chosen, now, base_url
+    )
 
 
-def write_feeds(session: Session, out_dir: Path, base_url: str | None = None, now: datetime | None = None) -> list[Path]:
+def write_feeds(
+    session: Session, out_dir: Path, base_url: str | None = None, now: datetime | None = None
+) -> list[Path]:
     """Write ``all.atom`` and one ``<slug>.atom`` per active group; returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

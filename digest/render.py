@@ -36,9 +36,7 @@ _MAIL_LABEL = re.compile(
     r"(?i)\b(courriel|e-?mail|m[ée]l|adresse (?:é|e)lectronique)\s*:\s*[\w.+-]+(?:\s+[\w-]+(?:\.[\w-]+)+)?"
 )
 # "04 78 22 02 12", "+33 4 78…", "(+33) 4 78 22 02 12" (BOAMP's form), "0033 (0)4…"
-_PHONE = re.compile(
-    r"(?:\(\+33\)\s?|(?:\+|00)33\s?(?:\(0\)\s?)?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b"
-)
+_PHONE = re.compile(r"(?:\(\+33\)\s?|(?:\+|00)33\s?(?:\(0\)\s?)?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b")
 _PHONE_LABEL = re.compile(
     r"(?i)\b(t[ée]l(?:[ée]phone)?|fax|t[ée]l[ée]copie)\.?\s*:\s*[+(\d][\d\s.()+-]{7,}\d"
 )
@@ -140,7 +138,9 @@ def _entry_context(entry: Entry, base_url: str | None) -> dict[str, object]:
         "categories": ", ".join(n.categories) or "—",
         "kind": n.kind,
         "published": n.published_at.isoformat() if n.published_at else "",
-        "deadline": n.deadline_at.astimezone(_tz()).strftime("%d/%m/%Y %H:%M") if n.deadline_at else "",
+        "deadline": n.deadline_at.astimezone(_tz()).strftime("%d/%m/%Y %H:%M")
+        if n.deadline_at
+        else "",
         "closing_soon": entry.closing_soon,
         "awardees": _clean(", ".join(n.awardees), 300),
         "changes": [_clean(c, 300) for c in entry.changes],

@@ -73,7 +73,9 @@ class SmtpSettings:
             raise SendError("VEILLEUR_SMTP_HOST is not set (use --dry-run to preview)")
         security = env.get("VEILLEUR_SMTP_SECURITY", "starttls").strip().lower() or "starttls"
         if security not in DEFAULT_PORTS:
-            raise SendError(f"VEILLEUR_SMTP_SECURITY must be starttls, ssl or none, not {security!r}")
+            raise SendError(
+                f"VEILLEUR_SMTP_SECURITY must be starttls, ssl or none, not {security!r}"
+            )
         port = int(env.get("VEILLEUR_SMTP_PORT") or DEFAULT_PORTS[security])
         return cls(
             host=host,

@@ -177,7 +177,9 @@ def prepare_digests(
                 if sig in by_signature:
                     by_signature[sig].recipients.append(recipient)
                 else:
-                    by_signature[sig] = PreparedMessage(spec, digest, render_digest(digest), [recipient])
+                    by_signature[sig] = PreparedMessage(
+                        spec, digest, render_digest(digest), [recipient]
+                    )
             prepared.extend(by_signature.values())
             result.messages = len(by_signature)
             result.empty = not by_signature
@@ -224,7 +226,9 @@ def send_digests(
     return results
 
 
-def _record(url: str | None, pm: PreparedMessage, accepted: set[str], msg_id: str, now: datetime) -> None:
+def _record(
+    url: str | None, pm: PreparedMessage, accepted: set[str], msg_id: str, now: datetime
+) -> None:
     keys = [k for e in pm.digest.entries for k in e.delivery_keys()]
     with session_scope(url) as s:
         for recipient in sorted(accepted):

@@ -182,7 +182,9 @@ def _ted_xml(path: Path, record_id: str) -> tuple[TextField, ...]:
         name = _local(el.tag)
         text = " ".join(el.itertext()).strip()
         parent = _local(el.getparent().tag) if el.getparent() is not None else ""
-        if (name == "TITLE" and parent == "OBJECT_CONTRACT") or (name == "Name" and parent == "ProcurementProject"):
+        if (name == "TITLE" and parent == "OBJECT_CONTRACT") or (
+            name == "Name" and parent == "ProcurementProject"
+        ):
             titles.append(text)
         elif name == "SHORT_DESCR" or (name == "Description" and parent in ("ProcurementProject",)):
             descrs.append(text)
@@ -203,7 +205,9 @@ def _listing_csv(path: Path, record_id: str) -> tuple[TextField, ...]:
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             if row.get("idweb") == record_id:
-                cells = [c.strip() for c in row.get("raw_markdown_row", "").strip().strip("|").split("|")]
+                cells = [
+                    c.strip() for c in row.get("raw_markdown_row", "").strip().strip("|").split("|")
+                ]
                 # | [id](url) | buyer | amount | duration | deadline | résumé | watch keyword |
                 buyer = cells[1] if len(cells) > 1 else ""
                 title = cells[5] if len(cells) > 5 else " ".join(cells)
@@ -252,7 +256,9 @@ def load_record(data_dir: Path, file: str, record_id: str, title: str = "") -> C
             fields = _pdf(path, record_id)
         elif suffix == ".json":
             data = _read_json(path)
-            fields = _decp(path, record_id, title) if "marches" in data else _boamp_api(path, record_id)
+            fields = (
+                _decp(path, record_id, title) if "marches" in data else _boamp_api(path, record_id)
+            )
         else:
             raise CorpusError(f"unknown corpus format: {path.name}")
     except CorpusError:

@@ -113,8 +113,20 @@ def _tuple(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-_RULE_KEYS = {"id", "category", "weight", "terms", "cpv", "description", "fields", "near",
-              "window", "requires", "examples_match", "examples_no_match"}
+_RULE_KEYS = {
+    "id",
+    "category",
+    "weight",
+    "terms",
+    "cpv",
+    "description",
+    "fields",
+    "near",
+    "window",
+    "requires",
+    "examples_match",
+    "examples_no_match",
+}
 _EXCL_KEYS = {"id", "terms", "scope", "applies_to", "window", "description", "examples"}
 
 
@@ -126,10 +138,16 @@ def _parse_rule(raw: dict[str, Any], version: str, where: str) -> Rule:
     if not terms:
         raise RuleError(f"{where}: rule {raw['id']} has no terms or cpv codes")
     return Rule(
-        id=str(raw["id"]), category=str(raw["category"]), weight=float(raw.get("weight", 1.0)),
-        terms=terms, version=version, description=str(raw.get("description", "")),
-        fields=_tuple(raw, "fields", where), near=_tuple(raw, "near", where),
-        window=int(raw.get("window", 8)), requires=_tuple(raw, "requires", where),
+        id=str(raw["id"]),
+        category=str(raw["category"]),
+        weight=float(raw.get("weight", 1.0)),
+        terms=terms,
+        version=version,
+        description=str(raw.get("description", "")),
+        fields=_tuple(raw, "fields", where),
+        near=_tuple(raw, "near", where),
+        window=int(raw.get("window", 8)),
+        requires=_tuple(raw, "requires", where),
         examples_match=_tuple(raw, "examples_match", where),
         examples_no_match=_tuple(raw, "examples_no_match", where),
     )
@@ -139,13 +157,19 @@ def _parse_exclusion(raw: dict[str, Any], where: str) -> Exclusion:
     unknown = set(raw) - _EXCL_KEYS
     scope = str(raw.get("scope", "overlap"))
     if unknown or "id" not in raw or scope not in _SCOPES:
-        raise RuleError(f"{where}: exclusion needs id, scope in {_SCOPES}; unknown {sorted(unknown)}")
+        raise RuleError(
+            f"{where}: exclusion needs id, scope in {_SCOPES}; unknown {sorted(unknown)}"
+        )
     applies = _tuple(raw, "applies_to", where) or ("*",)
     if scope != "overlap" and "*" in applies:
         raise RuleError(f"{where}: a {scope} exclusion must list the rules it applies to")
     return Exclusion(
-        id=str(raw["id"]), terms=_tuple(raw, "terms", where), scope=scope, applies_to=applies,
-        window=int(raw.get("window", 6)), description=str(raw.get("description", "")),
+        id=str(raw["id"]),
+        terms=_tuple(raw, "terms", where),
+        scope=scope,
+        applies_to=applies,
+        window=int(raw.get("window", 6)),
+        description=str(raw.get("description", "")),
         examples=_tuple(raw, "examples", where),
     )
 
@@ -232,9 +256,13 @@ class RuleSet:
             end = end_index  # in ``folded``: the padded text is one character longer
             for term in terms:
                 start = end - term.length + 1
-                inside_word = not term.prefix and end < n and _word(folded[end]) and _word(folded[end - 1])
+                inside_word = (
+                    not term.prefix and end < n and _word(folded[end]) and _word(folded[end - 1])
+                )
                 # a plural "s"/"x" still ends the word: "caméras", "réseaux"
-                plural = end < n and folded[end] in "sx" and (end + 1 >= n or not _word(folded[end + 1]))
+                plural = (
+                    end < n and folded[end] in "sx" and (end + 1 >= n or not _word(folded[end + 1]))
+                )
                 if inside_word and not plural:
                     continue
                 out.append(_Match(term, field_index, start, end))
@@ -242,8 +270,12 @@ class RuleSet:
 
     def evaluate(self, texts: Sequence[TextField]) -> Decision:
         """Classify one notice (all its fields) and explain the decision with hits."""
-        texts = [t if isinstance(t.text, str) else TextField(t.field, str(t.text or ""), t.document, t.page)
-                 for t in texts]
+        texts = [
+            t
+            if isinstance(t.text, str)
+            else TextField(t.field, str(t.text or ""), t.document, t.page)
+            for t in texts
+        ]
         folded = [fold(t.text[:MAX_FIELD_CHARS]) if t.text else "" for t in texts]
         matches: list[_Match] = []
         for i, f in enumerate(folded):
@@ -252,9 +284,13 @@ class RuleSet:
         return self._decide(kept, texts, folded)
 
     def _applies(self, excl: Exclusion, rule: Rule) -> bool:
-        return "*" in excl.applies_to or rule.id in excl.applies_to or rule.category in excl.applies_to
+        return (
+            "*" in excl.applies_to or rule.id in excl.applies_to or rule.category in excl.applies_to
+        )
 
-    def _apply(self, matches: list[_Match], folded: list[str], texts: Sequence[TextField]) -> list[_Match]:
+    def _apply(
+        self, matches: list[_Match], folded: list[str], texts: Sequence[TextField]
+    ) -> list[_Match]:
         by_kind: dict[str, list[_Match]] = defaultdict(list)
         for m in matches:
             by_kind[m.term.kind].append(m)
@@ -283,17 +319,26 @@ class RuleSet:
                 rule = self.rules[m.term.owner]
                 drop = self._applies(excl, rule) and (
                     (excl.scope == "notice")
-                    or (m.field_index == x.field_index and excl.scope == "overlap"
-                        and m.start < x.end and x.start < m.end)
-                    or (m.field_index == x.field_index and excl.scope == "window"
-                        and _words_between(f, m, x) < excl.window)
+                    or (
+                        m.field_index == x.field_index
+                        and excl.scope == "overlap"
+                        and m.start < x.end
+                        and x.start < m.end
+                    )
+                    or (
+                        m.field_index == x.field_index
+                        and excl.scope == "window"
+                        and _words_between(f, m, x) < excl.window
+                    )
                 )
                 if not drop:
                     kept.append(m)
             candidates = kept
         return candidates
 
-    def _decide(self, kept: list[_Match], texts: Sequence[TextField], folded: list[str]) -> Decision:
+    def _decide(
+        self, kept: list[_Match], texts: Sequence[TextField], folded: list[str]
+    ) -> Decision:
         best: dict[int, float] = {}
         per_key: dict[tuple[int, int], int] = defaultdict(int)
         quoted: list[_Match] = []
@@ -314,9 +359,18 @@ class RuleSet:
             rule = self.rules[m.term.owner]
             tf = texts[m.field_index]
             start, end = offsets[m.field_index].span(m.start, m.end)
-            hits.append(Hit(rule=rule.id, rule_version=rule.version, category=rule.category,
-                            field=tf.field, snippet=snippet(tf.text, start, end), weight=rule.weight,
-                            document=tf.document, page=tf.page))
+            hits.append(
+                Hit(
+                    rule=rule.id,
+                    rule_version=rule.version,
+                    category=rule.category,
+                    field=tf.field,
+                    snippet=snippet(tf.text, start, end),
+                    weight=rule.weight,
+                    document=tf.document,
+                    page=tf.page,
+                )
+            )
         score = round(sum(best.values()), 3)
         by_cat: dict[str, float] = defaultdict(float)
         for owner, weight in best.items():
@@ -326,8 +380,13 @@ class RuleSet:
         if flagged:
             strong = sorted(c for c, s in by_cat.items() if s >= self.threshold)
             cats = tuple(strong) or (max(by_cat, key=lambda c: by_cat[c]),)
-        return Decision(flagged=flagged, score=score, categories=cats, hits=tuple(hits),
-                        rules_version=self.version)
+        return Decision(
+            flagged=flagged,
+            score=score,
+            categories=cats,
+            hits=tuple(hits),
+            rules_version=self.version,
+        )
 
     def check_examples(self) -> list[str]:
         """Run every rule's and exclusion's examples; return one message per failure."""

@@ -32,8 +32,20 @@ _DELETE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _APOSTROPHES = "\u2018\u2019\u201b\u02bc\u2032\u00b4\uff07"
 #: multi-letter folds; \x9c is cp1252 "œ" decoded as latin-1 (seen in DECP files)
-_EXPAND = {"œ": "oe", "\x9c": "oe", "æ": "ae", "ß": "ss", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl",
-           "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st", "ĳ": "ij"}
+_EXPAND = {
+    "œ": "oe",
+    "\x9c": "oe",
+    "æ": "ae",
+    "ß": "ss",
+    "ﬀ": "ff",
+    "ﬁ": "fi",
+    "ﬂ": "fl",
+    "ﬃ": "ffi",
+    "ﬄ": "ffl",
+    "ﬅ": "st",
+    "ﬆ": "st",
+    "ĳ": "ij",
+}
 
 
 @lru_cache(maxsize=8192)
@@ -61,8 +73,11 @@ def fold_char(char: str) -> str:
 
 
 # Non-ASCII characters common in French notices, folded by whole-string replace (fast path).
-_COMMON_CHARS = ("éèêëàâäçôöîïûùüÿñáíóúœæ" "ÉÈÊËÀÂÄÇÔÖÎÏÛÙÜŸÑÁÍÓÚŒÆ"
-                 "\xa0\u202f\u2009\u2007" + _DASHES + _APOSTROPHES + _DELETE + "«»°º\x9c\x92\x96\x97")
+_COMMON_CHARS = (
+    "éèêëàâäçôöîïûùüÿñáíóúœæ"
+    "ÉÈÊËÀÂÄÇÔÖÎÏÛÙÜŸÑÁÍÓÚŒÆ"
+    "\xa0\u202f\u2009\u2007" + _DASHES + _APOSTROPHES + _DELETE + "«»°º\x9c\x92\x96\x97"
+)
 _COMMON = tuple((ch, fold_char(ch)) for ch in _COMMON_CHARS)
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _HYPHENATION_RE = re.compile(r"-[ \t\r\f\v]*\n\s*")
@@ -71,11 +86,18 @@ _SPACES_RE = re.compile("  +")  # literal prefix: faster than " {2,}" or a repla
 #: BREAK stands for punctuation that ends a phrase: "vidéo, protection des données" must not
 #: read as "vidéo protection". It is still a word boundary; rules never contain it.
 BREAK = "\x01"
-_PUNCTUATION = ",;:.!?()[]{}<>|/\\\""
-_ASCII_SPACE = "".join(chr(c) for c in range(1, 128) if not chr(c).isalnum() and chr(c) not in _PUNCTUATION)
+_PUNCTUATION = ',;:.!?()[]{}<>|/\\"'
+_ASCII_SPACE = "".join(
+    chr(c) for c in range(1, 128) if not chr(c).isalnum() and chr(c) not in _PUNCTUATION
+)
 #: one pass for ASCII text: lowercase, every separator becomes a space, punctuation a BREAK
-_TO_SPACE = str.maketrans({**dict.fromkeys(_ASCII_SPACE, " "), **dict.fromkeys(_PUNCTUATION, BREAK),
-                           **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}})
+_TO_SPACE = str.maketrans(
+    {
+        **dict.fromkeys(_ASCII_SPACE, " "),
+        **dict.fromkeys(_PUNCTUATION, BREAK),
+        **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
+    }
+)
 _PUNCTUATION_RE = re.compile("[" + re.escape(_PUNCTUATION) + "]")
 _TO_SPACE_RE = re.compile(r"[^\w\x00\x01]|_")
 
@@ -146,8 +168,12 @@ class _StepMap:
     def build(cls, spans: list[tuple[int, int]], reps: list[int]) -> _StepMap:
         removed = [e - s - r for (s, e), r in zip(spans, reps, strict=True)]
         before = list(accumulate(removed, initial=0))
-        return cls([s - c for (s, _), c in zip(spans, before, strict=False)],
-                   [s for s, _ in spans], [e for _, e in spans], reps)
+        return cls(
+            [s - c for (s, _), c in zip(spans, before, strict=False)],
+            [s for s, _ in spans],
+            [e for _, e in spans],
+            reps,
+        )
 
     def back(self, pos: int) -> int:
         k = bisect_right(self.out, pos) - 1
@@ -183,7 +209,9 @@ def _char_step(text: str) -> _StepMap | None:
     """Where the character step expanded (œ → oe) or dropped (zero-width) characters."""
     if text.isascii():
         return None
-    specials = {c for c in set(_NON_ASCII_RE.findall(text)) if len(fold_char(c)) != 1 or c == "\xad"}
+    specials = {
+        c for c in set(_NON_ASCII_RE.findall(text)) if len(fold_char(c)) != 1 or c == "\xad"
+    }
     if not specials:  # (equal lengths are not enough: one œ and one zero-width space cancel out)
         return None
     pattern = re.compile("[" + re.escape("".join(sorted(specials))) + "]")

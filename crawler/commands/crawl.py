@@ -129,26 +129,19 @@ def crawl(
 @click.command()
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 def crawlall(database_url: str | None) -> None:
-    """Crawl every enabled source, one subprocess each (Scrapy's reactor cannot restart).
+    """Crawl every enabled source, one subprocess each (Scrapy's reactor cannot restart),
+    under the same lock and job records as the nightly run; exit code 1 if one failed.
 
     \b
     Example:
       veilleur crawlall
     """
-    import subprocess
+    from crawler.jobs import run_crawls
 
-    from crawler.registry import source_names
-    from db.models import Source
-    from db.session import session_scope
-
-    with session_scope(database_url) as session:
-        disabled = {s.name for s in session.query(Source).filter(Source.enabled.is_(False))}
-    failures = 0
-    for name in source_names():
-        if name in disabled:
-            click.echo(f"{name}: disabled, skipped", err=True)
-            continue
-        env = dict(os.environ, **({"DATABASE_URL": database_url} if database_url else {}))
-        code = subprocess.call([sys.executable, "-m", "crawler.cli", "crawl", name], env=env)
-        failures += code != 0
-    sys.exit(1 if failures else 0)
+    outcomes = run_crawls(database_url)
+    if outcomes is None:
+        click.echo("another nightly crawl is running; not started", err=True)
+        sys.exit(1)
+    for outcome in outcomes:
+        click.echo(f"{outcome.source}: {outcome.status}", err=True)
+    sys.exit(1 if any(o.status == "failed" for o in outcomes) else 0)

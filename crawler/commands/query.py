@@ -151,7 +151,8 @@ def rescan(source: str | None, database_url: str | None) -> None:
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(database_url: str | None, as_json: bool) -> None:
-    """Per-source health and last runs; exit code 1 when a source's last run is not ok.
+    """Per-source health, last runs and scheduled jobs; exit code 1 when a source's last run
+    is not ok or a job failed or was missed.
 
     \b
     Example:
@@ -160,6 +161,7 @@ def status(database_url: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from crawler.jobs import latest_jobs
     from db.migrate import upgrade
     from db.runs import source_health
     from db.session import session_scope
@@ -167,8 +169,17 @@ def status(database_url: str | None, as_json: bool) -> None:
     upgrade(database_url)
     with session_scope(database_url) as session:
         health = source_health(session)
+        jobs: list[dict[str, Any]] = [
+            {"job": j.job, "status": j.status, "started": j.started_at, "message": j.message}
+            for j in latest_jobs(session, limit=50)
+        ]
+    failed_jobs = [j for j in jobs if j["status"] in ("failed", "missed")]
     if as_json:
-        click.echo(json.dumps([h.__dict__ for h in health], default=str, indent=1))
+        click.echo(
+            json.dumps(
+                {"sources": [h.__dict__ for h in health], "jobs": jobs}, default=str, indent=1
+            )
+        )
     else:
         table = Table(title="Sources")
         for name in (
@@ -198,7 +209,21 @@ def status(database_url: str | None, as_json: bool) -> None:
                 (h.last_message or "")[:200],
             )
         Console().print(table)
-    sys.exit(0 if all(h.healthy for h in health) else 1)
+        if jobs:
+            job_table = Table(title="Scheduled jobs (latest run of each)")
+            for name in ("job", "status", "started", "message"):
+                job_table.add_column(name, overflow="fold")
+            for job in jobs:
+                style = "red" if job in failed_jobs else None
+                job_table.add_row(
+                    job["job"],
+                    job["status"],
+                    job["started"].strftime("%Y-%m-%d %H:%M") if job["started"] else "",
+                    (job["message"] or "")[-200:],
+                    style=style,
+                )
+            Console().print(job_table)
+    sys.exit(0 if all(h.healthy for h in health) and not failed_jobs else 1)
 
 
 @click.command()

@@ -32,8 +32,14 @@ def decision_json(record_id: str, decision: Decision) -> dict[str, Any]:
         "categories": list(decision.categories),
         "rules_version": decision.rules_version,
         "hits": [
-            {"rule": h.rule, "category": h.category, "field": h.field, "snippet": h.snippet,
-             "weight": h.weight, **({"page": h.page} if h.page is not None else {})}
+            {
+                "rule": h.rule,
+                "category": h.category,
+                "field": h.field,
+                "snippet": h.snippet,
+                "weight": h.weight,
+                **({"page": h.page} if h.page is not None else {}),
+            }
             for h in decision.hits
         ],
     }
@@ -70,8 +76,10 @@ def _inputs(path: Path) -> Iterator[tuple[str, list[TextField] | None, str]]:
                     yield f"{path.name}:{n}", None, f"bad JSON line {n}: {exc}"
                     continue
                 rid = str(obj.get("id", f"{path.name}:{n}"))
-                fields = [TextField("title", str(obj.get("title") or "")),
-                          TextField("description", str(obj.get("text") or ""))]
+                fields = [
+                    TextField("title", str(obj.get("title") or "")),
+                    TextField("description", str(obj.get("text") or "")),
+                ]
                 yield rid, fields, ""
     else:
         try:
@@ -84,10 +92,20 @@ def _inputs(path: Path) -> Iterator[tuple[str, list[TextField] | None, str]]:
 
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Rule file(s) to use instead of extract/rules/*.toml.")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Where to write the JSONL decisions (default: stdout).")
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Rule file(s) to use instead of extract/rules/*.toml.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Where to write the JSONL decisions (default: stdout).",
+)
 def classify(files: tuple[Path, ...], rule_files: tuple[Path, ...], output: TextIO) -> None:
     """Classify JSONL ({"id","title"?,"text"} per line), text files or PDFs.
 
@@ -139,8 +157,10 @@ def test_cmd(rule_files: tuple[Path, ...]) -> None:
     count = sum(len(r.examples_match) + len(r.examples_no_match) for r in ruleset.rules)
     for failure in failures:
         click.echo(f"FAIL {failure}")
-    click.echo(f"{len(ruleset.rules)} rules, {len(ruleset.exclusions)} exclusions, "
-               f"{count} examples, {len(failures)} failure(s) [{ruleset.version}]")
+    click.echo(
+        f"{len(ruleset.rules)} rules, {len(ruleset.exclusions)} exclusions, "
+        f"{count} examples, {len(failures)} failure(s) [{ruleset.version}]"
+    )
     if failures:
         sys.exit(1)
 
@@ -156,8 +176,10 @@ def explain(text: str, rule_files: tuple[Path, ...]) -> None:
       veilleur rules explain "caméras sur la voie publique"
     """
     decision = _load_rules(rule_files).explain(text)
-    click.echo(f"flagged={decision.flagged} score={decision.score} "
-               f"categories={','.join(decision.categories) or '-'} rules={decision.rules_version}")
+    click.echo(
+        f"flagged={decision.flagged} score={decision.score} "
+        f"categories={','.join(decision.categories) or '-'} rules={decision.rules_version}"
+    )
     for h in decision.hits:
         click.echo(f"  {h.rule} [{h.category}, weight {h.weight}] {h.field}: {h.snippet}")
     if not decision.hits:
@@ -198,14 +220,23 @@ def _metrics_line(name: str, rows: list[_Row], category: str | None = None) -> s
 def _describe(row: _Row) -> str:
     assert row.decision is not None
     hits = "; ".join(f"{h.rule}: {h.snippet[:110]}" for h in row.decision.hits[:4]) or "no hits"
-    return f"  {row.file} {row.record_id} score={row.decision.score} | {row.title[:70]}\n      {hits}"
+    return (
+        f"  {row.file} {row.record_id} score={row.decision.score} | {row.title[:70]}\n      {hits}"
+    )
 
 
 @rules.command("eval")
-@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="CSV with file,record_id,title,flag,categories,rationale.")
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder the label files are relative to (default: the labels file's folder).")
+@click.option(
+    "--labels",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV with file,record_id,title,flag,categories,rationale.",
+)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder the label files are relative to (default: the labels file's folder).",
+)
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(exists=True, path_type=Path))
 def eval_cmd(labels: Path, data: Path | None, rule_files: tuple[Path, ...]) -> None:
     """Score the rules against labelled records: precision, recall, F1, misses, false alarms.
@@ -221,9 +252,14 @@ def eval_cmd(labels: Path, data: Path | None, rule_files: tuple[Path, ...]) -> N
     rows: list[_Row] = []
     with labels.open(encoding="utf-8", newline="") as fh:
         for raw in csv.DictReader(fh):
-            row = _Row(raw["file"], raw["record_id"], raw.get("title", ""), raw["flag"].strip() == "1",
-                       {c for c in raw.get("categories", "").split(";") if c},
-                       "BORDERLINE" in raw.get("rationale", "").upper())
+            row = _Row(
+                raw["file"],
+                raw["record_id"],
+                raw.get("title", ""),
+                raw["flag"].strip() == "1",
+                {c for c in raw.get("categories", "").split(";") if c},
+                "BORDERLINE" in raw.get("rationale", "").upper(),
+            )
             try:
                 record = load_record(data_dir, row.file, row.record_id, row.title)
                 row.decision = ruleset.evaluate(record.fields)
@@ -233,8 +269,10 @@ def eval_cmd(labels: Path, data: Path | None, rule_files: tuple[Path, ...]) -> N
     scored = [r for r in rows if r.decision is not None]
     strict = [r for r in scored if not r.borderline]
     border = [r for r in scored if r.borderline]
-    click.echo(f"rules {ruleset.version}: {len(rows)} labelled rows, {len(rows) - len(scored)} unreadable, "
-               f"{len(border)} BORDERLINE")
+    click.echo(
+        f"rules {ruleset.version}: {len(rows)} labelled rows, {len(rows) - len(scored)} unreadable, "
+        f"{len(border)} BORDERLINE"
+    )
     click.echo(_metrics_line("overall (strict)", strict))
     click.echo(_metrics_line("BORDERLINE rows", border))
     click.echo(_metrics_line("all rows", scored))
@@ -244,7 +282,10 @@ def eval_cmd(labels: Path, data: Path | None, rule_files: tuple[Path, ...]) -> N
     for title, pick in (
         ("misses", lambda r: r.flag and not r.decision.flagged),
         ("false alarms", lambda r: r.decision.flagged and not r.flag),
-        ("wrong categories", lambda r: r.flag and r.decision.flagged and set(r.decision.categories) != r.categories),
+        (
+            "wrong categories",
+            lambda r: r.flag and r.decision.flagged and set(r.decision.categories) != r.categories,
+        ),
     ):
         chosen = [r for r in scored if pick(r)]
         click.echo(f"{title}: {len(chosen)}")
@@ -256,8 +297,12 @@ def eval_cmd(labels: Path, data: Path | None, rule_files: tuple[Path, ...]) -> N
 
 
 @rules.command()
-@click.option("--database-url", envvar="DATABASE_URL", default=None,
-              help="Database to read (default: $DATABASE_URL, else the SQLite file).")
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    default=None,
+    help="Database to read (default: $DATABASE_URL, else the SQLite file).",
+)
 @click.option("--limit", default=30, show_default=True, help="Rules to list.")
 def report(database_url: str | None, limit: int) -> None:
     """Rank rules by analysts' not-relevant verdicts; list relevant notices no rule flagged.
@@ -274,7 +319,9 @@ def report(database_url: str | None, limit: int) -> None:
         result = rules_report(session)
     click.echo(f"{'rule':<45} {'flagged':>8} {'not rel.':>8} {'ratio':>6}")
     for r in result.rules[:limit]:
-        click.echo(f"{r.rule_id:<45} {r.flagged_notices:>8} {r.not_relevant:>8} {r.noise_ratio:>6.2f}")
+        click.echo(
+            f"{r.rule_id:<45} {r.flagged_notices:>8} {r.not_relevant:>8} {r.noise_ratio:>6.2f}"
+        )
     click.echo(f"relevant notices with no flag (found by hand): {len(result.missed)}")
     for m in result.missed:
         click.echo(f"  #{m.notice_id} {m.source_id} {m.title[:80]} {m.url}")

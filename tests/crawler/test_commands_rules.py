@@ -20,8 +20,13 @@ DATA = Path(__file__).parents[1] / "fixtures" / "corpus_labels"
 
 def test_classify_jsonl(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps({"id": "a", "title": "Extension de la vidéoprotection", "text": ""}) + "\n"
-                   + json.dumps({"id": "b", "text": "Fourniture de denrées"}) + "\n", encoding="utf-8")
+    src.write_text(
+        json.dumps({"id": "a", "title": "Extension de la vidéoprotection", "text": ""})
+        + "\n"
+        + json.dumps({"id": "b", "text": "Fourniture de denrées"})
+        + "\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(classify, [str(src)])
     out = [json.loads(line) for line in result.output.splitlines()]
     assert [(o["id"], o["flagged"]) for o in out] == [("a", True), ("b", False)]
@@ -29,7 +34,9 @@ def test_classify_jsonl(tmp_path: Path) -> None:
 
 def test_classify_hit_shape(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps({"id": "a", "text": "caméras de vidéoprotection"}) + "\n", encoding="utf-8")
+    src.write_text(
+        json.dumps({"id": "a", "text": "caméras de vidéoprotection"}) + "\n", encoding="utf-8"
+    )
     hit = json.loads(CliRunner().invoke(classify, [str(src)]).output)["hits"][0]
     assert {"rule", "category", "field", "snippet"} <= set(hit)
 
@@ -69,8 +76,11 @@ def test_rules_test_passes() -> None:
 
 def test_rules_test_fails_on_bad_example(tmp_path: Path) -> None:
     path = tmp_path / "r.toml"
-    path.write_text('[[rule]]\nid = "x"\ncategory = "drones"\nterms = ["drone"]\n'
-                    'examples_match = ["un avion"]\n', encoding="utf-8")
+    path.write_text(
+        '[[rule]]\nid = "x"\ncategory = "drones"\nterms = ["drone"]\n'
+        'examples_match = ["un avion"]\n',
+        encoding="utf-8",
+    )
     assert CliRunner().invoke(rules, ["test", "--rules", str(path)]).exit_code == 1
 
 
@@ -82,27 +92,40 @@ def test_rules_explain_names_rule() -> None:
 def test_rules_eval_figures(tmp_path: Path) -> None:
     data = tmp_path / "corpus"
     shutil.copytree(DATA, data)
-    result = CliRunner().invoke(rules, ["eval", "--labels", str(data / "labels.csv"), "--data", str(data)])
+    result = CliRunner().invoke(
+        rules, ["eval", "--labels", str(data / "labels.csv"), "--data", str(data)]
+    )
     assert "overall (strict)           P=1.000 R=1.000" in result.output
 
 
 def test_rules_eval_lists_misses_with_a_weaker_rule_file(tmp_path: Path) -> None:
     path = tmp_path / "r.toml"
     path.write_text('[[rule]]\nid = "x"\ncategory = "lapi"\nterms = ["LAPI"]\n', encoding="utf-8")
-    result = CliRunner().invoke(rules, ["eval", "--labels", str(DATA / "labels.csv"), "--rules", str(path)])
+    result = CliRunner().invoke(
+        rules, ["eval", "--labels", str(DATA / "labels.csv"), "--rules", str(path)]
+    )
     assert "misses: 24" in result.output
 
 
 def test_rules_eval_reports_unreadable_rows(tmp_path: Path) -> None:
     labels = tmp_path / "labels.csv"
-    labels.write_text("file,record_id,title,flag,categories,rationale\nnope.json,1,t,1,lapi,x\n", encoding="utf-8")
+    labels.write_text(
+        "file,record_id,title,flag,categories,rationale\nnope.json,1,t,1,lapi,x\n", encoding="utf-8"
+    )
     result = CliRunner().invoke(rules, ["eval", "--labels", str(labels)])
     assert "unreadable: nope.json 1" in result.output
 
 
 def _notice(session: Session, key: str, title: str) -> Notice:
-    notice = Notice(source="boamp", source_key=key, source_id=key, kind="tender", title=title,
-                    content_hash=key, url=f"https://example.invalid/{key}")
+    notice = Notice(
+        source="boamp",
+        source_key=key,
+        source_id=key,
+        kind="tender",
+        title=title,
+        content_hash=key,
+        url=f"https://example.invalid/{key}",
+    )
     session.add(notice)
     session.flush()
     return notice
@@ -113,8 +136,16 @@ def _seed(session: Session) -> None:
     good = _notice(session, "n2", "Extension vidéoprotection")
     missed = _notice(session, "n3", "Tranquillité publique, plateforme")
     for n, rule in ((noisy, "videosurveillance.camera_context"), (good, "videosurveillance.terms")):
-        session.add(Flag(notice_id=n.id, rule_id=rule, rule_version="v", category="videosurveillance",
-                         field="title", snippet=n.title))
+        session.add(
+            Flag(
+                notice_id=n.id,
+                rule_id=rule,
+                rule_version="v",
+                category="videosurveillance",
+                field="title",
+                snippet=n.title,
+            )
+        )
     session.add(Review(notice_id=noisy.id, verdict="relevant"))
     session.add(Review(notice_id=noisy.id, verdict="not_relevant"))
     session.add(Review(notice_id=good.id, verdict="relevant"))
@@ -125,7 +156,10 @@ def _seed(session: Session) -> None:
 def test_rules_report_ranks_noisy_rule_first(session: Session) -> None:
     _seed(session)
     report = rules_report(session)
-    assert (report.rules[0].rule_id, report.rules[0].not_relevant) == ("videosurveillance.camera_context", 1)
+    assert (report.rules[0].rule_id, report.rules[0].not_relevant) == (
+        "videosurveillance.camera_context",
+        1,
+    )
 
 
 def test_rules_report_lists_relevant_unflagged(session: Session) -> None:
@@ -140,7 +174,9 @@ def test_rules_report_command(db_url: str) -> None:
     assert "videosurveillance.camera_context" in result.output.splitlines()[1]
 
 
-@pytest.mark.parametrize("cmd", [["--help"], ["test", "--help"], ["eval", "--help"], ["report", "--help"]])
+@pytest.mark.parametrize(
+    "cmd", [["--help"], ["test", "--help"], ["eval", "--help"], ["report", "--help"]]
+)
 def test_help_has_example(cmd: list[str]) -> None:
     assert "Example" in CliRunner().invoke(rules, cmd).output
 

@@ -320,3 +320,16 @@ def test_versions_equal_notices_after_kill_free_crawl(sqlite_url: str) -> None:
         assert session.scalar(select(func.count()).select_from(NoticeVersion)) == count(
             sqlite_url, Notice
         )
+
+
+# -- one crawl of a source at a time -------------------------------------------------------
+
+
+def test_crawl_refuses_to_start_while_another_holds_the_source(sqlite_url: str) -> None:
+    from crawler.jobs import LOCKED_EXIT_CODE
+    from db.locks import held_lock
+
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
+        with held_lock(sqlite_url, "crawl:boamp", holder="another-process", ttl=600):
+            result = run_crawl(sqlite_url, server.url, *ALL)
+    assert (result.returncode, count(sqlite_url, CrawlRun)) == (LOCKED_EXIT_CODE, 0)

@@ -76,32 +76,57 @@ def test_fire_times_three_missed_nights() -> None:
 def test_missed_nights_run_once(db_url: str) -> None:
     _seed_last_night(db_url)
     run = Counter()
-    catch_up(db_url, [(JOB_CRAWL, CRAWL_TRIGGER, run)], datetime(2026, 11, 27, 4, 0, tzinfo=PARIS), CONFIG.grace)
+    catch_up(
+        db_url,
+        [(JOB_CRAWL, CRAWL_TRIGGER, run)],
+        datetime(2026, 11, 27, 4, 0, tzinfo=PARIS),
+        CONFIG.grace,
+    )
     assert run.calls == [datetime(2026, 11, 27, 2, 30, tzinfo=PARIS)]
 
 
 def test_missed_earlier_nights_recorded_coalesced(db_url: str) -> None:
     _seed_last_night(db_url)
-    catch_up(db_url, [(JOB_CRAWL, CRAWL_TRIGGER, Counter())], datetime(2026, 11, 27, 4, 0, tzinfo=PARIS), CONFIG.grace)
+    catch_up(
+        db_url,
+        [(JOB_CRAWL, CRAWL_TRIGGER, Counter())],
+        datetime(2026, 11, 27, 4, 0, tzinfo=PARIS),
+        CONFIG.grace,
+    )
     assert [r.status for r in _runs(db_url, JOB_CRAWL)][1:] == ["coalesced", "coalesced"]
 
 
 def test_beyond_grace_not_run(db_url: str) -> None:
     _seed_last_night(db_url)
     run = Counter()
-    catch_up(db_url, [(JOB_CRAWL, CRAWL_TRIGGER, run)], datetime(2026, 11, 27, 12, 0, tzinfo=PARIS), CONFIG.grace)
+    catch_up(
+        db_url,
+        [(JOB_CRAWL, CRAWL_TRIGGER, run)],
+        datetime(2026, 11, 27, 12, 0, tzinfo=PARIS),
+        CONFIG.grace,
+    )
     assert run.calls == []
 
 
 def test_beyond_grace_recorded_missed(db_url: str) -> None:
     _seed_last_night(db_url)
-    catch_up(db_url, [(JOB_CRAWL, CRAWL_TRIGGER, Counter())], datetime(2026, 11, 27, 12, 0, tzinfo=PARIS), CONFIG.grace)
+    catch_up(
+        db_url,
+        [(JOB_CRAWL, CRAWL_TRIGGER, Counter())],
+        datetime(2026, 11, 27, 12, 0, tzinfo=PARIS),
+        CONFIG.grace,
+    )
     assert [r.status for r in _runs(db_url, JOB_CRAWL)][1:] == ["missed"] * 3
 
 
 def test_first_start_does_not_catch_up(db_url: str) -> None:
     run = Counter()
-    catch_up(db_url, [(JOB_CRAWL, CRAWL_TRIGGER, run)], datetime(2026, 11, 27, 4, 0, tzinfo=PARIS), CONFIG.grace)
+    catch_up(
+        db_url,
+        [(JOB_CRAWL, CRAWL_TRIGGER, run)],
+        datetime(2026, 11, 27, 4, 0, tzinfo=PARIS),
+        CONFIG.grace,
+    )
     assert run.calls == []
 
 
@@ -149,7 +174,9 @@ def test_crawl_failure_keeps_stderr_tail(db_url: str) -> None:
 
 
 def test_crawl_failure_fails_the_night(db_url: str) -> None:
-    run_crawls(db_url, LAST_NIGHT, sources=["boamp", "ted"], argv_for=lambda n: FAIL if n == "ted" else OK)
+    run_crawls(
+        db_url, LAST_NIGHT, sources=["boamp", "ted"], argv_for=lambda n: FAIL if n == "ted" else OK
+    )
     assert _runs(db_url, JOB_CRAWL)[0].status == "failed"
 
 
@@ -159,7 +186,13 @@ def test_crawl_lock_busy_exit_recorded_skipped(db_url: str) -> None:
 
 
 def test_crawl_timeout_recorded_failed(db_url: str) -> None:
-    run_crawls(db_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: _py("import time; time.sleep(30)"), timeout=0.5)
+    run_crawls(
+        db_url,
+        LAST_NIGHT,
+        sources=["boamp"],
+        argv_for=lambda n: _py("import time; time.sleep(30)"),
+        timeout=0.5,
+    )
     assert (_runs(db_url, "crawl:boamp")[0].message or "").startswith("timeout")
 
 
@@ -198,13 +231,21 @@ def test_config_bad_cron_fails_at_start() -> None:
 def test_scheduler_jobs_coalesce_single_instance(sqlite_url: str) -> None:
     sched = build_scheduler(sqlite_url, CONFIG, BackgroundScheduler(timezone=PARIS))
     jobs = sched.get_jobs()
-    assert {(j.coalesce, j.max_instances, j.misfire_grace_time) for j in jobs} == {(True, 1, 6 * 3600)}
+    assert {(j.coalesce, j.max_instances, j.misfire_grace_time) for j in jobs} == {
+        (True, 1, 6 * 3600)
+    }
 
 
 def test_scheduler_missed_event_recorded(sqlite_url: str) -> None:
     sched = BackgroundScheduler(timezone=PARIS)
     sched.add_listener(_listener(sqlite_url), 2**15 - 1)
-    sched.add_job(lambda: None, "date", run_date=datetime.now(UTC) - timedelta(hours=3), id=JOB_CRAWL, misfire_grace_time=60)
+    sched.add_job(
+        lambda: None,
+        "date",
+        run_date=datetime.now(UTC) - timedelta(hours=3),
+        id=JOB_CRAWL,
+        misfire_grace_time=60,
+    )
     sched.start()
     try:
         deadline = time.monotonic() + 20
@@ -233,7 +274,10 @@ def test_latest_jobs_one_per_job(sqlite_url: str) -> None:
     with session_scope(sqlite_url) as s:
         from crawler.jobs import latest_jobs
 
-        assert sorted((r.job, r.status) for r in latest_jobs(s)) == [("crawl:boamp", "failed"), (JOB_CRAWL, "failed")]
+        assert sorted((r.job, r.status) for r in latest_jobs(s)) == [
+            ("crawl:boamp", "failed"),
+            (JOB_CRAWL, "failed"),
+        ]
 
 
 def test_two_schedulers_one_runs_other_skips(db_url: str, tmp_path: Path) -> None:
@@ -253,7 +297,9 @@ def test_two_schedulers_one_runs_other_skips(db_url: str, tmp_path: Path) -> Non
         deadline = time.monotonic() + 60
         while not started.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        second = run_crawls(db_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: OK, holder="scheduler-2")
+        second = run_crawls(
+            db_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: OK, holder="scheduler-2"
+        )
     finally:
         release.touch()
         first.join(timeout=60)
@@ -295,7 +341,10 @@ def test_digests_wait_for_running_crawl(sqlite_url: str) -> None:
 
                 release(s, "nightly", "crawler")
 
-    assert (wait_for_lock(sqlite_url, "nightly", max_wait=600, poll=60, sleep=nap), naps) == (True, [60, 60])
+    assert (wait_for_lock(sqlite_url, "nightly", max_wait=600, poll=60, sleep=nap), naps) == (
+        True,
+        [60, 60],
+    )
 
 
 def test_digests_stop_waiting_after_max(sqlite_url: str) -> None:

@@ -41,14 +41,18 @@ class RecordingHandler:
     messages: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
         if address in self.refuse:
             return "450 4.2.1 Mailbox temporarily unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        self.messages.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
         return "250 Message accepted for delivery"
 
     def to(self, recipient: str) -> list[Received]:
@@ -74,7 +78,13 @@ class SmtpServer:
 
     @property
     def settings(self) -> SmtpSettings:
-        return SmtpSettings(host="127.0.0.1", port=self.port, security="none", mail_from="veilleur@example.org", timeout=10)
+        return SmtpSettings(
+            host="127.0.0.1",
+            port=self.port,
+            security="none",
+            mail_from="veilleur@example.org",
+            timeout=10,
+        )
 
 
 @pytest.fixture
@@ -96,22 +106,41 @@ def add_notice(session: Session, record: dict[str, Any], **over: Any) -> Notice:
     for key in ("contact_text", "provenance"):
         data.pop(key, None)
     awardees = data.pop("awardees", [])
-    version_data = {"title": data["title"], "kind": data.get("kind", "tender"), "awardees": awardees,
-                    "deadline_at": str(data.get("deadline_at")) if data.get("deadline_at") else None}
+    version_data = {
+        "title": data["title"],
+        "kind": data.get("kind", "tender"),
+        "awardees": awardees,
+        "deadline_at": str(data.get("deadline_at")) if data.get("deadline_at") else None,
+    }
     notice = Notice(
-        source=data["source"], source_key=data["source_id"].lower(), source_id=data["source_id"],
-        kind=data.get("kind", "tender"), title=data["title"], buyer_name=data["buyer_name"],
-        departements=data["departements"], commune_insee=data["commune_insee"],
-        url=data["url"], content_hash=chash(version_data), flagged=data.get("flagged", True),
-        score=data.get("score", 1.0), categories=data["categories"], awardees=awardees,
+        source=data["source"],
+        source_key=data["source_id"].lower(),
+        source_id=data["source_id"],
+        kind=data.get("kind", "tender"),
+        title=data["title"],
+        buyer_name=data["buyer_name"],
+        departements=data["departements"],
+        commune_insee=data["commune_insee"],
+        url=data["url"],
+        content_hash=chash(version_data),
+        flagged=data.get("flagged", True),
+        score=data.get("score", 1.0),
+        categories=data["categories"],
+        awardees=awardees,
         deadline_at=data.get("deadline_at"),
         first_seen_at=data.get("first_seen_at", datetime.now(UTC)),
     )
     for cat, fld, snip in snippets:
-        notice.flags.append(Flag(rule_id=f"{cat}.test", rule_version="1", category=cat, field=fld, snippet=snip))
+        notice.flags.append(
+            Flag(rule_id=f"{cat}.test", rule_version="1", category=cat, field=fld, snippet=snip)
+        )
     session.add(notice)
     session.flush()
-    session.add(NoticeVersion(notice_id=notice.id, version=1, content_hash=notice.content_hash, data=version_data))
+    session.add(
+        NoticeVersion(
+            notice_id=notice.id, version=1, content_hash=notice.content_hash, data=version_data
+        )
+    )
     return notice
 
 
@@ -124,11 +153,17 @@ def new_version(session: Session, notice: Notice, **changes: Any) -> None:
         data[key] = str(value) if isinstance(value, datetime) else value
     notice.version += 1
     notice.content_hash = chash(data)
-    session.add(NoticeVersion(notice_id=notice.id, version=notice.version, content_hash=notice.content_hash, data=data))
+    session.add(
+        NoticeVersion(
+            notice_id=notice.id, version=notice.version, content_hash=notice.content_hash, data=data
+        )
+    )
 
 
 def add_group(session: Session, name: str, recipients: list[str], **kw: Any) -> Group:
-    group = Group(name=name, recipients=recipients, created_at=kw.pop("created_at", datetime.now(UTC)), **kw)
+    group = Group(
+        name=name, recipients=recipients, created_at=kw.pop("created_at", datetime.now(UTC)), **kw
+    )
     session.add(group)
     session.flush()
     return group

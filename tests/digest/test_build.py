@@ -22,9 +22,17 @@ NOW = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
 def view(source_id: str, nid: int = 1, **over: Any) -> NoticeView:
     r = record(source_id)
     fields: dict[str, Any] = dict(
-        id=nid, title=r["title"], kind="tender", source=r["source"], url=r["url"],
-        content_hash=f"h{nid}", buyer_name=r["buyer_name"], departements=tuple(r["departements"]),
-        commune_insee=r["commune_insee"], categories=tuple(r["categories"]), score=1.0,
+        id=nid,
+        title=r["title"],
+        kind="tender",
+        source=r["source"],
+        url=r["url"],
+        content_hash=f"h{nid}",
+        buyer_name=r["buyer_name"],
+        departements=tuple(r["departements"]),
+        commune_insee=r["commune_insee"],
+        categories=tuple(r["categories"]),
+        score=1.0,
         snippets=tuple(tuple(s) for s in r["snippets"]),
     )
     fields.update(over)
@@ -44,7 +52,9 @@ def ids(g: GroupSpec) -> set[str]:
 
 def test_departement_filter() -> None:
     assert {n.buyer_name for n in ALL if in_scope(n, group(departements=("69",)))} == {
-        "Commune de collonges au mont d'or", "Ville de Lyon"}
+        "Commune de collonges au mont d'or",
+        "Ville de Lyon",
+    }
 
 
 def test_multi_departement_notice_matches_any() -> None:
@@ -52,7 +62,9 @@ def test_multi_departement_notice_matches_any() -> None:
 
 
 def test_commune_filter_by_insee() -> None:
-    assert [n.buyer_name for n in ALL if in_scope(n, group(communes=("69123",)))] == ["Ville de Lyon"]
+    assert [n.buyer_name for n in ALL if in_scope(n, group(communes=("69123",)))] == [
+        "Ville de Lyon"
+    ]
 
 
 def test_epci_member_commune_matches() -> None:
@@ -74,7 +86,9 @@ def test_all_territory() -> None:
 
 
 def test_category_filter() -> None:
-    assert [n.buyer_name for n in ALL if in_scope(n, group(categories=("drones",)))] == ["Préfecture de police de Paris"]
+    assert [n.buyer_name for n in ALL if in_scope(n, group(categories=("drones",)))] == [
+        "Préfecture de police de Paris"
+    ]
 
 
 def test_min_score_filter() -> None:
@@ -87,7 +101,10 @@ def test_overseas_departement_of_commune() -> None:
 
 def test_new_notice_listed() -> None:
     d = build_digest(group(departements=("69",)), "a@example.org", NOW, ALL, {})
-    assert {e.notice.buyer_name for e in d.new} == {"Commune de collonges au mont d'or", "Ville de Lyon"}
+    assert {e.notice.buyer_name for e in d.new} == {
+        "Commune de collonges au mont d'or",
+        "Ville de Lyon",
+    }
 
 
 def test_delivered_notice_not_new_again() -> None:
@@ -103,34 +120,61 @@ def test_unflagged_candidate_ignored() -> None:
 
 def test_changed_hash_is_update() -> None:
     lyon = view("2018J114600", 6, content_hash="h6b")
-    d = build_digest(group(), "a@example.org", NOW, [], {6: Delivered({"new": {"h6"}}, "h6")},
-                     delivered_views=[lyon])
+    d = build_digest(
+        group(),
+        "a@example.org",
+        NOW,
+        [],
+        {6: Delivered({"new": {"h6"}}, "h6")},
+        delivered_views=[lyon],
+    )
     assert [e.reason for e in d.updates] == ["update"]
 
 
 def test_update_describes_deadline_change() -> None:
     lyon = view("2018J114600", 6, content_hash="h6b")
     versions = {(6, "h6"): {"deadline_at": "2026-12-01"}, (6, "h6b"): {"deadline_at": "2026-12-15"}}
-    d = build_digest(group(), "a@example.org", NOW, [], {6: Delivered({"new": {"h6"}}, "h6")},
-                     versions, delivered_views=[lyon])
+    d = build_digest(
+        group(),
+        "a@example.org",
+        NOW,
+        [],
+        {6: Delivered({"new": {"h6"}}, "h6")},
+        versions,
+        delivered_views=[lyon],
+    )
     assert d.updates[0].changes == ("date limite : 2026-12-01 → 2026-12-15",)
 
 
 def test_describe_awardees() -> None:
-    assert describe_changes({"awardees": []}, {"awardees": ["SERFIM TIC"]}) == ("attributaires : — → SERFIM TIC",)
+    assert describe_changes({"awardees": []}, {"awardees": ["SERFIM TIC"]}) == (
+        "attributaires : — → SERFIM TIC",
+    )
 
 
 def test_deadline_within_seven_days_reminded() -> None:
     lyon = view("2018J114600", 6, deadline_at=NOW + timedelta(days=3))
-    d = build_digest(group(), "a@example.org", NOW, [], {6: Delivered({"new": {"h6"}}, "h6")},
-                     delivered_views=[lyon])
+    d = build_digest(
+        group(),
+        "a@example.org",
+        NOW,
+        [],
+        {6: Delivered({"new": {"h6"}}, "h6")},
+        delivered_views=[lyon],
+    )
     assert [e.reason for e in d.deadlines] == ["deadline"]
 
 
 def test_deadline_beyond_seven_days_not_reminded() -> None:
     lyon = view("2018J114600", 6, deadline_at=NOW + timedelta(days=9))
-    d = build_digest(group(), "a@example.org", NOW, [], {6: Delivered({"new": {"h6"}}, "h6")},
-                     delivered_views=[lyon])
+    d = build_digest(
+        group(),
+        "a@example.org",
+        NOW,
+        [],
+        {6: Delivered({"new": {"h6"}}, "h6")},
+        delivered_views=[lyon],
+    )
     assert d.is_empty
 
 
@@ -149,8 +193,15 @@ def test_new_closing_soon_counts_as_reminder() -> None:
 
 def test_amending_notice_is_update() -> None:
     tender, award = view("20-102325", 3), view("20-102325", 40, kind="award", flagged=False)
-    d = build_digest(group(), "a@example.org", NOW, [], {3: Delivered({"new": {"h3"}}, "h3")},
-                     amendments={3: [(award, "awards")]}, delivered_views=[tender])
+    d = build_digest(
+        group(),
+        "a@example.org",
+        NOW,
+        [],
+        {3: Delivered({"new": {"h3"}}, "h3")},
+        amendments={3: [(award, "awards")]},
+        delivered_views=[tender],
+    )
     assert [(e.notice.id, e.reason) for e in d.updates] == [(40, "update")]
 
 
@@ -164,7 +215,15 @@ def test_same_content_same_signature() -> None:
 def test_pool_index_matches_in_scope() -> None:
     from digest.build import PoolIndex
 
-    groups = [group(departements=("69",)), group(communes=("69123",)), group(departements=("59", "45")),
-              group(epcis={"x": ("69123",)}), group(categories=("lapi",)), group()]
+    groups = [
+        group(departements=("69",)),
+        group(communes=("69123",)),
+        group(departements=("59", "45")),
+        group(epcis={"x": ("69123",)}),
+        group(categories=("lapi",)),
+        group(),
+    ]
     index = PoolIndex(ALL)
-    assert all([n.id for n in index.matching(g)] == [n.id for n in ALL if in_scope(n, g)] for g in groups)
+    assert all(
+        [n.id for n in index.matching(g)] == [n.id for n in ALL if in_scope(n, g)] for g in groups
+    )

@@ -8,10 +8,25 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8") + (ROOT / "docs" / "digests.md").read_text(encoding="utf-8")
-SOURCES = ["digest/send.py", "digest/service.py", "digest/queries.py", "digest/cli.py", "digest/render.py",
-           "crawler/schedule.py", "crawler/jobs.py"]
-ENV_VARS = sorted({v for f in SOURCES for v in re.findall(r"VEILLEUR_[A-Z_]+", (ROOT / f).read_text(encoding="utf-8"))})
+DOCS = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8") + (
+    ROOT / "docs" / "digests.md"
+).read_text(encoding="utf-8")
+SOURCES = [
+    "digest/send.py",
+    "digest/service.py",
+    "digest/queries.py",
+    "digest/cli.py",
+    "digest/render.py",
+    "crawler/schedule.py",
+    "crawler/jobs.py",
+]
+ENV_VARS = sorted(
+    {
+        v
+        for f in SOURCES
+        for v in re.findall(r"VEILLEUR_[A-Z_]+", (ROOT / f).read_text(encoding="utf-8"))
+    }
+)
 
 
 @pytest.mark.parametrize("command", ["veilleur schedule", "veilleur run-nightly", "veilleur groups add", "veilleur groups edit",

@@ -17,7 +17,9 @@ A = "{http://www.w3.org/2005/Atom}"
 
 
 def _titles(xml: bytes) -> list[str]:
-    return [t.text or "" for t in etree.fromstring(xml).iter(f"{A}entry") for t in t.iter(f"{A}title")]
+    return [
+        t.text or "" for t in etree.fromstring(xml).iter(f"{A}entry") for t in t.iter(f"{A}title")
+    ]
 
 
 def test_feed_parses_with_every_notice() -> None:
@@ -35,7 +37,10 @@ def test_markup_escaped_not_parsed() -> None:
 
 
 def test_summary_has_no_phone() -> None:
-    notice = view("20-102325", snippets=(("videosurveillance", "description", record("20-102325")["contact_text"]),))
+    notice = view(
+        "20-102325",
+        snippets=(("videosurveillance", "description", record("20-102325")["contact_text"]),),
+    )
     assert b"78 22 02 12" not in build_feed("t", "urn:x", [notice], NOW)
 
 

@@ -27,7 +27,9 @@ def test_mangled_email_removed_from_real_contact_block() -> None:
 
 
 def test_plain_email_removed() -> None:
-    assert "marchespublics@ca2bm.fr" not in scrub_personal("Courriel marchespublics@ca2bm.fr , Code NUTS")
+    assert "marchespublics@ca2bm.fr" not in scrub_personal(
+        "Courriel marchespublics@ca2bm.fr , Code NUTS"
+    )
 
 
 def test_civility_name_removed() -> None:
@@ -57,7 +59,10 @@ def test_text_part_keeps_title() -> None:
 
 
 def test_ui_link_when_base_url() -> None:
-    assert "https://veilleur.example.org/notices/6" in _render(base_url="https://veilleur.example.org").html
+    assert (
+        "https://veilleur.example.org/notices/6"
+        in _render(base_url="https://veilleur.example.org").html
+    )
 
 
 def test_no_ui_link_without_base_url() -> None:

@@ -41,7 +41,13 @@ def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )  # fmt: skip
     d = tmp_path_factory.mktemp("tls")
     (d / "cert.pem").write_bytes(c.public_bytes(serialization.Encoding.PEM))
-    (d / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (d / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return d / "cert.pem", d / "key.pem"
 
 
@@ -76,17 +82,32 @@ def implicit_tls(cert: tuple[Path, Path]) -> Iterator[tuple[int, RecordingHandle
     c.stop()
 
 
-def test_starttls_with_auth_delivers(starttls: tuple[int, RecordingHandler], cert: tuple[Path, Path]) -> None:
+def test_starttls_with_auth_delivers(
+    starttls: tuple[int, RecordingHandler], cert: tuple[Path, Path]
+) -> None:
     port, _ = starttls
-    settings = SmtpSettings("127.0.0.1", port, "starttls", "veilleur", "s3cret", "veilleur@example.org", 10, str(cert[0]))
+    settings = SmtpSettings(
+        "127.0.0.1",
+        port,
+        "starttls",
+        "veilleur",
+        "s3cret",
+        "veilleur@example.org",
+        10,
+        str(cert[0]),
+    )
     with SmtpSender(settings) as sender:
         assert sender.send(MSG, ["a@example.org"]) == {"a@example.org"}
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_ssl_with_auth_delivers(implicit_tls: tuple[int, RecordingHandler], cert: tuple[Path, Path]) -> None:
+def test_ssl_with_auth_delivers(
+    implicit_tls: tuple[int, RecordingHandler], cert: tuple[Path, Path]
+) -> None:
     port, handler = implicit_tls
-    settings = SmtpSettings("127.0.0.1", port, "ssl", "veilleur", "s3cret", "veilleur@example.org", 10, str(cert[0]))
+    settings = SmtpSettings(
+        "127.0.0.1", port, "ssl", "veilleur", "s3cret", "veilleur@example.org", 10, str(cert[0])
+    )
     with SmtpSender(settings) as sender:
         sender.send(MSG, ["a@example.org"])
     assert len(handler.messages) == 1
@@ -94,20 +115,31 @@ def test_ssl_with_auth_delivers(implicit_tls: tuple[int, RecordingHandler], cert
 
 def test_untrusted_certificate_refused(starttls: tuple[int, RecordingHandler]) -> None:
     port, _ = starttls
-    settings = SmtpSettings("127.0.0.1", port, "starttls", "veilleur", "s3cret", "veilleur@example.org", 10)
+    settings = SmtpSettings(
+        "127.0.0.1", port, "starttls", "veilleur", "s3cret", "veilleur@example.org", 10
+    )
     with pytest.raises(SendError), SmtpSender(settings) as sender:
         sender.send(MSG, ["a@example.org"])
 
 
-def test_wrong_password_is_send_error(starttls: tuple[int, RecordingHandler], cert: tuple[Path, Path]) -> None:
+def test_wrong_password_is_send_error(
+    starttls: tuple[int, RecordingHandler], cert: tuple[Path, Path]
+) -> None:
     port, _ = starttls
-    settings = SmtpSettings("127.0.0.1", port, "starttls", "veilleur", "wrong", "veilleur@example.org", 10, str(cert[0]))
+    settings = SmtpSettings(
+        "127.0.0.1", port, "starttls", "veilleur", "wrong", "veilleur@example.org", 10, str(cert[0])
+    )
     with pytest.raises(SendError), SmtpSender(settings) as sender:
         sender.send(MSG, ["a@example.org"])
 
 
 def test_settings_from_env_default_port() -> None:
-    assert SmtpSettings.from_env({"VEILLEUR_SMTP_HOST": "smtp.example.org", "VEILLEUR_SMTP_SECURITY": "ssl"}).port == 465
+    assert (
+        SmtpSettings.from_env(
+            {"VEILLEUR_SMTP_HOST": "smtp.example.org", "VEILLEUR_SMTP_SECURITY": "ssl"}
+        ).port
+        == 465
+    )
 
 
 def test_settings_require_host() -> None:

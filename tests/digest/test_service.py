@@ -26,7 +26,9 @@ def _setup(url: str, recipients: list[str], depts: list[str], ids: list[str]) ->
 
 
 def _run(url: str, smtp: SmtpServer, now: datetime | None = None, **kw):  # type: ignore[no-untyped-def]
-    return send_digests(url, now=now or datetime.now(UTC), settings=smtp.settings, env=kw.pop("env", ENV), **kw)
+    return send_digests(
+        url, now=now or datetime.now(UTC), settings=smtp.settings, env=kw.pop("env", ENV), **kw
+    )
 
 
 def test_first_run_sends_matching_notice(db_url: str, smtp: SmtpServer) -> None:
@@ -126,8 +128,23 @@ def test_linked_award_sent_as_update(db_url: str, smtp: SmtpServer) -> None:
         from db.models import Notice
 
         tender = s.scalars(select(Notice)).one()
-        award = add_notice(s, record("20-102325"), source_id="20-102325-award", kind="award", flagged=False, title="Avis d'attribution : Creation D'Un Systeme De Video Protection")
-        s.add(NoticeLink(notice_id=award.id, target_source="boamp", target_key="20-102325", target_notice_id=tender.id, relation="awards"))
+        award = add_notice(
+            s,
+            record("20-102325"),
+            source_id="20-102325-award",
+            kind="award",
+            flagged=False,
+            title="Avis d'attribution : Creation D'Un Systeme De Video Protection",
+        )
+        s.add(
+            NoticeLink(
+                notice_id=award.id,
+                target_source="boamp",
+                target_key="20-102325",
+                target_notice_id=tender.id,
+                relation="awards",
+            )
+        )
     _run(db_url, smtp, group_names=["lyon"])
     assert b"attribution de l'avis" in smtp.handler.messages[1].raw.replace(b"=\r\n", b"")
 
@@ -172,7 +189,9 @@ def _decoded(raw: bytes) -> bytes:
     from email import policy
 
     msg = email.message_from_bytes(raw, policy=policy.default)
-    return "".join(p.get_content() for p in msg.walk() if p.get_content_type() == "text/plain").encode()
+    return "".join(
+        p.get_content() for p in msg.walk() if p.get_content_type() == "text/plain"
+    ).encode()
 
 
 def test_notice_older_than_backlog_not_sent(db_url: str, smtp: SmtpServer) -> None:
@@ -186,8 +205,14 @@ def test_notice_older_than_backlog_not_sent(db_url: str, smtp: SmtpServer) -> No
 def test_notice_flagged_by_later_rescan_sent(db_url: str, smtp: SmtpServer) -> None:
     now = datetime.now(UTC)
     with session_scope(db_url) as s:
-        add_group(s, "lyon", ["a@example.org"], departements=["69"], created_at=now - timedelta(days=10),
-                  last_digest_at=now - timedelta(days=1))
+        add_group(
+            s,
+            "lyon",
+            ["a@example.org"],
+            departements=["69"],
+            created_at=now - timedelta(days=10),
+            last_digest_at=now - timedelta(days=1),
+        )
         # first seen five days ago, flagged only now (new rules, `veilleur rescan`)
         add_notice(s, record("2018J114600"), first_seen_at=now - timedelta(days=5))
     _run(db_url, smtp, now=now)

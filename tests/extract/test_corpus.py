@@ -35,7 +35,10 @@ def test_boamp_api_donnees_text_is_searchable() -> None:
 
 def test_utf16_html_is_decoded_and_stripped() -> None:
     fields = _fields("boamp_ted_html_2020/35661219__T455711455.html", "20-100747")
-    assert "CAMERAS DE VIDEOPROTECTION" in fields["description"][0] and "<" not in fields["description"][0]
+    assert (
+        "CAMERAS DE VIDEOPROTECTION" in fields["description"][0]
+        and "<" not in fields["description"][0]
+    )
 
 
 def test_decp_record_by_id_keeps_fffd() -> None:
@@ -49,14 +52,20 @@ def test_decp_cpv_field() -> None:
 
 
 def test_decp_shared_id_picks_record_by_title() -> None:
-    fields = _fields("decp_2019/marches-publics.info_2019-03-07.json", "20180900",
-                     "Travaux de mise en place d'un dispositif de vidéo protection urbaine")
+    fields = _fields(
+        "decp_2019/marches-publics.info_2019-03-07.json",
+        "20180900",
+        "Travaux de mise en place d'un dispositif de vidéo protection urbaine",
+    )
     assert "vidéo protection urbaine" in fields["title"][0]
 
 
 def test_ted_r209_title_description_cpv() -> None:
     fields = _fields("ted_xml_fr/r2.0.9__form_number_F05__334815-2021.xml", "334815-2021")
-    assert ("32323500" in fields["cpv"], "vidéosurveillance" in fields["description"][0]) == (True, True)
+    assert ("32323500" in fields["cpv"], "vidéosurveillance" in fields["description"][0]) == (
+        True,
+        True,
+    )
 
 
 def test_ted_eforms_title_and_cpv() -> None:

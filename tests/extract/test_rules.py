@@ -41,8 +41,17 @@ def test_every_rule_has_examples_both_ways() -> None:
 
 
 def test_required_categories_exist() -> None:
-    required = {"videosurveillance", "video_analytics", "facial_recognition", "biometrics", "lapi",
-                "drones", "audio_detection", "big_data_policing", "social_media_monitoring"}
+    required = {
+        "videosurveillance",
+        "video_analytics",
+        "facial_recognition",
+        "biometrics",
+        "lapi",
+        "drones",
+        "audio_detection",
+        "big_data_policing",
+        "social_media_monitoring",
+    }
     assert required <= {r.category for r in RULESET.rules}
 
 
@@ -72,7 +81,9 @@ def test_snippet_quotes_original_text() -> None:
 
 
 def test_hit_records_field_and_page() -> None:
-    d = RULESET.evaluate([TextField("document", "caméras de vidéoprotection", document="abc", page=3)])
+    d = RULESET.evaluate(
+        [TextField("document", "caméras de vidéoprotection", document="abc", page=3)]
+    )
     assert (d.hits[0].field, d.hits[0].document, d.hits[0].page) == ("document", "abc", 3)
 
 
@@ -81,7 +92,9 @@ def test_cpv_field_with_check_digit() -> None:
 
 
 def test_guarding_cpv_is_not_flagged() -> None:
-    assert not RULESET.evaluate([TextField("cpv", "79714000-2"), TextField("title", "Services de surveillance")]).flagged
+    assert not RULESET.evaluate(
+        [TextField("cpv", "79714000-2"), TextField("title", "Services de surveillance")]
+    ).flagged
 
 
 def test_camera_near_public_space_is_flagged() -> None:
@@ -103,7 +116,9 @@ def test_excluded_phrase_alone_is_not_flagged() -> None:
 
 
 def test_real_positive_survives_incidental_exclusion() -> None:
-    text = "Extension de la vidéoprotection ; curage et inspection vidéo des réseaux d'assainissement"
+    text = (
+        "Extension de la vidéoprotection ; curage et inspection vidéo des réseaux d'assainissement"
+    )
     assert RULESET.explain(text).flagged
 
 
@@ -113,7 +128,10 @@ def test_teaching_exclusion_spares_strong_hits_of_other_rules() -> None:
 
 
 def test_notice_exclusion_drops_ambiguous_cpv() -> None:
-    fields = [TextField("title", "Équipements pédagogiques du Bac Pro"), TextField("cpv", "32323500")]
+    fields = [
+        TextField("title", "Équipements pédagogiques du Bac Pro"),
+        TextField("cpv", "32323500"),
+    ]
     assert not RULESET.evaluate(fields).flagged
 
 
@@ -122,12 +140,17 @@ def test_requires_needs_cooccurrence() -> None:
 
 
 def test_requires_met_elsewhere_in_notice() -> None:
-    fields = [TextField("title", "Plateforme Huawei"), TextField("description", "pour les caméras de la ville")]
+    fields = [
+        TextField("title", "Plateforme Huawei"),
+        TextField("description", "pour les caméras de la ville"),
+    ]
     assert any(h.rule == "videosurveillance.huawei" for h in RULESET.evaluate(fields).hits)
 
 
 def test_categories_are_sorted() -> None:
-    d = RULESET.explain("reconnaissance faciale et lecture automatique de plaques et vidéoprotection")
+    d = RULESET.explain(
+        "reconnaissance faciale et lecture automatique de plaques et vidéoprotection"
+    )
     assert list(d.categories) == sorted(d.categories)
 
 
@@ -169,15 +192,20 @@ def test_malformed_rule_file_raises(tmp_path: Path) -> None:
 
 def test_unknown_rule_key_raises(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[rule]]\nid = "x"\ncategory = "c"\nterms = ["a"]\nwieght = 2\n', encoding="utf-8")
+    bad.write_text(
+        '[[rule]]\nid = "x"\ncategory = "c"\nterms = ["a"]\nwieght = 2\n', encoding="utf-8"
+    )
     with pytest.raises(RuleError):
         RuleSet.load([bad])
 
 
 def test_custom_rule_file(tmp_path: Path) -> None:
     path = tmp_path / "mine.toml"
-    path.write_text('[ruleset]\nname = "mine"\nversion = "3"\n[[rule]]\nid = "m.x"\ncategory = "drones"\n'
-                    'terms = ["quadricoptère"]\n', encoding="utf-8")
+    path.write_text(
+        '[ruleset]\nname = "mine"\nversion = "3"\n[[rule]]\nid = "m.x"\ncategory = "drones"\n'
+        'terms = ["quadricoptère"]\n',
+        encoding="utf-8",
+    )
     d = RuleSet.load([path]).explain("achat d'un QUADRICOPTERE")
     assert (d.flagged, d.rules_version) == (True, "mine@3")
 
@@ -198,7 +226,9 @@ def test_every_category_is_documented(category: str) -> None:
     assert f"`{category}`" in DOCS.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("command", ["classify", "rules test", "rules explain", "rules eval", "rules report"])
+@pytest.mark.parametrize(
+    "command", ["classify", "rules test", "rules explain", "rules eval", "rules report"]
+)
 def test_every_command_is_documented(command: str) -> None:
     assert f"veilleur {command}" in DOCS.read_text(encoding="utf-8")
 

@@ -9,7 +9,9 @@ import pytest
 
 from extract.text import FFFD, fold, fold_with_offsets, snippet
 
-CORPUS_PAGES = Path(__file__).parents[1] / "fixtures" / "corpus_labels" / "pages_documents_dev.jsonl"
+CORPUS_PAGES = (
+    Path(__file__).parents[1] / "fixtures" / "corpus_labels" / "pages_documents_dev.jsonl"
+)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +47,9 @@ def test_other_scripts_survive_folding() -> None:
 
 
 def test_offsets_fold_equals_fast_fold_on_real_pages() -> None:
-    texts = [json.loads(line)["text"] for line in CORPUS_PAGES.read_text(encoding="utf-8").splitlines()]
+    texts = [
+        json.loads(line)["text"] for line in CORPUS_PAGES.read_text(encoding="utf-8").splitlines()
+    ]
     assert all(fold_with_offsets(t).text == fold(t) for t in texts)
 
 
@@ -60,11 +64,15 @@ def test_offsets_point_back_to_original_word() -> None:
 def test_every_folded_letter_comes_from_its_original_character() -> None:
     text = "ÆTHER  ﬁchier\u200b — Œuvre vid\ufffdo-\n  protection\u00a0CAMÉRAS"
     folded = fold_with_offsets(text)
-    assert all(ch in fold(text[folded.original(i)]) for i, ch in enumerate(folded.text) if ch != " ")
+    assert all(
+        ch in fold(text[folded.original(i)]) for i, ch in enumerate(folded.text) if ch != " "
+    )
 
 
 def test_every_folded_letter_maps_back_on_real_pages() -> None:
-    texts = [json.loads(line)["text"] for line in CORPUS_PAGES.read_text(encoding="utf-8").splitlines()]
+    texts = [
+        json.loads(line)["text"] for line in CORPUS_PAGES.read_text(encoding="utf-8").splitlines()
+    ]
     bad = [
         (t[:30], i)
         for t in texts
