@@ -113,12 +113,22 @@ def crawl(
     for key, value in (("since", since), ("until", until), ("sample", sample)):
         if value is not None:
             args[key] = str(value)
+    from crawler.jobs import LOCKED_EXIT_CODE
+    from db.locks import LockBusy, held_lock
+    from db.migrate import upgrade
+
     overrides: dict[str, Any] = dict(_pairs(setting, "setting"))
     overrides.setdefault("VEILLEUR_PROGRESS", not quiet)
+    upgrade(database_url)
     try:
-        statuses = run_crawl(
-            [name], spider_args=args, database_url=database_url, settings_overrides=overrides
-        )
+        # one crawl of a source at a time, whoever starts it (scheduler, cron, a person)
+        with held_lock(database_url, f"crawl:{name}", ttl=3600, heartbeat=True):
+            statuses = run_crawl(
+                [name], spider_args=args, database_url=database_url, settings_overrides=overrides
+            )
+    except LockBusy as busy:
+        click.echo(f"{name}: another crawl is running ({busy}); not started", err=True)
+        sys.exit(LOCKED_EXIT_CODE)
     except VeilleurError as exc:
         raise click.ClickException(str(exc)) from exc
     status = statuses[name]

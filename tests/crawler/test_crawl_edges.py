@@ -329,7 +329,9 @@ def test_crawl_refuses_to_start_while_another_holds_the_source(sqlite_url: str) 
     from crawler.jobs import LOCKED_EXIT_CODE
     from db.locks import held_lock
 
-    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
-        with held_lock(sqlite_url, "crawl:boamp", holder="another-process", ttl=600):
-            result = run_crawl(sqlite_url, server.url, *ALL)
+    with (
+        ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server,
+        held_lock(sqlite_url, "crawl:boamp", holder="another-process", ttl=600),
+    ):
+        result = run_crawl(sqlite_url, server.url, *ALL)
     assert (result.returncode, count(sqlite_url, CrawlRun)) == (LOCKED_EXIT_CODE, 0)
