@@ -172,10 +172,13 @@ def parse_decp_record(record: dict[str, Any], file_label: str = "") -> Notice:
         blob = json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8")
         raw_id = "H" + hashlib.sha1(blob).hexdigest()[:15]
     # a contract published without its object is still a contract: keep it, say so
-    title = clean_text(record.get("objet")) or f"(objet non publié) {clean_text(record.get('nature'))}".strip()
+    title = (
+        clean_text(record.get("objet"))
+        or f"(objet non publié) {clean_text(record.get('nature'))}".strip()
+    )
     departements, commune = _departements(record.get("lieuExecution"))
     cpv = normalize_cpv(record.get("codeCPV"))
-    mods = record.get("modifications") if isinstance(record.get("modifications"), list) else []
+    mods: list[Any] = record.get("modifications") if isinstance(record.get("modifications"), list) else []
     mods_text, mod_parties = _modifications_text(mods)
     published = (
         parse_decp_date(record.get("dateNotification"))
@@ -230,7 +233,9 @@ def parse_decp_document(
         try:
             yield parse_decp_record(record, file_label)
         except (ValueError, TypeError, KeyError) as exc:
-            yield DecpRecordError(index, str(record.get("id") or "") or None, "bad_record", str(exc))
+            yield DecpRecordError(
+                index, str(record.get("id") or "") or None, "bad_record", str(exc)
+            )
 
 
 def _damage(notice: Notice) -> int:
@@ -248,7 +253,9 @@ def merge_duplicates(notices: Iterable[Notice]) -> list[Notice]:
         if current is None:
             best[notice.key] = notice
             continue
-        keep, other = (current, notice) if _damage(current) <= _damage(notice) else (notice, current)
+        keep, other = (
+            (current, notice) if _damage(current) <= _damage(notice) else (notice, current)
+        )
         files = list(dict.fromkeys(keep.raw.get("_files", []) + other.raw.get("_files", [])))
         keep.raw["_files"] = files
         seen = {(a.get("id"), a.get("name")) for a in keep.awardees}

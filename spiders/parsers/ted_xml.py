@@ -203,8 +203,14 @@ def _parse_r2(root: Any) -> Notice:
         + [el.get("CODE", "") for el in coded.iterfind(".//{*}ORIGINAL_CPV")]
     )
     related = _unique(
-        [canonical_publication_number(_text(el)) for el in coded.iterfind(".//{*}REF_NOTICE/{*}NO_DOC_OJS")]
-        + [canonical_publication_number(_text(el)) for el in form.iterfind(".//{*}NOTICE_NUMBER_OJ")]
+        [
+            canonical_publication_number(_text(el))
+            for el in coded.iterfind(".//{*}REF_NOTICE/{*}NO_DOC_OJS")
+        ]
+        + [
+            canonical_publication_number(_text(el))
+            for el in form.iterfind(".//{*}NOTICE_NUMBER_OJ")
+        ]
     )
     value_el = _first_found(
         form.find(".//{*}VAL_ESTIMATED_TOTAL"),
@@ -231,7 +237,9 @@ def _parse_r2(root: Any) -> Notice:
         awardees=_r2_awardees(form),
         lots=_r2_lots(form),
         related_ids=[r for r in related if r != pub_no],
-        procedure_key=(_first_text(obj, "{*}REFERENCE_NUMBER") or None) if obj is not None else None,
+        procedure_key=(_first_text(obj, "{*}REFERENCE_NUMBER") or None)
+        if obj is not None
+        else None,
         extra_text=" ".join(f"BOAMP {b}" for b in find_boamp_ids(full_text)),
     )
 
@@ -341,15 +349,17 @@ def _parse_eforms(root: Any) -> Notice:
         _lang_text(lot.find("{*}ProcurementProject"), "{*}Description")
         for lot in root.iterfind("{*}ProcurementProjectLot")
     ]
-    value_el = root.find(".//{*}ProcurementProject/{*}RequestedTenderTotal/{*}EstimatedOverallContractAmount")
+    value_el = root.find(
+        ".//{*}ProcurementProject/{*}RequestedTenderTotal/{*}EstimatedOverallContractAmount"
+    )
     if value_el is None and ext is not None:
         value_el = ext.find("{*}NoticeResult/{*}TotalAmount")
-    related = [
-        _first_text(ref, "{*}ID") for ref in root.iterfind(".//{*}NoticeDocumentReference")
-    ]
+    related = [_first_text(ref, "{*}ID") for ref in root.iterfind(".//{*}NoticeDocumentReference")]
     if ext is not None:
         related += [_text(el) for el in ext.iterfind("{*}Changes/{*}ChangedNoticeIdentifier")]
-    published = _iso_date(_first_text(ext, "{*}Publication/{*}PublicationDate") if ext is not None else "")
+    published = _iso_date(
+        _first_text(ext, "{*}Publication/{*}PublicationDate") if ext is not None else ""
+    )
     full_text = " ".join(_text(el) for el in root.iter("{*}Description", "{*}Note"))
     return Notice(
         source=TED_SOURCE,
@@ -400,7 +410,7 @@ def _eforms_awardees(ext: Any, orgs: dict[str, dict[str, Any]]) -> list[dict[str
         _first_text(p, "{*}ID"): [_text(t) for t in p.iterfind("{*}Tenderer/{*}ID")]
         for p in result.iterfind("{*}TenderingParty")
     }
-    winners = set()
+    winners: set[str] = set()
     for lot_result in result.iterfind("{*}LotResult"):
         if _first_text(lot_result, "{*}TenderResultCode") in ("selec-w", ""):
             winners.update(_text(t) for t in lot_result.iterfind("{*}LotTender/{*}ID"))
