@@ -178,7 +178,8 @@ def parse_decp_record(record: dict[str, Any], file_label: str = "") -> Notice:
     )
     departements, commune = _departements(record.get("lieuExecution"))
     cpv = normalize_cpv(record.get("codeCPV"))
-    mods: list[Any] = record.get("modifications") if isinstance(record.get("modifications"), list) else []
+    raw_mods = record.get("modifications")
+    mods: list[Any] = raw_mods if isinstance(raw_mods, list) else []
     mods_text, mod_parties = _modifications_text(mods)
     published = (
         parse_decp_date(record.get("dateNotification"))
