@@ -109,6 +109,11 @@ class Notice:
     raw: dict[str, Any] = field(default_factory=dict)
     #: where the payload came from (API page URL), for error reports
     fetched_from: str | None = None
+    #: field-level problems met while parsing (an absurd date …); recorded by the Validate
+    #: pipeline against the source and URL while the rest of the notice is kept
+    warnings: list[str] = field(default_factory=list)
+    #: the rules' decision (``extract.types.Decision``), set by the Flag pipeline
+    decision: Any = None
 
     @property
     def key(self) -> str:
@@ -121,7 +126,7 @@ class Notice:
         stored field would change.
         """
         payload = asdict(self)
-        for volatile in ("raw", "fetched_from"):
+        for volatile in ("raw", "fetched_from", "warnings", "decision"):
             payload.pop(volatile, None)
         # documents count by their link only: what the pipeline learns of them is stored apart
         payload["documents"] = sorted(d["url"] for d in payload["documents"])
