@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from crawler.items import normalize_source_id
 from db.models import Notice, NoticeLink
+from db.queries import RELATION_BY_KIND
 
 __all__ = [
     "LinkStats",
@@ -51,13 +52,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: relation of a notice to what its ``related_ids`` name, by the notice's kind
-DECLARED_RELATION = {
-    "correction": "corrects",
-    "cancellation": "cancels",
-    "award": "awards",
-    "other": "modifies",
-}
 TENDER_KINDS = ("tender", "award", "prior_information")
 _OJS = re.compile(r"(20\d\d)\s*/\s*S\s*\d{1,3}\s*-\s*(\d{3,7})")
 _BOAMP_QUOTE = re.compile(r"BOAMP (\d{2}-\d{5,6})")
@@ -280,7 +274,7 @@ def link_declared(
     index = _index(session)
     added = 0
     for row in _rows(session, since):
-        relation = DECLARED_RELATION.get(row.kind, "related")
+        relation = RELATION_BY_KIND.get(row.kind, "related")
         for rid in row.related:
             key = normalize_source_id(str(rid))
             if key == row.key:
