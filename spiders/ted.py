@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterable
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import urlsplit
 
 import scrapy
@@ -34,7 +34,13 @@ from scrapy.http import Response
 from crawler.base_spiders.base import BaseSpider
 from crawler.exceptions import SpiderArgumentError
 from crawler.items import Notice
-from spiders.parsers.ted_xml import NOTICE_URL, TED_SOURCE, XMLError, canonical_publication_number, parse_ted_xml
+from spiders.parsers.ted_xml import (
+    NOTICE_URL,
+    TED_SOURCE,
+    XMLError,
+    canonical_publication_number,
+    parse_ted_xml,
+)
 
 __all__ = ["TedSpider", "build_query", "notice_from_hit"]
 
@@ -142,10 +148,11 @@ class TedSpider(BaseSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> TedSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider = cast(TedSpider, super().from_crawler(crawler, *args, **kwargs))
         if not crawler.settings.getdict("PORTAL_BASE_URLS").get(spider.name):
-            spider.allowed_domains = [*spider.allowed_domains, spider.xml_host]
-        return spider  # type: ignore[return-value]
+            domains = list(getattr(spider, "allowed_domains", None) or [])
+            spider.allowed_domains = [*domains, spider.xml_host]  # type: ignore[attr-defined]
+        return spider
 
     def search_request(self, token: str | None = None, page: int = 0) -> scrapy.Request:
         body: dict[str, Any] = {
@@ -218,9 +225,11 @@ class TedSpider(BaseSpider):
         self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
 
     def xml_request(self, hit: dict[str, Any], number: str) -> scrapy.Request:
-        links = hit.get("links") if isinstance(hit.get("links"), dict) else {}
-        xml_links = links.get("xml") if isinstance(links.get("xml"), dict) else {}
-        url = xml_links.get("MUL") or next(iter(xml_links.values()), None) if xml_links else None
+        links = hit.get("links")
+        xml_links = links.get("xml") if isinstance(links, dict) else None
+        url: Any = None
+        if isinstance(xml_links, dict) and xml_links:
+            url = xml_links.get("MUL") or next(iter(xml_links.values()))
         url = url or f"https://{self.xml_host}/en/notice/{number}/xml"
         return scrapy.Request(
             self._rehost(str(url)),

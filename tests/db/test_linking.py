@@ -110,7 +110,7 @@ def test_twin_link_says_why(session: Session) -> None:
 
 def _lyon() -> Item:
     data = (FIXTURES / "decp" / "data.gouv.fr_pes_2019-04-05.json").read_bytes()
-    return [n for n in parse_decp_document(data) if not isinstance(n, DecpRecordError) and "Mermoz" in n.title][0]
+    return next(n for n in parse_decp_document(data) if not isinstance(n, DecpRecordError) and "Mermoz" in n.title)
 
 
 def _synthetic_tender(**changes: object) -> Item:

@@ -68,7 +68,7 @@ def test_zero_amount_is_no_value() -> None:
 
 
 def test_key_is_buyer_siret_and_id() -> None:
-    lyon = [n for n in _all() if "Mermoz" in n.title][0]
+    lyon = next(n for n in _all() if "Mermoz" in n.title)
     assert lyon.source_id == "21690123100011:2018J114600"
 
 
@@ -78,12 +78,12 @@ def test_same_contract_in_two_files_becomes_one() -> None:
 
 
 def test_merged_contract_remembers_both_files() -> None:
-    lyon = [n for n in merge_duplicates(_all()) if "Mermoz" in n.title][0]
+    lyon = next(n for n in merge_duplicates(_all()) if "Mermoz" in n.title)
     assert len(lyon.raw["_files"]) == 2
 
 
 def test_awardees_from_titulaires() -> None:
-    lyon = [n for n in _all() if "Mermoz" in n.title][0]
+    lyon = next(n for n in _all() if "Mermoz" in n.title)
     assert lyon.awardees and lyon.awardees[0]["name"]
 
 
