@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def crawl(
-    name: str, db_url: str, server_url: str, *args: str, settings: dict[str, Any] | None = None
+    name: str, db_url: str, server_url: str, *args: str, settings: dict[str, Any] | None = None,
+    extra_portals: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     merged: dict[str, Any] = {
         "PORTAL_BASE_URLS": json.dumps({name: server_url}),
@@ -34,6 +35,8 @@ def crawl(
     for key, value in merged.items():
         command += ["-s", f"{key}={value}"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if extra_portals is not None:
+        env["VEILLEUR_EXTRA_PORTALS"] = str(extra_portals)
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
 
 
