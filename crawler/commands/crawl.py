@@ -35,11 +35,11 @@ def run_crawl(
 
     Returns each source's final run status (ok, failing, error).
     """
-    import logging
-
     from scrapy.crawler import CrawlerProcess
 
     from crawler.registry import spider_class
+
+    import logging
 
     settings = _settings(database_url, settings_overrides or {})
     process = CrawlerProcess(settings, install_root_handler=False)
