@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -153,6 +154,7 @@ _STOP = frozenset(
 )
 
 
+@lru_cache(maxsize=200_000)
 def _content(text: str | None) -> str:
     """The words that say what is bought (no stop words, no procurement boilerplate)."""
     return " ".join(w for w in _fold(text).split() if len(w) > 2 and w not in _STOP)
@@ -165,11 +167,12 @@ def _title_similarity(a: str, b: str) -> float:
     return fuzz.token_sort_ratio(ca, cb) / 200 + fuzz.token_set_ratio(ca, cb) / 200
 
 
+@lru_cache(maxsize=100_000)
 def _buyer_key(name: str | None) -> str:
     return " ".join(_LEGAL.sub(" ", _fold(name)).split())
 
 
-def _rows(session: Session, since: date | None, kinds: Iterable[str] | None = None) -> list[_Row]:
+def _load_rows(session: Session) -> list[_Row]:
     query = select(
         Notice.id,
         Notice.source,
@@ -186,10 +189,6 @@ def _rows(session: Session, since: date | None, kinds: Iterable[str] | None = No
         Notice.awardees,
         Notice.departements,
     )
-    if kinds is not None:
-        query = query.where(Notice.kind.in_(list(kinds)))
-    if since is not None:
-        query = query.where(or_(Notice.published_at >= since, Notice.published_at.is_(None)))
     return [
         _Row(
             r[0],
@@ -221,6 +220,13 @@ class _Linker:
             for link in session.scalars(select(NoticeLink))
         }
         self.relations = {(k[0], k[3]) for k in self.existing}
+        self._rows: list[_Row] | None = None
+
+    def rows(self) -> list[_Row]:
+        """Every stored notice's linking fields, read once per linking pass."""
+        if self._rows is None:
+            self._rows = _load_rows(self.session)
+        return self._rows
 
     def add(
         self,
@@ -238,8 +244,8 @@ class _Linker:
             changed = link.target_notice_id != target_id and target_id is not None
             if changed:
                 link.target_notice_id = target_id
-            if confidence > (link.confidence or 0):
-                link.reason, link.confidence, changed = reason, confidence, True
+            if round(confidence, 3) > (link.confidence or 0):
+                link.reason, link.confidence, changed = reason, round(confidence, 3), True
             return changed
         link = NoticeLink(
             notice_id=row_id,
@@ -259,11 +265,18 @@ class _Linker:
         return (row_id, relation) in self.relations
 
 
-def _index(session: Session) -> dict[tuple[str, str], int]:
-    return {
-        (s, k): i
-        for i, s, k in session.execute(select(Notice.id, Notice.source, Notice.source_key))
-    }
+def _rows(linker: _Linker, since: date | None, kinds: Iterable[str] | None = None) -> list[_Row]:
+    """The notices to (re)link: of these kinds, published since ``since`` (or undated)."""
+    wanted = set(kinds) if kinds is not None else None
+    return [
+        r for r in linker.rows()
+        if (wanted is None or r.kind in wanted)
+        and (since is None or r.published is None or r.published >= since)
+    ]
+
+
+def _index(linker: _Linker) -> dict[tuple[str, str], int]:
+    return {(r.source, r.key): r.id for r in linker.rows()}
 
 
 def link_declared(
@@ -271,9 +284,9 @@ def link_declared(
 ) -> int:
     """Edges from each notice to the same-source notices its ``related_ids`` name."""
     linker = linker or _Linker(session)
-    index = _index(session)
+    index = _index(linker)
     added = 0
-    for row in _rows(session, since):
+    for row in _rows(linker, since):
         relation = RELATION_BY_KIND.get(row.kind, "related")
         for rid in row.related:
             key = normalize_source_id(str(rid))
@@ -293,9 +306,9 @@ def _ojs_refs(text: str) -> set[str]:
 def link_twins(session: Session, since: date | None = None, linker: _Linker | None = None) -> int:
     """TED ↔ BOAMP: quoted identifiers first, else same département/kind/dates + fuzzy names."""
     linker = linker or _Linker(session)
-    index = _index(session)
-    ted = [r for r in _rows(session, since) if r.source == "ted"]
-    boamp = [r for r in _rows(session, since) if r.source == "boamp"]
+    index = _index(linker)
+    ted = [r for r in _rows(linker, since) if r.source == "ted"]
+    boamp = [r for r in _rows(linker, since) if r.source == "boamp"]
     added = 0
     for row in ted:
         for quoted in _BOAMP_QUOTE.findall(row.text):
@@ -387,6 +400,28 @@ def _contract_ids(row: _Row) -> set[str]:
     return ids
 
 
+def _by_division(rows: Iterable[_Row]) -> dict[str, list[_Row]]:
+    out: dict[str, list[_Row]] = defaultdict(list)
+    for row in rows:
+        for division in {c[:2] for c in row.cpv} or {""}:
+            out[division].append(row)
+    return out
+
+
+def _candidates(buckets: dict[str, list[_Row]] | None, cpv: list[str]) -> Iterable[_Row]:
+    """Tenders of one buyer sharing a CPV division with the contract (or without CPV).
+
+    Blocking on the division keeps a large buyer's thousands of contracts from being compared
+    with every one of its tenders; a tender filed under another division is not considered.
+    """
+    if not buckets:
+        return []
+    if not cpv:
+        return [row for rows in buckets.values() for row in rows]
+    keys = {c[:2] for c in cpv} | {""}
+    return [row for key in keys for row in buckets.get(key, [])]
+
+
 def link_contracts(
     session: Session,
     since: date | None = None,
@@ -395,34 +430,36 @@ def link_contracts(
 ) -> int:
     """DECP contracts → the tender/award they came from, best candidate only, with a reason."""
     linker = linker or _Linker(session)
-    by_siren: dict[str, list[_Row]] = defaultdict(list)
-    by_buyer: dict[str, list[_Row]] = defaultdict(list)
-    for row in _rows(session, None, TENDER_KINDS):
-        if row.source == "decp":
-            continue
-        if _siren(row.siret):
-            by_siren[_siren(row.siret)].append(row)
+    siren_rows: dict[str, list[_Row]] = defaultdict(list)
+    buyer_rows: dict[str, list[_Row]] = defaultdict(list)
+    by_number: dict[tuple[str, str], _Row] = {}
+    for row in _rows(linker, None, TENDER_KINDS):
+        siren = _siren(row.siret)
+        if siren:
+            siren_rows[siren].append(row)
         if row.buyer:
-            by_buyer[_buyer_key(row.buyer)].append(row)
+            buyer_rows[_buyer_key(row.buyer)].append(row)
+        for number in _contract_ids(row):
+            by_number[(siren or _buyer_key(row.buyer), number)] = row
+    by_siren = {k: _by_division(v) for k, v in siren_rows.items()}
+    by_buyer = {k: _by_division(v) for k, v in buyer_rows.items()}
     added = 0
-    for contract in _rows(session, since, ["contract"]):
+    for contract in _rows(linker, since, ["contract"]):
         local_id = normalize_source_id(contract.key.split(":", 1)[-1])
         siren = _siren(contract.siret)
-        candidates = {c.id: c for c in by_siren.get(siren, [])} if siren else {}
-        for c in by_buyer.get(_buyer_key(contract.buyer), []):
-            candidates.setdefault(c.id, c)
+        buyer = _buyer_key(contract.buyer)
+        exact = by_number.get((siren, local_id)) or by_number.get((buyer, local_id))
         best: tuple[float, _Row, str] | None = None
-        for cand in candidates.values():
-            if local_id and local_id in _contract_ids(cand):
-                best = (
-                    1.0,
-                    cand,
-                    f"contract number {local_id} appears in {cand.source} {cand.key}",
-                )
-                break
-            score, why = _score_contract(contract, cand, siren)
-            if score >= threshold and (best is None or score > best[0]):
-                best = (score, cand, why)
+        if local_id and exact is not None:
+            best = (1.0, exact, f"contract number {local_id} appears in {exact.source} {exact.key}")
+        else:
+            candidates = {c.id: c for c in _candidates(by_siren.get(siren), contract.cpv)} if siren else {}
+            for c in _candidates(by_buyer.get(buyer), contract.cpv):
+                candidates.setdefault(c.id, c)
+            for cand in candidates.values():
+                score, why = _score_contract(contract, cand, siren)
+                if score >= threshold and (best is None or score > best[0]):
+                    best = (score, cand, why)
         if best is not None:
             score, cand, why = best
             added += linker.add(
@@ -461,11 +498,11 @@ def link_deliberations(
     """Council deliberations → the purchase they approve (same SIREN, a year apart at most)."""
     linker = linker or _Linker(session)
     by_siren: dict[str, list[_Row]] = defaultdict(list)
-    for row in _rows(session, None, (*TENDER_KINDS, "contract")):
+    for row in _rows(linker, None, (*TENDER_KINDS, "contract")):
         if _siren(row.siret):
             by_siren[_siren(row.siret)].append(row)
     added = 0
-    for delib in _rows(session, since, ["deliberation"]):
+    for delib in _rows(linker, since, ["deliberation"]):
         best: tuple[float, _Row] | None = None
         for cand in by_siren.get(_siren(delib.siret), []):
             if (
