@@ -88,7 +88,7 @@ def bench_linking(url: str, contracts: list[Notice]) -> None:
         tenders.append(dataclasses.replace(
             contract, source="bench_tenders", source_id=f"T{n}", kind="tender",
             title=" ".join(["Marché :", *words[: max(3, len(words) - 1)]]),
-            published_at=contract.published_at - timedelta(days=60),  # type: ignore[operator]
+            published_at=contract.published_at - timedelta(days=60) if contract.published_at else None,
             awardees=[], extra_text="", raw={},
         ))
     _store(url, tenders)

@@ -118,8 +118,11 @@ def source_issues(session: Session, run: CrawlRun) -> list[HealthIssue]:
     total, fill = field_fill(session, run)
     if total < MIN_NOTICES:
         return issues
-    history = [p.args.get("field_fill") for p in previous if isinstance(p.args, dict)]
-    history = [h for h in history if isinstance(h, dict) and h.get("_notices", 0) >= MIN_NOTICES]
+    history: list[dict[str, Any]] = []
+    for p in previous:
+        fill_before = p.args.get("field_fill") if isinstance(p.args, dict) else None
+        if isinstance(fill_before, dict) and fill_before.get("_notices", 0) >= MIN_NOTICES:
+            history.append(fill_before)
     if len(history) < 2:
         return issues
     for name in TRACKED_FIELDS:

@@ -52,6 +52,7 @@ class DecpFilesSpider(BaseSpider):
         super().__init__(*args, **kwargs)
         self._files_arg = [f.strip() for f in str(files).split(",") if f.strip()] if files else []
         self.contracts: list[Notice] = []
+        self.files: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DecpFilesSpider:

@@ -57,7 +57,7 @@ def decode_listing(response: Response) -> TextResponse:
     """The page decoded as its bytes really are: a declared non-UTF-8 charset is trusted;
     otherwise UTF-8 when the bytes are valid UTF-8, else windows-1252."""
     assert isinstance(response, TextResponse)
-    declared = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
+    declared = http_content_type_encoding((response.headers.get("Content-Type") or b"").decode("latin-1"))
     declared = declared or html_body_declared_encoding(response.body)
     if declared and declared.replace("-", "").lower() not in ("utf8", "ascii", "usascii"):
         return response
