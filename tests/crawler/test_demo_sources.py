@@ -33,7 +33,8 @@ def test_demo_data_stays_small() -> None:
     assert size < 2_000_000
 
 
-def test_add_demo_sources_writes_a_cassette_index(tmp_path: Path) -> None:
+def test_add_demo_sources_writes_a_cassette_index(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("VEILLEUR_EXTRA_PORTALS", "")  # restored after the test
     names = add_demo_sources(tmp_path)
     index = json.loads((tmp_path / "index.json").read_text())
     assert names == DEMO_SOURCE_NAMES and all((tmp_path / e["file"]).exists() for e in index if e.get("file"))
