@@ -15,7 +15,14 @@ __all__ = ["PAGE_LEVEL_ERRORS", "RunRecorder"]
 logger = logging.getLogger(__name__)
 
 #: errors that mean part of the window was not read: the watermark must not move
-PAGE_LEVEL_ERRORS = ("request_failed", "bad_json", "bad_page", "offset_cap", "page_cap")
+PAGE_LEVEL_ERRORS = (
+    "request_failed",
+    "bad_json",
+    "bad_page",
+    "offset_cap",
+    "page_cap",
+    "store_failed",
+)
 
 
 class RunRecorder:
@@ -107,7 +114,9 @@ class RunRecorder:
                     message_parts.append("zero notices: nothing was read from the source")
             elif page_errors:
                 status = "failing"
-                message_parts.append(f"{page_errors} pages could not be read; window re-read next run")
+                message_parts.append(
+                    f"{page_errors} pages could not be read; window re-read next run"
+                )
             else:
                 status = "ok"
             if status == "ok" and not getattr(spider, "sample", None):
@@ -124,7 +133,13 @@ class RunRecorder:
                 unchanged=int(stats.get_value("veilleur/items_unchanged", 0)),
                 message="; ".join(message_parts) or None,
             )
-        logger.info("run_finished source=%s run_id=%s status=%s seen=%d", spider.name, self.run_id, status, seen)
+        logger.info(
+            "run_finished source=%s run_id=%s status=%s seen=%d",
+            spider.name,
+            self.run_id,
+            status,
+            seen,
+        )
 
 
 class ProgressReporter:

@@ -49,7 +49,7 @@ class SafeSchemeMiddleware:
     def process_request(self, request: Request) -> None:
         scheme = urlsplit(request.url).scheme.lower()
         if scheme not in ("http", "https"):
-            spider = self.crawler.spider
+            spider: Any = self.crawler.spider
             if hasattr(spider, "record_error"):
                 spider.record_error(request.url[:300], "unsafe_url", f"scheme {scheme!r} refused")
             raise IgnoreRequest(f"scheme {scheme!r} refused")

@@ -52,7 +52,9 @@ class OpendatasoftEmulator:
         conditions: list[Callable[[dict[str, Any]], bool]] = []
         if not where.strip():
             return conditions
-        for clause in re.split(r"\s+AND\s+", where.replace("(", " ").replace(")", " ").strip(), flags=re.I):
+        for clause in re.split(
+            r"\s+AND\s+", where.replace("(", " ").replace(")", " ").strip(), flags=re.I
+        ):
             clause = clause.strip()
             match = _DATE_COND.match(clause)
             if match:
@@ -63,7 +65,7 @@ class OpendatasoftEmulator:
             match = _EQ_COND.match(clause)
             if match:
                 name, value = match.groups()
-                conditions.append(lambda r, n=name, v=value: str(r.get(n)) == v)
+                conditions.append(_eq_condition(name, value))
                 continue
             raise ValueError(f"unsupported ODSQL clause: {clause}")
         return conditions
@@ -81,10 +83,12 @@ class OpendatasoftEmulator:
         except ValueError as exc:
             return _json_reply(400, {"error_code": "ODSQLError", "message": str(exc)})
         selected = [r for r in records if all(c(r) for c in conditions)]
-        for part in reversed([p.strip() for p in query.get("order_by", "").split(",") if p.strip()]):
+        for part in reversed(
+            [p.strip() for p in query.get("order_by", "").split(",") if p.strip()]
+        ):
             name, _, direction = part.partition(" ")
             selected.sort(
-                key=lambda r, n=name: (r.get(n) is None, str(r.get(n) or "")),
+                key=_sort_key(name),
                 reverse=direction.strip().upper() == "DESC",
             )
         if endpoint == "exports/json":
@@ -95,12 +99,32 @@ class OpendatasoftEmulator:
         except ValueError:
             return _json_reply(400, {"error_code": "InvalidRESTParameterError"})
         if limit > self.max_limit or limit < 0 or offset < 0:
-            return _json_reply(400, {"error_code": "InvalidRESTParameterError",
-                                     "message": f"Invalid value for limit ({limit})"})
+            return _json_reply(
+                400,
+                {
+                    "error_code": "InvalidRESTParameterError",
+                    "message": f"Invalid value for limit ({limit})",
+                },
+            )
         if offset + limit > self.offset_cap:
-            return _json_reply(400, {"error_code": "InvalidRESTParameterError",
-                                     "message": "offset + limit must be lower than 10000"})
-        return _json_reply(200, {"total_count": len(selected), "results": selected[offset : offset + limit]})
+            return _json_reply(
+                400,
+                {
+                    "error_code": "InvalidRESTParameterError",
+                    "message": "offset + limit must be lower than 10000",
+                },
+            )
+        return _json_reply(
+            200, {"total_count": len(selected), "results": selected[offset : offset + limit]}
+        )
+
+
+def _eq_condition(name: str, value: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda record: str(record.get(name)) == value
+
+
+def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, str]]:
+    return lambda record: (record.get(name) is None, str(record.get(name) or ""))
 
 
 def _date_condition(name: str, op: str, bound: date) -> Callable[[dict[str, Any]], bool]:
@@ -113,8 +137,11 @@ def _date_condition(name: str, op: str, bound: date) -> Callable[[dict[str, Any]
         except ValueError:
             return False
         return {
-            ">=": value >= bound, ">": value > bound, "<=": value <= bound,
-            "<": value < bound, "=": value == bound,
+            ">=": value >= bound,
+            ">": value > bound,
+            "<=": value <= bound,
+            "<": value < bound,
+            "=": value == bound,
         }[op]
 
     return check
@@ -130,7 +157,9 @@ class Cassette:
         if index.exists() and not self.entries:
             self.entries = json.loads(index.read_text(encoding="utf-8"))
 
-    def handle(self, method: str, path: str, query: dict[str, str], body: bytes = b"") -> Reply | None:
+    def handle(
+        self, method: str, path: str, query: dict[str, str], body: bytes = b""
+    ) -> Reply | None:
         for entry in self.entries:
             if entry.get("method", "GET").upper() != method or entry["path"] != path:
                 continue
@@ -167,8 +196,8 @@ class ReplayServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     def _answer(self, method: str, target: str, body: bytes) -> Reply:
         parts = urlsplit(target)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from crawler.items import Notice as NoticeItem
@@ -80,6 +80,9 @@ class StoreResult:
 
 
 def _jsonable(value: Any) -> Any:
+    """JSON-ready values; NUL characters dropped (PostgreSQL refuses them in text and JSONB)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -98,10 +101,12 @@ def notice_snapshot(item: NoticeItem) -> dict[str, Any]:
 
 def _columns(item: NoticeItem) -> dict[str, Any]:
     values = {name: getattr(item, name) for name in _ITEM_COLUMNS}
-    values["raw"] = _jsonable(values["raw"])
-    for name in ("awardees", "lots"):
-        values[name] = _jsonable(values[name])
-    return values
+    return {
+        name: value
+        if isinstance(value, date | datetime | float | int | type(None))
+        else _jsonable(value)
+        for name, value in values.items()
+    }
 
 
 def _decision_columns(decision: Decision | None) -> dict[str, Any]:
@@ -154,7 +159,7 @@ def replace_flags(
     session.execute(delete(Flag).where(Flag.notice_id == notice_id))
     rows = flag_rows(notice_id, decision, document_ids)
     if rows:
-        session.execute(Flag.__table__.insert(), rows)
+        session.execute(insert(Flag), rows)
     session.execute(
         update(Notice).where(Notice.id == notice_id).values(**_decision_columns(decision))
     )
@@ -200,7 +205,7 @@ def _sync_documents(
     rows = _document_link_rows(notice_id, item, document_ids)
     if not rows:
         return
-    insert_ignore(session, NoticeDocument.__table__, rows)
+    insert_ignore(session, NoticeDocument, rows)
     for row in rows:
         if row["document_id"] is None and row["fetch_error"] is None:
             continue
@@ -258,10 +263,11 @@ def upsert_notices(
     by_source: dict[str, list[str]] = {}
     for source, key in latest:
         by_source.setdefault(source, []).append(key)
-    for source, keys in by_source.items():
+    for source, source_keys in by_source.items():
+        keys = source_keys
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
-            rows = session.execute(
+            found_rows = session.execute(
                 select(
                     Notice.source_key,
                     Notice.id,
@@ -270,7 +276,7 @@ def upsert_notices(
                     Notice.rules_version,
                 ).where(Notice.source == source, Notice.source_key.in_(chunk))
             )
-            for key, notice_id, content_hash, version, rules_version in rows:
+            for key, notice_id, content_hash, version, rules_version in found_rows:
                 existing[(source, key)] = (notice_id, content_hash, version, rules_version)
 
     document_ids = _document_ids(session, (item for item, _ in latest.values()))
@@ -316,7 +322,7 @@ def upsert_notices(
             )
         )
         replace_flags(session, notice_id, decision, document_ids)
-        insert_ignore(session, NoticeLink.__table__, _link_rows(notice_id, item))
+        insert_ignore(session, NoticeLink, _link_rows(notice_id, item))
         _sync_documents(session, notice_id, item, document_ids)
         result.changed += 1
 
@@ -337,10 +343,7 @@ def upsert_notices(
             for item, decision, content_hash in new_items
         ]
         inserted = session.execute(
-            Notice.__table__.insert().returning(
-                Notice.__table__.c.id, Notice.__table__.c.source_key
-            ),
-            rows,
+            insert(Notice).returning(Notice.id, Notice.source_key), rows
         ).all()
         ids = {key: notice_id for notice_id, key in inserted}
         versions, flags, links = [], [], []
@@ -358,10 +361,10 @@ def upsert_notices(
             flags.extend(flag_rows(notice_id, decision, document_ids))
             links.extend(_link_rows(notice_id, item))
             _sync_documents(session, notice_id, item, document_ids)
-        session.execute(NoticeVersion.__table__.insert(), versions)
+        session.execute(insert(NoticeVersion), versions)
         if flags:
-            session.execute(Flag.__table__.insert(), flags)
-        insert_ignore(session, NoticeLink.__table__, links)
+            session.execute(insert(Flag), flags)
+        insert_ignore(session, NoticeLink, links)
         result.new += len(new_items)
     if result.new or result.changed:
         # links from these notices, and links waiting for them, now point at their rows
@@ -369,6 +372,6 @@ def upsert_notices(
         for item, _decision in latest.values():
             wanted.setdefault(item.source, set()).add(item.key)
             wanted[item.source].update(normalize_source_id(r) for r in item.related_ids)
-        for source, keys in wanted.items():
-            _resolve_links(session, source, sorted(keys))
+        for source, wanted_keys in wanted.items():
+            _resolve_links(session, source, sorted(wanted_keys))
     return result

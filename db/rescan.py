@@ -35,7 +35,9 @@ class RescanResult:
 
 def _pages(session: Session, notice_ids: list[int]) -> dict[int, list[tuple[str, int, str]]]:
     rows = session.execute(
-        select(NoticeDocument.notice_id, Document.sha256, DocumentPage.page_number, DocumentPage.text)
+        select(
+            NoticeDocument.notice_id, Document.sha256, DocumentPage.page_number, DocumentPage.text
+        )
         .join(Document, Document.id == NoticeDocument.document_id)
         .join(DocumentPage, DocumentPage.document_id == Document.id)
         .where(NoticeDocument.notice_id.in_(notice_ids))
@@ -51,7 +53,9 @@ def _document_ids(session: Session, pages: dict[int, list[tuple[str, int, str]]]
     shas = {sha for items in pages.values() for sha, _, _ in items}
     if not shas:
         return {}
-    return dict(session.execute(select(Document.sha256, Document.id).where(Document.sha256.in_(shas))).all())
+    return dict(
+        session.execute(select(Document.sha256, Document.id).where(Document.sha256.in_(shas))).all()
+    )
 
 
 def _same(notice: Notice, decision: Decision) -> bool:

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 __all__ = ["insert_ignore"]
 
 
-def insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` into ``table``, skipping those that violate a unique constraint."""
+def insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``model``'s table, skipping those that violate a unique constraint."""
     if not rows:
         return
+    table: Table = model.__table__
     dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
+    module: Any = postgresql if dialect == "postgresql" else sqlite
     session.execute(module.insert(table).on_conflict_do_nothing(), rows)

@@ -10,8 +10,12 @@ from extract.types import Decision, Hit, TextField
 
 __all__ = ["RuleSet", "default_ruleset"]
 
-_TERMS = {"videoprotection": "videosurveillance", "vidéoprotection": "videosurveillance",
-          "vidéosurveillance": "videosurveillance", "videosurveillance": "videosurveillance"}
+_TERMS = {
+    "videoprotection": "videosurveillance",
+    "vidéoprotection": "videosurveillance",
+    "vidéosurveillance": "videosurveillance",
+    "videosurveillance": "videosurveillance",
+}
 
 
 class RuleSet:
@@ -23,8 +27,18 @@ class RuleSet:
             for term, cat in _TERMS.items():
                 m = re.search(term, t.text, re.I)
                 if m:
-                    hits.append(Hit("placeholder", self.version, cat, t.field,
-                                    t.text[max(0, m.start() - 40): m.end() + 40], 1.0, t.document, t.page))
+                    hits.append(
+                        Hit(
+                            "placeholder",
+                            self.version,
+                            cat,
+                            t.field,
+                            t.text[max(0, m.start() - 40) : m.end() + 40],
+                            1.0,
+                            t.document,
+                            t.page,
+                        )
+                    )
         cats = tuple(sorted({h.category for h in hits}))
         return Decision(bool(hits), float(len(hits)), cats, tuple(hits), self.version)
 

@@ -98,7 +98,9 @@ class BoampSpider(OpendatasoftSpider):
         for name in to_str_list(record.get("titulaire")):
             notice.awardees.append({"name": name})
 
-    def _parse_donnees_into(self, record: dict[str, Any], notice: Notice, response: Response) -> None:
+    def _parse_donnees_into(
+        self, record: dict[str, Any], notice: Notice, response: Response
+    ) -> None:
         try:
             parsed = parse_donnees(record.get("donnees"))
         except (ValueError, TypeError) as exc:

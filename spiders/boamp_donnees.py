@@ -138,11 +138,16 @@ def _parse_old(doc: dict[str, Any], out: ParsedDonnees) -> None:
     if isinstance(objet, dict):
         parts = [_text(objet.get("TITRE_MARCHE")), _text(objet.get("OBJET_COMPLET"))]
         out.description = " ".join(p for p in parts if p)
-    for lot in _as_list((doc.get("LOTS") or {}).get("LOT") if isinstance(doc.get("LOTS"), dict) else doc.get("LOTS")):
+    for lot in _as_list(
+        (doc.get("LOTS") or {}).get("LOT") if isinstance(doc.get("LOTS"), dict) else doc.get("LOTS")
+    ):
         if isinstance(lot, dict):
             out.lots.append(
-                {"number": _text(lot.get("NUM")), "title": _text(lot.get("INTITULE")),
-                 "description": _text(lot.get("DESCRIPTION"))}
+                {
+                    "number": _text(lot.get("NUM")),
+                    "title": _text(lot.get("INTITULE")),
+                    "description": _text(lot.get("DESCRIPTION")),
+                }
             )
     rectif = doc.get("RECTIF")
     if rectif is not None:
@@ -161,8 +166,11 @@ def _parse_fnsimple(body: dict[str, Any], out: ParsedDonnees) -> None:
     for lot in _as_list(lots):
         if isinstance(lot, dict):
             out.lots.append(
-                {"number": _text(lot.get("numero") or lot.get("num")),
-                 "title": _text(lot.get("intitule")), "description": _text(lot.get("description"))}
+                {
+                    "number": _text(lot.get("numero") or lot.get("num")),
+                    "title": _text(lot.get("intitule")),
+                    "description": _text(lot.get("description")),
+                }
             )
     value = _number(nature.get("valeurEstimee") or initial.get("valeurEstimee"))
     if value is not None:
@@ -172,7 +180,11 @@ def _parse_fnsimple(body: dict[str, Any], out: ParsedDonnees) -> None:
         out.related_ids.extend(_idweb_list(avis_initial))
     for _key, found in _find(body, re.compile(r"^(titulaire|attributaire)s?$", re.I)):
         for item in _as_list(found):
-            name = _text(item.get("denomination") or item.get("nom")) if isinstance(item, dict) else _text(item)
+            name = (
+                _text(item.get("denomination") or item.get("nom"))
+                if isinstance(item, dict)
+                else _text(item)
+            )
             if name:
                 out.awardees.append({"name": name})
 
@@ -196,11 +208,18 @@ def _parse_eforms(body: dict[str, Any], out: ParsedDonnees) -> None:
             continue
         lot_project = lot.get("cac:ProcurementProject") or {}
         out.lots.append(
-            {"number": _text(lot.get("cbc:ID")), "title": _text(lot_project.get("cbc:Name")),
-             "description": _text(lot_project.get("cbc:Description"))}
+            {
+                "number": _text(lot.get("cbc:ID")),
+                "title": _text(lot_project.get("cbc:Name")),
+                "description": _text(lot_project.get("cbc:Description")),
+            }
         )
     out.description = " ".join(t for t in texts if t)
-    amount = project.get("cac:RequestedTenderTotal", {}).get("cbc:EstimatedOverallContractAmount") if isinstance(project.get("cac:RequestedTenderTotal"), dict) else None
+    amount = (
+        project.get("cac:RequestedTenderTotal", {}).get("cbc:EstimatedOverallContractAmount")
+        if isinstance(project.get("cac:RequestedTenderTotal"), dict)
+        else None
+    )
     value = _number(amount)
     if value is not None:
         out.estimated_value = value
@@ -244,7 +263,9 @@ def parse_donnees(raw: str | dict[str, Any] | None) -> ParsedDonnees:
     out.cpv_codes = _cpv_codes(doc)
     leaves = list(dict.fromkeys(text_leaves(doc)))
     out.extra_text = "\n".join(leaves)[:200_000]
-    for _key, found in _find(doc, re.compile(r"^(URL|urlDocument|cbc:URI|urlProfilAcheteur)$", re.I)):
+    for _key, found in _find(
+        doc, re.compile(r"^(URL|urlDocument|cbc:URI|urlProfilAcheteur)$", re.I)
+    ):
         for leaf in _as_list(found):
             url = _text(leaf)
             if url.startswith(("http://", "https://")) and url not in out.document_urls:

@@ -25,8 +25,19 @@ CONFIG_FILES = sorted(Path(__file__).parent.glob("*.toml"))
 CONFIG_FILES += [Path(p) for p in os.environ.get("VEILLEUR_EXTRA_PORTALS", "").split(os.pathsep) if p]
 
 _ODS_KEYS = {
-    "name", "base_url", "dataset", "date_field", "id_field", "kind", "licence",
-    "document_fields", "field_map", "where", "select", "url_template", "source_kind",
+    "name",
+    "base_url",
+    "dataset",
+    "date_field",
+    "id_field",
+    "kind",
+    "licence",
+    "document_fields",
+    "field_map",
+    "where",
+    "select",
+    "url_template",
+    "source_kind",
 }
 
 

@@ -53,18 +53,47 @@ def xml_to_json(element: Any) -> Any:
 
 def flat_record(idweb: str, **fields: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "idweb": idweb, "id": idweb, "annonce_reference_schema_v110": None, "objet": None,
-        "filename": None, "famille": None, "code_departement": [], "code_departement_prestation": None,
-        "famille_libelle": None, "dateparution": None, "datefindiffusion": None,
-        "datelimitereponse": None, "nomacheteur": None, "titulaire": None, "perimetre": None,
-        "type_procedure": None, "soustype_procedure": None, "procedure_libelle": None,
-        "procedure_categorise": None, "nature": "APPEL_OFFRE", "sousnature": None,
-        "nature_libelle": "Avis de marché", "sousnature_libelle": None, "nature_categorise": None,
-        "nature_categorise_libelle": None, "criteres": None, "marche_public_simplifie": None,
-        "marche_public_simplifie_label": None, "etat": "INITIAL", "descripteur_code": [], "dc": [],
-        "descripteur_libelle": [], "type_marche": [], "type_marche_facette": [], "type_avis": [],
-        "annonce_lie": None, "annonces_anterieures": None, "annonces_anterieures_schema_v110": None,
-        "source_schema": None, "gestion": None, "donnees": None,
+        "idweb": idweb,
+        "id": idweb,
+        "annonce_reference_schema_v110": None,
+        "objet": None,
+        "filename": None,
+        "famille": None,
+        "code_departement": [],
+        "code_departement_prestation": None,
+        "famille_libelle": None,
+        "dateparution": None,
+        "datefindiffusion": None,
+        "datelimitereponse": None,
+        "nomacheteur": None,
+        "titulaire": None,
+        "perimetre": None,
+        "type_procedure": None,
+        "soustype_procedure": None,
+        "procedure_libelle": None,
+        "procedure_categorise": None,
+        "nature": "APPEL_OFFRE",
+        "sousnature": None,
+        "nature_libelle": "Avis de marché",
+        "sousnature_libelle": None,
+        "nature_categorise": None,
+        "nature_categorise_libelle": None,
+        "criteres": None,
+        "marche_public_simplifie": None,
+        "marche_public_simplifie_label": None,
+        "etat": "INITIAL",
+        "descripteur_code": [],
+        "dc": [],
+        "descripteur_libelle": [],
+        "type_marche": [],
+        "type_marche_facette": [],
+        "type_avis": [],
+        "annonce_lie": None,
+        "annonces_anterieures": None,
+        "annonces_anterieures_schema_v110": None,
+        "source_schema": None,
+        "gestion": None,
+        "donnees": None,
         "url_avis": f"https://www.boamp.fr/pages/avis/?q=idweb:{idweb}",
     }
     base.update(fields)
@@ -74,25 +103,39 @@ def flat_record(idweb: str, **fields: Any) -> dict[str, Any]:
 def eforms_records(corpus: Path) -> list[dict[str, Any]]:
     out = []
     for path in sorted((corpus / "ted_xml_fr").glob("eforms__*2024-OJS*.xml")):
-        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
-        ns = {"cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
-              "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
-              "efbc": "http://data.europa.eu/p27/eforms-ubl-extension-basic-components/1"}
+        root = etree.parse(
+            str(path), etree.XMLParser(resolve_entities=False, no_network=True)
+        ).getroot()
+        ns = {
+            "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+            "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+            "efbc": "http://data.europa.eu/p27/eforms-ubl-extension-basic-components/1",
+        }
         notice_id = root.findtext(".//efbc:NoticePublicationID", namespaces=ns) or path.stem
         title = root.findtext("cac:ProcurementProject/cbc:Name", namespaces=ns) or ""
         buyer = root.findtext(".//cac:PartyName/cbc:Name", namespaces=ns) or ""
         postal = root.findtext(".//cac:PostalAddress/cbc:PostalZone", namespaces=ns) or ""
         issue = (root.findtext("cbc:IssueDate", namespaces=ns) or "")[:10]
         local = etree.QName(root).localname
-        nature = {"ContractAwardNotice": "ATTRIBUTION", "PriorInformationNotice": "PRE-INFORMATION"}.get(local, "APPEL_OFFRE")
+        nature = {
+            "ContractAwardNotice": "ATTRIBUTION",
+            "PriorInformationNotice": "PRE-INFORMATION",
+        }.get(local, "APPEL_OFFRE")
         donnees = {"EFORMS": {local: xml_to_json(root)}}
-        out.append(flat_record(
-            notice_id, objet=title, nomacheteur=buyer, dateparution=issue,
-            code_departement=[postal[:2]] if postal[:2].isdigit() else [],
-            famille="JOUE", perimetre="EFORMS", nature=nature,
-            donnees=json.dumps(donnees, ensure_ascii=False),
-            source_path=f"ted_xml_fr/{path.name}",
-        ))
+        out.append(
+            flat_record(
+                notice_id,
+                objet=title,
+                nomacheteur=buyer,
+                dateparution=issue,
+                code_departement=[postal[:2]] if postal[:2].isdigit() else [],
+                famille="JOUE",
+                perimetre="EFORMS",
+                nature=nature,
+                donnees=json.dumps(donnees, ensure_ascii=False),
+                source_path=f"ted_xml_fr/{path.name}",
+            )
+        )
     return out
 
 
@@ -103,10 +146,15 @@ _CPV = re.compile(r"\b(\d{8})\b")
 
 
 def html_records(corpus: Path, labelled: set[str], extra: int) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in (corpus / "boamp_ted_html_2020_text.jsonl").open(encoding="utf-8")]
+    rows = [
+        json.loads(line)
+        for line in (corpus / "boamp_ted_html_2020_text.jsonl").open(encoding="utf-8")
+    ]
     boamp = [r for r in rows if r["format"] == "boamp_html" and r.get("included_verbatim")]
     chosen = [r for r in boamp if r["record_id"] in labelled]
-    rest = sorted((r for r in boamp if r["record_id"] not in labelled), key=lambda r: r["record_id"])
+    rest = sorted(
+        (r for r in boamp if r["record_id"] not in labelled), key=lambda r: r["record_id"]
+    )
     mapa = [r for r in rest if "essentiel du march" in r["text"]]
     random.Random(2020).shuffle(rest)
     for r in mapa[:12] + rest:
@@ -128,26 +176,43 @@ def html_records(corpus: Path, labelled: set[str], extra: int) -> list[dict[str,
         nature = {"codeCPV": {"objetPrincipal": {"classPrincipale": cpvs[0]}}} if cpvs else {}
         nature["description"] = description
         donnees = {shape: {"initial": {"natureMarche": nature}}}
-        out.append(flat_record(
-            r["record_id"], objet=r["title"],
-            nomacheteur=dept.group(2).strip() if dept else None,
-            code_departement=[dept.group(1)] if dept else [],
-            dateparution=f"{date.group(3)}-{date.group(2)}-{date.group(1)}" if date else None,
-            datelimitereponse=(f"{deadline.group(3)}-{deadline.group(2)}-{deadline.group(1)}T00:00:00+00:00" if deadline else None),
-            famille="MAPA" if shape == "MAPA" else "FNS", perimetre=shape,
-            donnees=json.dumps(donnees, ensure_ascii=False),
-            source_path=f"boamp_ted_html_2020/{r['source_path'].split('/')[-2]}__{r['source_path'].split('/')[-1]}",
-        ))
+        out.append(
+            flat_record(
+                r["record_id"],
+                objet=r["title"],
+                nomacheteur=dept.group(2).strip() if dept else None,
+                code_departement=[dept.group(1)] if dept else [],
+                dateparution=f"{date.group(3)}-{date.group(2)}-{date.group(1)}" if date else None,
+                datelimitereponse=(
+                    f"{deadline.group(3)}-{deadline.group(2)}-{deadline.group(1)}T00:00:00+00:00"
+                    if deadline
+                    else None
+                ),
+                famille="MAPA" if shape == "MAPA" else "FNS",
+                perimetre=shape,
+                donnees=json.dumps(donnees, ensure_ascii=False),
+                source_path=f"boamp_ted_html_2020/{r['source_path'].split('/')[-2]}__{r['source_path'].split('/')[-1]}",
+            )
+        )
     return out
 
 
 def main() -> None:
     corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "corpus"
     with (corpus / "labels.csv").open(encoding="utf-8") as handle:
-        labelled = {row["record_id"] for row in csv.DictReader(handle) if "boamp_ted_html" in row["file"]}
-    api = json.loads((corpus / "boamp_api_v2.1" / "boamp_records_2024-03-01.json").read_text(encoding="utf-8"))
-    records = list(api["results"]) + eforms_records(corpus) + html_records(corpus, labelled, extra=60)
-    provenance = {r["idweb"]: r.pop("source_path", "boamp_api_v2.1/boamp_records_2024-03-01.json") for r in records}
+        labelled = {
+            row["record_id"] for row in csv.DictReader(handle) if "boamp_ted_html" in row["file"]
+        }
+    api = json.loads(
+        (corpus / "boamp_api_v2.1" / "boamp_records_2024-03-01.json").read_text(encoding="utf-8")
+    )
+    records = (
+        list(api["results"]) + eforms_records(corpus) + html_records(corpus, labelled, extra=60)
+    )
+    provenance = {
+        r["idweb"]: r.pop("source_path", "boamp_api_v2.1/boamp_records_2024-03-01.json")
+        for r in records
+    }
     OUT.write_text(json.dumps(records, ensure_ascii=False, indent=None), encoding="utf-8")
     (OUT.parent / "provenance.json").write_text(json.dumps(provenance, indent=1), encoding="utf-8")
     print(f"{len(records)} records -> {OUT.relative_to(ROOT)} ({OUT.stat().st_size // 1024} KiB)")

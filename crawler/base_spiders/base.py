@@ -58,6 +58,7 @@ class BaseSpider(scrapy.Spider):
     licence: ClassVar[str] = ""
     base_url: ClassVar[str] = ""
 
+    allowed_domains: list[str]
     since: date
     until: date
     sample: int | None

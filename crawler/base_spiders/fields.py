@@ -153,8 +153,12 @@ def notice_from_mapping(
         departements=to_departements(_get(record, field_map.get("departements", "")), warnings),
         commune_insee=clean_text(_get(record, field_map.get("commune_insee", ""))) or None,
         cpv_codes=to_str_list(_get(record, field_map.get("cpv_codes", ""))),
-        published_at=to_date(_get(record, field_map.get("published_at", "")), "published_at", warnings),
-        deadline_at=to_datetime(_get(record, field_map.get("deadline_at", "")), "deadline_at", warnings),
+        published_at=to_date(
+            _get(record, field_map.get("published_at", "")), "published_at", warnings
+        ),
+        deadline_at=to_datetime(
+            _get(record, field_map.get("deadline_at", "")), "deadline_at", warnings
+        ),
         estimated_value=to_float(
             _get(record, field_map.get("estimated_value", "")), "estimated_value", warnings
         ),

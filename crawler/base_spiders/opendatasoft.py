@@ -85,7 +85,9 @@ class OpendatasoftSpider(BaseSpider):
             params["select"] = self.select
         return params
 
-    def page_request(self, window: DateWindow, offset: int, pages: int = 0, prev: str = "") -> scrapy.Request:
+    def page_request(
+        self, window: DateWindow, offset: int, pages: int = 0, prev: str = ""
+    ) -> scrapy.Request:
         limit = self.settings.getint("ODS_PAGE_SIZE", 100)
         params = self._params(window) | {"limit": limit, "offset": offset}
         return scrapy.Request(
@@ -184,7 +186,10 @@ class OpendatasoftSpider(BaseSpider):
                 continue
             except Exception as exc:  # a parser bug must not stop the crawl: record it loudly
                 self.record_error(
-                    response.url, "parser_error", f"{type(exc).__name__}: {exc}", str(record_id or "")
+                    response.url,
+                    "parser_error",
+                    f"{type(exc).__name__}: {exc}",
+                    str(record_id or ""),
                 )
                 continue
             if notice is None:

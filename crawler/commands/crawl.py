@@ -35,11 +35,11 @@ def run_crawl(
 
     Returns each source's final run status (ok, failing, error).
     """
+    import logging
+
     from scrapy.crawler import CrawlerProcess
 
     from crawler.registry import spider_class
-
-    import logging
 
     settings = _settings(database_url, settings_overrides or {})
     process = CrawlerProcess(settings, install_root_handler=False)
@@ -116,8 +116,9 @@ def crawl(
     overrides: dict[str, Any] = dict(_pairs(setting, "setting"))
     overrides.setdefault("VEILLEUR_PROGRESS", not quiet)
     try:
-        statuses = run_crawl([name], spider_args=args, database_url=database_url,
-                             settings_overrides=overrides)
+        statuses = run_crawl(
+            [name], spider_args=args, database_url=database_url, settings_overrides=overrides
+        )
     except VeilleurError as exc:
         raise click.ClickException(str(exc)) from exc
     status = statuses[name]

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
+from crawler.replay import OpendatasoftEmulator, ReplayServer
+
 __all__ = ["DEMO_DATA", "demo", "demo_server"]
 
 DEMO_DATA = Path(__file__).resolve().parents[1] / "demo_data"
 
 
-def demo_server(offset_cap: int = 10_000):  # type: ignore[no-untyped-def]
+def demo_server(offset_cap: int = 10_000) -> ReplayServer:
     """A ReplayServer answering like the BOAMP portal with the demo records."""
-    from crawler.replay import OpendatasoftEmulator, ReplayServer
-
     records = json.loads((DEMO_DATA / "boamp" / "records.json").read_text(encoding="utf-8"))
     return ReplayServer(ods=OpendatasoftEmulator({"boamp": records}, offset_cap=offset_cap))
 
@@ -62,6 +62,8 @@ def demo(database: Path, keep: bool) -> None:
                 "LOG_LEVEL": "WARNING",
             },
         )
-        click.echo(f"boamp: run {statuses['boamp']} ({len(server.requests)} HTTP requests)", err=True)
+        click.echo(
+            f"boamp: run {statuses['boamp']} ({len(server.requests)} HTTP requests)", err=True
+        )
     print_flagged(url, limit=100)
     click.echo(f"\nDatabase: {database}  (try: veilleur status --database-url {url})", err=True)

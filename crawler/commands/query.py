@@ -120,8 +120,12 @@ def rescan(source: str | None, database_url: str | None) -> None:
     from db.session import sessionmaker_for
     from extract.rules import default_ruleset
 
-    result = rescan_notices(sessionmaker_for(database_url), default_ruleset(), source=source,
-                            progress=lambda n: click.echo(f"{n} notices rescanned", err=True))
+    result = rescan_notices(
+        sessionmaker_for(database_url),
+        default_ruleset(),
+        source=source,
+        progress=lambda n: click.echo(f"{n} notices rescanned", err=True),
+    )
     click.echo(
         f"rescanned={result.scanned} changed={result.changed} "
         f"now_flagged={result.flagged} rules={result.rules_version}"
@@ -152,16 +156,28 @@ def status(database_url: str | None, as_json: bool) -> None:
         click.echo(json.dumps([h.__dict__ for h in health], default=str, indent=1))
     else:
         table = Table(title="Sources")
-        for name in ("source", "status", "last run", "seen", "errors", "notices", "flagged",
-                     "watermark", "last ok", "message"):
+        for name in (
+            "source",
+            "status",
+            "last run",
+            "seen",
+            "errors",
+            "notices",
+            "flagged",
+            "watermark",
+            "last ok",
+            "message",
+        ):
             table.add_column(name, overflow="fold")
         for h in health:
             table.add_row(
-                h.name, h.last_status or "never run",
+                h.name,
+                h.last_status or "never run",
                 h.last_started.strftime("%Y-%m-%d %H:%M") if h.last_started else "",
                 str(h.last_seen if h.last_seen is not None else ""),
                 str(h.last_errors if h.last_errors is not None else ""),
-                str(h.notices), str(h.flagged),
+                str(h.notices),
+                str(h.flagged),
                 h.watermark.isoformat() if h.watermark else "",
                 h.last_ok.strftime("%Y-%m-%d %H:%M") if h.last_ok else "",
                 (h.last_message or "")[:200],
@@ -171,7 +187,9 @@ def status(database_url: str | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+)
 @click.option("--flagged-only/--all", default=True, show_default=True)
 @click.option("--source", help="Only notices of this source.")
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
@@ -185,9 +203,24 @@ def export(fmt: str, flagged_only: bool, source: str | None, database_url: str |
     from db.models import Notice
     from db.session import session_scope
 
-    columns = ["id", "source", "source_id", "kind", "published_at", "deadline_at", "buyer_name",
-               "buyer_siret", "departements", "cpv_codes", "title", "url", "flagged", "score",
-               "categories", "estimated_value"]
+    columns = [
+        "id",
+        "source",
+        "source_id",
+        "kind",
+        "published_at",
+        "deadline_at",
+        "buyer_name",
+        "buyer_siret",
+        "departements",
+        "cpv_codes",
+        "title",
+        "url",
+        "flagged",
+        "score",
+        "categories",
+        "estimated_value",
+    ]
     query = select(Notice).order_by(Notice.id)
     if flagged_only:
         query = query.where(Notice.flagged.is_(True))
@@ -201,7 +234,10 @@ def export(fmt: str, flagged_only: bool, source: str | None, database_url: str |
             row = {c: getattr(notice, c) for c in columns}
             if writer:
                 writer.writerow(
-                    [";".join(v) if isinstance(v, list) else ("" if v is None else v) for v in row.values()]
+                    [
+                        ";".join(v) if isinstance(v, list) else ("" if v is None else v)
+                        for v in row.values()
+                    ]
                 )
             else:
                 click.echo(json.dumps(row, default=str, ensure_ascii=False))

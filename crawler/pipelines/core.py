@@ -127,16 +127,40 @@ class StorePipeline:
         from db.session import session_scope
 
         batch, self.buffer = self.buffer, []
-        with session_scope(self.database_url) as session:
-            result = upsert_notices(session, [(item, item.decision) for item in batch])
+        try:
+            with session_scope(self.database_url) as session:
+                result = upsert_notices(session, [(item, item.decision) for item in batch])
+        except Exception:
+            # One bad notice must not cost the batch: store one by one, record the failures.
+            logger.exception("store_batch_failed size=%d; storing one by one", len(batch))
+            result = self._store_one_by_one(batch)
         stats = self.crawler.stats
         stats.inc_value("veilleur/items_new", result.new)
         stats.inc_value("veilleur/items_changed", result.changed)
         stats.inc_value("veilleur/items_unchanged", result.unchanged)
-        logger.info(
+        logger.debug(
             "stored batch=%d new=%d changed=%d unchanged=%d",
             len(batch),
             result.new,
             result.changed,
             result.unchanged,
         )
+
+    def _store_one_by_one(self, batch: list[Notice]) -> Any:
+        from db.queries import StoreResult, upsert_notices
+        from db.session import session_scope
+
+        total = StoreResult()
+        for item in batch:
+            try:
+                with session_scope(self.database_url) as session:
+                    one = upsert_notices(session, [(item, item.decision)])
+            except Exception as exc:
+                _record(
+                    self.crawler.spider, item, "store_failed", f"{type(exc).__name__}: {exc}"[:1000]
+                )
+                continue
+            total.new += one.new
+            total.changed += one.changed
+            total.unchanged += one.unchanged
+        return total
