@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
+from crawler.exceptions import SpiderArgumentError
 from crawler.replay import Cassette, OpendatasoftEmulator, ReplayServer
 from db.migrate import upgrade
-from spiders.decp import flat_to_decp
+from spiders.decp import DecpFilesSpider, flat_to_decp
 from spiders.parsers.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
 from tests.spiders.source_crawl import crawl, errors, notices
 
@@ -70,8 +72,9 @@ def test_record_without_buyer_recorded_with_its_position(decp_crawl) -> None:
 def test_spider_refuses_to_run_without_files(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
-    result = crawl("decp", url, "http://127.0.0.1:9")
-    assert result.returncode != 0 and "DECP_FILES" in result.stderr
+    crawler = get_crawler(DecpFilesSpider, {"DATABASE_URL": url})
+    with pytest.raises(SpiderArgumentError, match="DECP_FILES"):
+        DecpFilesSpider.from_crawler(crawler, since="2019-01-01")
 
 
 def _flat(record: dict) -> dict:
