@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -81,14 +82,30 @@ class StoreResult:
 
 def _jsonable(value: Any) -> Any:
     """JSON-ready values; NUL characters dropped (PostgreSQL refuses them in text and JSONB)."""
+    if isinstance(value, dict | list) and _plain_json(value):
+        return value
+    return _jsonable_walk(value)
+
+
+def _plain_json(value: Any) -> bool:
+    """True when ``value`` serializes as JSON as it is, without a NUL anywhere (fast path)."""
+    try:
+        return b"\\u0000" not in orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, ValueError):
+        return False
+
+
+def _jsonable_walk(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: _jsonable_walk(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [_jsonable_walk(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
     return value
 
 
@@ -232,15 +249,19 @@ def _resolve_links(session: Session, source: str, keys: Sequence[str]) -> None:
             )
         ).all()
     )
-    for key, notice_id in targets.items():
+    if not targets:
+        return
+    waiting = session.execute(
+        select(NoticeLink.id, NoticeLink.target_key).where(
+            NoticeLink.target_source == source,
+            NoticeLink.target_key.in_(list(targets)),
+            NoticeLink.target_notice_id.is_(None),
+        )
+    ).all()
+    if waiting:
         session.execute(
-            update(NoticeLink)
-            .where(
-                NoticeLink.target_source == source,
-                NoticeLink.target_key == key,
-                NoticeLink.target_notice_id.is_(None),
-            )
-            .values(target_notice_id=notice_id)
+            update(NoticeLink),
+            [{"id": link_id, "target_notice_id": targets[key]} for link_id, key in waiting],
         )
 
 

@@ -10,11 +10,13 @@ Pure functions: no Scrapy, no database.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 __all__ = ["ParsedDonnees", "detect_shape", "parse_donnees", "text_leaves"]
 
@@ -39,7 +41,6 @@ class ParsedDonnees:
     awardees: list[dict[str, Any]] = field(default_factory=list)
     related_ids: list[str] = field(default_factory=list)
     buyer_siret: str | None = None
-    document_urls: list[str] = field(default_factory=list)
     extra_text: str = ""
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -69,20 +70,39 @@ def text_leaves(value: Any, key: str = "") -> Iterator[str]:
             yield text
 
 
-def _find(value: Any, wanted: re.Pattern[str], key: str = "") -> Iterator[tuple[str, Any]]:
+_WANTED: dict[str, re.Pattern[str]] = {
+    "cpv": _CPV_KEYS,
+    "titulaire": re.compile(r"^(titulaire|attributaire)s?$", re.I),
+    "organization": re.compile(r"^efac:Organization$"),
+    "tendering_party": re.compile(r"^efac:TenderingParty$"),
+}
+
+
+@lru_cache(maxsize=4096)
+def _kinds(key: str) -> tuple[str, ...]:
+    return tuple(name for name, pattern in _WANTED.items() if pattern.search(key))
+
+
+def _collect(value: Any, out: dict[str, list[Any]] | None = None) -> dict[str, list[Any]]:
+    """One walk over the document: the values under every key of interest, by kind."""
+    if out is None:
+        out = {name: [] for name in _WANTED}
     if isinstance(value, dict):
         for child_key, child in value.items():
-            if wanted.search(str(child_key)):
-                yield str(child_key), child
-            yield from _find(child, wanted, str(child_key))
+            for kind in _kinds(str(child_key)):
+                out[kind].append(child)
+            if isinstance(child, dict | list):
+                _collect(child, out)
     elif isinstance(value, list):
         for child in value:
-            yield from _find(child, wanted, key)
+            if isinstance(child, dict | list):
+                _collect(child, out)
+    return out
 
 
-def _cpv_codes(value: Any) -> list[str]:
+def _cpv_codes(found_values: list[Any]) -> list[str]:
     codes: list[str] = []
-    for _key, found in _find(value, _CPV_KEYS):
+    for found in found_values:
         for leaf in text_leaves(found):
             for code in _CPV.findall(leaf):
                 if code not in codes:
@@ -154,7 +174,7 @@ def _parse_old(doc: dict[str, Any], out: ParsedDonnees) -> None:
         out.related_ids.extend(i for i in _idweb_list(rectif) if i not in out.related_ids)
 
 
-def _parse_fnsimple(body: dict[str, Any], out: ParsedDonnees) -> None:
+def _parse_fnsimple(body: dict[str, Any], out: ParsedDonnees, found: dict[str, list[Any]]) -> None:
     initial = body.get("initial") or body.get("rectif") or body
     if not isinstance(initial, dict):
         return
@@ -178,8 +198,8 @@ def _parse_fnsimple(body: dict[str, Any], out: ParsedDonnees) -> None:
     avis_initial = body.get("avisInitial") or initial.get("avisInitial")
     if avis_initial:
         out.related_ids.extend(_idweb_list(avis_initial))
-    for _key, found in _find(body, re.compile(r"^(titulaire|attributaire)s?$", re.I)):
-        for item in _as_list(found):
+    for value in found["titulaire"]:
+        for item in _as_list(value):
             name = (
                 _text(item.get("denomination") or item.get("nom"))
                 if isinstance(item, dict)
@@ -192,7 +212,7 @@ def _parse_fnsimple(body: dict[str, Any], out: ParsedDonnees) -> None:
 _EFORMS_ROOTS = ("ContractNotice", "ContractAwardNotice", "PriorInformationNotice")
 
 
-def _parse_eforms(body: dict[str, Any], out: ParsedDonnees) -> None:
+def _parse_eforms(body: dict[str, Any], out: ParsedDonnees, found: dict[str, list[Any]]) -> None:
     root: dict[str, Any] = {}
     for name in _EFORMS_ROOTS:
         if isinstance(body.get(name), dict):
@@ -225,7 +245,7 @@ def _parse_eforms(body: dict[str, Any], out: ParsedDonnees) -> None:
         out.estimated_value = value
         out.currency = amount.get("@currencyID") if isinstance(amount, dict) else None
     orgs: dict[str, str] = {}
-    for _key, org in _find(root, re.compile(r"^efac:Organization$")):
+    for org in found["organization"]:
         for item in _as_list(org):
             company = item.get("efac:Company") if isinstance(item, dict) else None
             if isinstance(company, dict):
@@ -236,7 +256,7 @@ def _parse_eforms(body: dict[str, Any], out: ParsedDonnees) -> None:
                 legal = _text((company.get("cac:PartyLegalEntity") or {}).get("cbc:CompanyID"))
                 if legal and not out.buyer_siret and re.fullmatch(r"\d{14}", legal):
                     out.buyer_siret = legal
-    for _key, party in _find(root, re.compile(r"^efac:TenderingParty$")):
+    for party in found["tendering_party"]:
         for item in _as_list(party):
             for tenderer in _as_list(item.get("efac:Tenderer") if isinstance(item, dict) else None):
                 ref = _text(tenderer.get("cbc:ID")) if isinstance(tenderer, dict) else ""
@@ -248,26 +268,20 @@ def parse_donnees(raw: str | dict[str, Any] | None) -> ParsedDonnees:
     """Parse ``donnees``; raises ``ValueError`` on malformed JSON (the caller records it)."""
     if raw in (None, ""):
         return ParsedDonnees(shape="empty")
-    doc = json.loads(raw) if isinstance(raw, str) else raw
+    doc = orjson.loads(raw) if isinstance(raw, str) else raw
     if not isinstance(doc, dict):
         raise ValueError(f"donnees is a {type(doc).__name__}, not an object")
     out = ParsedDonnees(shape=detect_shape(doc), data=doc)
+    found = _collect(doc)
     if out.shape == "old":
         _parse_old(doc, out)
     elif out.shape in ("FNSimple", "MAPA"):
         body = doc[out.shape]
         if isinstance(body, dict):
-            _parse_fnsimple(body, out)
+            _parse_fnsimple(body, out, found)
     elif out.shape == "EFORMS" and isinstance(doc["EFORMS"], dict):
-        _parse_eforms(doc["EFORMS"], out)
-    out.cpv_codes = _cpv_codes(doc)
+        _parse_eforms(doc["EFORMS"], out, found)
+    out.cpv_codes = _cpv_codes(found["cpv"])
     leaves = list(dict.fromkeys(text_leaves(doc)))
     out.extra_text = "\n".join(leaves)[:200_000]
-    for _key, found in _find(
-        doc, re.compile(r"^(URL|urlDocument|cbc:URI|urlProfilAcheteur)$", re.I)
-    ):
-        for leaf in _as_list(found):
-            url = _text(leaf)
-            if url.startswith(("http://", "https://")) and url not in out.document_urls:
-                out.document_urls.append(url)
     return out

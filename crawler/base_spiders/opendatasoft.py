@@ -21,13 +21,13 @@ stops on its last page, on a page identical to the previous one, or on
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
+import orjson
 import scrapy
 from scrapy.http import Response
 
@@ -167,7 +167,7 @@ class OpendatasoftSpider(BaseSpider):
 
     def _json(self, response: Response) -> Any:
         try:
-            return json.loads(response.body)
+            return orjson.loads(response.body)
         except (ValueError, UnicodeDecodeError) as exc:
             self.record_error(response.url, "bad_json", f"{type(exc).__name__}: {exc}"[:500])
             return None

@@ -42,8 +42,8 @@ def run_crawl(
     from crawler.registry import spider_class
 
     settings = _settings(database_url, settings_overrides or {})
-    process = CrawlerProcess(settings, install_root_handler=False)
     logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL", "INFO"))
+    process = CrawlerProcess(settings, install_root_handler=False)
     crawlers = {}
     for name in names:
         crawler = process.create_crawler(spider_class(name))

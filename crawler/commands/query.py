@@ -51,11 +51,26 @@ def _flagged_rows(
 
 
 def print_flagged(database_url: str | None, limit: int = 50, **filters: Any) -> int:
+    """A table on a wide terminal; one block per notice on a narrow one or in a pipe."""
     from rich.console import Console
     from rich.table import Table
 
     rows = _flagged_rows(database_url, limit=limit, **filters)
-    table = Table(title=f"Flagged notices ({len(rows)})", show_lines=False, expand=True)
+    console = Console(soft_wrap=False)
+    if console.width < 120:
+        console.print(f"[bold]Flagged notices ({len(rows)})[/bold]")
+        for notice in rows:
+            day = notice.published_at.isoformat() if notice.published_at else "????-??-??"
+            console.print(
+                f"\n[bold]{day}[/bold]  {','.join(notice.departements or []) or '—'}  "
+                f"[magenta]{','.join(notice.categories or [])}[/magenta]  "
+                f"{notice.buyer_name or ''}",
+                highlight=False,
+            )
+            console.print(f"  {notice.title}", highlight=False, markup=False)
+            console.print(f"  {notice.url}", highlight=False, markup=False)
+        return len(rows)
+    table = Table(title=f"Flagged notices ({len(rows)})", expand=True)
     for name in ("date", "buyer", "dépt", "categories", "title", "link"):
         table.add_column(name, overflow="fold")
     for notice in rows:
@@ -64,10 +79,10 @@ def print_flagged(database_url: str | None, limit: int = 50, **filters: Any) -> 
             (notice.buyer_name or "")[:40],
             ",".join(notice.departements or []),
             ",".join(notice.categories or []),
-            notice.title[:120],
+            notice.title[:160],
             notice.url,
         )
-    Console(soft_wrap=False).print(table)
+    console.print(table)
     return len(rows)
 
 
