@@ -4,8 +4,9 @@ The "données essentielles de la commande publique" are published by many platfo
 its own defects; what this module repairs and why:
 
 * accents destroyed into U+FFFD by one publisher (``vid\\ufffdoprotection``): the lost letter is
-  replaced by ``é``, by far the most frequent accented letter in French procurement text, so
-  keyword rules still match; the raw record is kept untouched;
+  guessed (``à`` alone, ``è`` before a final consonant + e, else ``é``, by far the most frequent
+  accented letter in French procurement text) so keyword rules still match; the raw record is
+  kept untouched;
 * C1 control characters that are really cp1252 (``\\u009c`` is "œ") are decoded as cp1252;
 * ``<br />`` and HTML entities inside ``objet`` become spaces / characters;
 * CPV codes with or without check digit (``50700000-2``), or with the leading zero lost
@@ -65,6 +66,19 @@ def _c1_to_cp1252(match: re.Match[str]) -> str:
     return bytes([ord(match.group(0))]).decode("cp1252", errors="ignore")
 
 
+_LONE = re.compile(r"(?<!\w)\ufffd(?!\w)")
+_GRAVE = re.compile(r"\ufffd(?=(?:[bcdfglmnprstv]|ch|gn|tr|vr|br)es?\b)")
+
+
+def _repair_accents(text: str) -> str:
+    """Guess the accent U+FFFD replaced: a lone one is "à" ("assistance à l'exploitation"),
+    one before a final consonant + e is "è" ("système", "matière"), any other "é" (the most
+    frequent accented letter in French procurement text: "vidéoprotection", "société")."""
+    text = _LONE.sub("à", text)
+    text = _GRAVE.sub("è", text)
+    return text.replace("\ufffd", "é")
+
+
 def clean_text(value: Any) -> str:
     """Readable text from a DECP string field (see the module docstring for the repairs)."""
     if value is None:
@@ -75,7 +89,7 @@ def clean_text(value: Any) -> str:
     if "&" in text:
         text = html.unescape(text)
     if "\ufffd" in text:
-        text = text.replace("\ufffd", "é")
+        text = _repair_accents(text)
     text = _C1.sub(_c1_to_cp1252, text)
     return _WS.sub(" ", text).strip()
 

@@ -109,3 +109,11 @@ def test_malformed_file_is_one_error() -> None:
 def test_record_without_buyer_is_an_error_and_the_rest_goes_on() -> None:
     out = list(parse_decp_document(b'{"marches": [{"id": "1", "objet": "x"}, 3]}'))
     assert [type(o).__name__ for o in out] == ["DecpRecordError", "DecpRecordError"]
+
+
+def test_lone_replacement_character_is_a_grave() -> None:
+    assert clean_text("assistance \ufffd l'exploitation") == "assistance à l'exploitation"
+
+
+def test_replacement_before_final_consonant_e_is_e_grave() -> None:
+    assert clean_text("syst\ufffdme de vid\ufffdoprotection") == "système de vidéoprotection"
