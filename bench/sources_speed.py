@@ -44,8 +44,10 @@ def bench_ted(corpus: Path, rounds: int = 5) -> None:
             parse_ted_xml(data)
     elapsed = time.perf_counter() - started
     count = len(files) * rounds
-    print(f"TED XML parsing: {count} notices in {elapsed:.2f} s = {count / elapsed:,.0f} notices/s "
-          f"({len(files)} files x {rounds} rounds, {sum(map(len, files)) / 1e6:.1f} MB per round)")
+    print(
+        f"TED XML parsing: {count} notices in {elapsed:.2f} s = {count / elapsed:,.0f} notices/s "
+        f"({len(files)} files x {rounds} rounds, {sum(map(len, files)) / 1e6:.1f} MB per round)"
+    )
 
 
 def _store(url: str, notices: list[Notice]) -> tuple[float, int, int]:
@@ -70,12 +72,16 @@ def bench_decp(corpus: Path, url: str) -> list[Notice]:
                 parsed.append(item)
     merged = merge_duplicates(parsed)
     parse_s = time.perf_counter() - started
-    print(f"DECP parsing: {len(parsed)} records ({errors} errors) → {len(merged)} contracts in "
-          f"{parse_s:.2f} s = {len(parsed) / parse_s:,.0f} records/s")
+    print(
+        f"DECP parsing: {len(parsed)} records ({errors} errors) → {len(merged)} contracts in "
+        f"{parse_s:.2f} s = {len(parsed) / parse_s:,.0f} records/s"
+    )
     store_s, new, _ = _store(url, merged)
     total = parse_s + store_s
-    print(f"DECP ingestion into {url.split(':', 1)[0]}: {new} new in {store_s:.2f} s; parse+store "
-          f"{len(merged) / total:,.0f} contracts/s")
+    print(
+        f"DECP ingestion into {url.split(':', 1)[0]}: {new} new in {store_s:.2f} s; parse+store "
+        f"{len(merged) / total:,.0f} contracts/s"
+    )
     again_s, new2, changed2 = _store(url, merged)
     print(f"DECP second unchanged pass: {again_s:.2f} s, new={new2} changed={changed2}")
     return merged
@@ -85,27 +91,42 @@ def bench_linking(url: str, contracts: list[Notice]) -> None:
     tenders = []
     for n, contract in enumerate(c for c in contracts if c.published_at and c.buyer_siret):
         words = contract.title.split()
-        tenders.append(dataclasses.replace(
-            contract, source="bench_tenders", source_id=f"T{n}", kind="tender",
-            title=" ".join(["Marché :", *words[: max(3, len(words) - 1)]]),
-            published_at=contract.published_at - timedelta(days=60) if contract.published_at else None,
-            awardees=[], extra_text="", raw={},
-        ))
+        tenders.append(
+            dataclasses.replace(
+                contract,
+                source="bench_tenders",
+                source_id=f"T{n}",
+                kind="tender",
+                title=" ".join(["Marché :", *words[: max(3, len(words) - 1)]]),
+                published_at=contract.published_at - timedelta(days=60)
+                if contract.published_at
+                else None,
+                awardees=[],
+                extra_text="",
+                raw={},
+            )
+        )
     _store(url, tenders)
     started = time.perf_counter()
     with session_scope(url) as session:
         stats = link_all(session)
     elapsed = time.perf_counter() - started
-    print(f"Linking {len(contracts)} contracts against {len(tenders)} tenders: {stats.contracts} "
-          f"contract links, {stats.total} links in all, {elapsed:.2f} s")
+    print(
+        f"Linking {len(contracts)} contracts against {len(tenders)} tenders: {stats.contracts} "
+        f"contract links, {stats.total} links in all, {elapsed:.2f} s"
+    )
     started = time.perf_counter()
     with session_scope(url) as session:
         again = link_all(session)
-    print(f"Linking again (nothing new): {again.total} links changed, {time.perf_counter() - started:.2f} s")
+    print(
+        f"Linking again (nothing new): {again.total} links changed, {time.perf_counter() - started:.2f} s"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp directory")
     args = parser.parse_args()

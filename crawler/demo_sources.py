@@ -40,15 +40,31 @@ def _entries() -> list[dict[str, Any]]:
     ted = json.loads((DEMO_SOURCES / "ted" / "index.json").read_text(encoding="utf-8"))
     entries = [dict(e, file=f"ted/{e['file']}" if e.get("file") else "") for e in ted]
     entries += [
-        {"method": "GET", "path": f"/decp/{name}", "status": 200,
-         "headers": {"Content-Type": "application/json"}, "file": f"decp/{name}"}
+        {
+            "method": "GET",
+            "path": f"/decp/{name}",
+            "status": 200,
+            "headers": {"Content-Type": "application/json"},
+            "file": f"decp/{name}",
+        }
         for name in _DECP_FILES
     ]
     entries += [
-        {"method": "GET", "path": "/deliberations", "query": {"page": "2"}, "status": 200,
-         "headers": {"Content-Type": "text/html"}, "file": "listing/page2.html"},
-        {"method": "GET", "path": "/deliberations", "status": 200,
-         "headers": {"Content-Type": "text/html; charset=utf-8"}, "file": "listing/page1.html"},
+        {
+            "method": "GET",
+            "path": "/deliberations",
+            "query": {"page": "2"},
+            "status": 200,
+            "headers": {"Content-Type": "text/html"},
+            "file": "listing/page2.html",
+        },
+        {
+            "method": "GET",
+            "path": "/deliberations",
+            "status": 200,
+            "headers": {"Content-Type": "text/html; charset=utf-8"},
+            "file": "listing/page1.html",
+        },
     ]
     return entries
 
@@ -109,15 +125,21 @@ def main() -> None:
             DEMO_SOURCE_NAMES,
             spider_args={"since": "1990-01-01", "until": date.today().isoformat()},
             database_url=args.database_url,
-            settings_overrides={**demo_settings(server.url), "AUTOTHROTTLE_ENABLED": False,
-                                "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "WARNING"},
+            settings_overrides={
+                **demo_settings(server.url),
+                "AUTOTHROTTLE_ENABLED": False,
+                "DOWNLOAD_DELAY": 0,
+                "LOG_LEVEL": "WARNING",
+            },
         )
     with session_scope(args.database_url) as session:
         stats = link_all(session)
     for name, status in statuses.items():
         print(f"{name}: run {status}")
-    print(f"links: {stats.total} (declared {stats.declared}, twins {stats.twins}, "
-          f"contracts {stats.contracts}, deliberations {stats.deliberations})")
+    print(
+        f"links: {stats.total} (declared {stats.declared}, twins {stats.twins}, "
+        f"contracts {stats.contracts}, deliberations {stats.deliberations})"
+    )
 
 
 if __name__ == "__main__":

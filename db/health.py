@@ -82,7 +82,9 @@ def field_fill(session: Session, run: CrawlRun) -> tuple[int, dict[str, float]]:
     if source is None:
         return 0, {}
     columns = [getattr(Notice, name) for name in TRACKED_FIELDS]
-    query = select(*columns).where(Notice.source == source.name, Notice.updated_at >= run.started_at)
+    query = select(*columns).where(
+        Notice.source == source.name, Notice.updated_at >= run.started_at
+    )
     if run.finished_at is not None:
         query = query.where(Notice.updated_at <= run.finished_at)
     counts = dict.fromkeys(TRACKED_FIELDS, 0)
@@ -100,8 +102,11 @@ def _previous_runs(session: Session, run: CrawlRun, limit: int) -> list[CrawlRun
     return list(
         session.scalars(
             select(CrawlRun)
-            .where(CrawlRun.source_id == run.source_id, CrawlRun.id < run.id,
-                   CrawlRun.status.in_(("ok", "failing")))
+            .where(
+                CrawlRun.source_id == run.source_id,
+                CrawlRun.id < run.id,
+                CrawlRun.status.in_(("ok", "failing")),
+            )
             .order_by(CrawlRun.id.desc())
             .limit(limit)
         )
@@ -114,7 +119,9 @@ def source_issues(session: Session, run: CrawlRun) -> list[HealthIssue]:
     previous = _previous_runs(session, run, HISTORY)
     if run.items_seen == 0 and any(p.items_seen > 0 for p in previous):
         had = next(p for p in previous if p.items_seen > 0)
-        issues.append(HealthIssue("zero_items", f"zero notices where run #{had.id} had {had.items_seen}"))
+        issues.append(
+            HealthIssue("zero_items", f"zero notices where run #{had.id} had {had.items_seen}")
+        )
     total, fill = field_fill(session, run)
     if total < MIN_NOTICES:
         return issues
@@ -127,12 +134,14 @@ def source_issues(session: Session, run: CrawlRun) -> list[HealthIssue]:
         return issues
     for name in TRACKED_FIELDS:
         if all(h.get(name, 0) >= ALWAYS for h in history) and fill.get(name, 0) < EMPTIED:
-            issues.append(HealthIssue(
-                "field_emptied",
-                f"{name} filled in {fill.get(name, 0):.0%} of {total} notices, "
-                f"always ≥{ALWAYS:.0%} in the {len(history)} runs before: layout change?",
-                name,
-            ))
+            issues.append(
+                HealthIssue(
+                    "field_emptied",
+                    f"{name} filled in {fill.get(name, 0):.0%} of {total} notices, "
+                    f"always ≥{ALWAYS:.0%} in the {len(history)} runs before: layout change?",
+                    name,
+                )
+            )
     return issues
 
 

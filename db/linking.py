@@ -269,7 +269,8 @@ def _rows(linker: _Linker, since: date | None, kinds: Iterable[str] | None = Non
     """The notices to (re)link: of these kinds, published since ``since`` (or undated)."""
     wanted = set(kinds) if kinds is not None else None
     return [
-        r for r in linker.rows()
+        r
+        for r in linker.rows()
         if (wanted is None or r.kind in wanted)
         and (since is None or r.published is None or r.published >= since)
     ]
@@ -453,7 +454,9 @@ def link_contracts(
         if local_id and exact is not None:
             best = (1.0, exact, f"contract number {local_id} appears in {exact.source} {exact.key}")
         else:
-            candidates = {c.id: c for c in _candidates(by_siren.get(siren), contract.cpv)} if siren else {}
+            candidates = (
+                {c.id: c for c in _candidates(by_siren.get(siren), contract.cpv)} if siren else {}
+            )
             for c in _candidates(by_buyer.get(buyer), contract.cpv):
                 candidates.setdefault(c.id, c)
             for cand in candidates.values():

@@ -66,8 +66,13 @@ class DecpFilesSpider(BaseSpider):
     def file_request(self, index: int) -> scrapy.Request:
         target = self.files[index]
         url = target if "://" in target else self.portal_url(target)
-        return scrapy.Request(url, callback=self.parse_file, errback=self.on_file_error,
-                              meta={"index": index}, dont_filter=True)
+        return scrapy.Request(
+            url,
+            callback=self.parse_file,
+            errback=self.on_file_error,
+            meta={"index": index},
+            dont_filter=True,
+        )
 
     async def start(self) -> AsyncIterator[Any]:
         yield self.file_request(0)
@@ -113,37 +118,56 @@ def flat_to_decp(record: dict[str, Any]) -> dict[str, Any]:
     titulaires = []
     for n in range(1, 4):
         ident = _first(record, f"titulaire_id_{n}", f"titulaire_siret_{n}")
-        name = _first(record, f"titulaire_denominationsociale_{n}", f"titulaire_denominationSociale_{n}")
+        name = _first(
+            record, f"titulaire_denominationsociale_{n}", f"titulaire_denominationSociale_{n}"
+        )
         if ident or name:
-            titulaires.append({"id": ident, "denominationSociale": name or ident,
-                               "typeIdentifiant": _first(record, f"titulaire_typeidentifiant_{n}")})
+            titulaires.append(
+                {
+                    "id": ident,
+                    "denominationSociale": name or ident,
+                    "typeIdentifiant": _first(record, f"titulaire_typeidentifiant_{n}"),
+                }
+            )
     tree: dict[str, Any] = {
         "id": _first(record, "id", "uid"),
-        "acheteur": {"id": _first(record, "acheteur_id", "acheteur.id"),
-                     "nom": _first(record, "acheteur_nom", "acheteur.nom")},
+        "acheteur": {
+            "id": _first(record, "acheteur_id", "acheteur.id"),
+            "nom": _first(record, "acheteur_nom", "acheteur.nom"),
+        },
         "nature": record.get("nature"),
         "objet": record.get("objet"),
         "codeCPV": _first(record, "codecpv", "codeCPV", "cpv"),
         "procedure": record.get("procedure"),
         "dureeMois": _first(record, "dureemois", "dureeMois"),
         "dateNotification": _first(record, "datenotification", "dateNotification"),
-        "datePublicationDonnees": _first(record, "datepublicationdonnees", "datePublicationDonnees"),
+        "datePublicationDonnees": _first(
+            record, "datepublicationdonnees", "datePublicationDonnees"
+        ),
         "montant": record.get("montant"),
         "lieuExecution": {
-            "code": _first(record, "lieuexecution_code", "lieu_execution_code", "lieuExecution.code"),
-            "typeCode": _first(record, "lieuexecution_typecode", "lieu_execution_type_code",
-                               "lieuExecution.typeCode"),
+            "code": _first(
+                record, "lieuexecution_code", "lieu_execution_code", "lieuExecution.code"
+            ),
+            "typeCode": _first(
+                record,
+                "lieuexecution_typecode",
+                "lieu_execution_type_code",
+                "lieuExecution.typeCode",
+            ),
         },
         "titulaires": titulaires,
         "modifications": [],
         "source": record.get("source"),
     }
     if _first(record, "objetmodification", "idmodification"):
-        tree["modifications"].append({
-            "objetModification": record.get("objetmodification"),
-            "montant": record.get("montantmodification"),
-            "dureeMois": record.get("dureemoismodification"),
-        })
+        tree["modifications"].append(
+            {
+                "objetModification": record.get("objetmodification"),
+                "montant": record.get("montantmodification"),
+                "dureeMois": record.get("dureemoismodification"),
+            }
+        )
     return tree
 
 
@@ -173,8 +197,10 @@ def decp_ods_builder(entry: dict[str, Any]) -> type[scrapy.Spider]:
     unknown = set(entry) - _DECP_ODS_KEYS
     missing = {"name", "base_url", "dataset"} - set(entry)
     if unknown or missing:
-        raise ValueError(f"decp_opendatasoft entry {entry.get('name')!r}: unknown keys "
-                         f"{sorted(unknown)}, missing keys {sorted(missing)}")
+        raise ValueError(
+            f"decp_opendatasoft entry {entry.get('name')!r}: unknown keys "
+            f"{sorted(unknown)}, missing keys {sorted(missing)}"
+        )
     attrs = {
         "name": entry["name"],
         "base_url": entry["base_url"],

@@ -73,15 +73,26 @@ def scdl_row_to_notice(source: str, row: dict[str, str], file_url: str) -> Notic
     published = _date(cells.get("DELIB_DATE", ""))
     siret = _siret(cells.get("COLL_SIRET", ""))
     ident = cells.get("DELIB_ID", "")
-    ident = f"{siret or cells.get('COLL_NOM', '')}:{published or ''}:{ident}" if ident else (
-        "H" + hashlib.sha1(f"{title}|{published}|{cells.get('COLL_NOM')}".encode()).hexdigest()[:16]
+    ident = (
+        f"{siret or cells.get('COLL_NOM', '')}:{published or ''}:{ident}"
+        if ident
+        else (
+            "H"
+            + hashlib.sha1(f"{title}|{published}|{cells.get('COLL_NOM')}".encode()).hexdigest()[:16]
+        )
     )
     url = cells.get("DELIB_URL", "")
-    documents = [DocumentRef(url=url, title=title[:200])] if url.startswith(("http://", "https://")) else []
-    matiere = " ".join(filter(None, [cells.get("DELIB_MATIERE_CODE"), cells.get("DELIB_MATIERE_NOM")]))
-    warnings = [] if published or not cells.get("DELIB_DATE") else [
-        f"published_at: {cells['DELIB_DATE'][:40]!r} is not a date"
-    ]
+    documents = (
+        [DocumentRef(url=url, title=title[:200])] if url.startswith(("http://", "https://")) else []
+    )
+    matiere = " ".join(
+        filter(None, [cells.get("DELIB_MATIERE_CODE"), cells.get("DELIB_MATIERE_NOM")])
+    )
+    warnings = (
+        []
+        if published or not cells.get("DELIB_DATE")
+        else [f"published_at: {cells['DELIB_DATE'][:40]!r} is not a date"]
+    )
     return Notice(
         source=source,
         source_id=ident,
@@ -111,13 +122,17 @@ class ScdlDatagouvSpider(BaseSpider):
         spider = cast(ScdlDatagouvSpider, super().from_crawler(crawler, *args, **kwargs))
         if not crawler.settings.getdict("PORTAL_BASE_URLS").get(spider.name):
             # resources are served from static.data.gouv.fr
-            spider.allowed_domains = ["data.gouv.fr"]  # type: ignore[attr-defined]
+            spider.allowed_domains = ["data.gouv.fr"]
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
         for slug in self.datasets:
-            yield scrapy.Request(self.portal_url(f"/api/1/datasets/{slug}/"), callback=self.parse_dataset,
-                                 errback=self.on_error, dont_filter=True)
+            yield scrapy.Request(
+                self.portal_url(f"/api/1/datasets/{slug}/"),
+                callback=self.parse_dataset,
+                errback=self.on_error,
+                dont_filter=True,
+            )
 
     def on_error(self, failure: Any) -> None:
         self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
@@ -133,8 +148,12 @@ class ScdlDatagouvSpider(BaseSpider):
         if not csvs:
             self.record_error(response.url, "layout_changed", "dataset has no CSV resource")
         for resource in csvs:
-            yield scrapy.Request(self._rehost(str(resource["url"])), callback=self.parse_csv,
-                                 errback=self.on_error, dont_filter=True)
+            yield scrapy.Request(
+                self._rehost(str(resource["url"])),
+                callback=self.parse_csv,
+                errback=self.on_error,
+                dont_filter=True,
+            )
 
     def _rehost(self, url: str) -> str:
         """Resources live on static.data.gouv.fr; a replay override serves them itself."""
@@ -175,8 +194,10 @@ def scdl_builder(entry: dict[str, Any]) -> type[scrapy.Spider]:
     unknown = set(entry) - _KEYS
     missing = {"name", "datasets"} - set(entry)
     if unknown or missing:
-        raise ValueError(f"scdl_datagouv entry {entry.get('name')!r}: unknown keys "
-                         f"{sorted(unknown)}, missing keys {sorted(missing)}")
+        raise ValueError(
+            f"scdl_datagouv entry {entry.get('name')!r}: unknown keys "
+            f"{sorted(unknown)}, missing keys {sorted(missing)}"
+        )
     attrs = {
         "name": entry["name"],
         "datasets": list(entry["datasets"]),

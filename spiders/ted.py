@@ -151,7 +151,7 @@ class TedSpider(BaseSpider):
         spider = cast(TedSpider, super().from_crawler(crawler, *args, **kwargs))
         if not crawler.settings.getdict("PORTAL_BASE_URLS").get(spider.name):
             domains = list(getattr(spider, "allowed_domains", None) or [])
-            spider.allowed_domains = [*domains, spider.xml_host]  # type: ignore[attr-defined]
+            spider.allowed_domains = [*domains, spider.xml_host]
         return spider
 
     def search_request(self, token: str | None = None, page: int = 0) -> scrapy.Request:
@@ -209,12 +209,18 @@ class TedSpider(BaseSpider):
             return
         if not token:
             if isinstance(total, int) and len(self.seen_numbers) < total:
-                self.record_error(response.url, "incomplete_search",
-                                  f"no next token after {len(self.seen_numbers)} of {total} notices")
+                self.record_error(
+                    response.url,
+                    "incomplete_search",
+                    f"no next token after {len(self.seen_numbers)} of {total} notices",
+                )
             return
         if token == response.meta["token"] or new == 0:
-            self.record_error(response.url, "stuck_token",
-                              f"token repeated or page brought nothing new after {len(self.seen_numbers)} of {total}")
+            self.record_error(
+                response.url,
+                "stuck_token",
+                f"token repeated or page brought nothing new after {len(self.seen_numbers)} of {total}",
+            )
             return
         if page >= self.settings.getint("TED_MAX_PAGES", 1000):
             self.record_error(response.url, "page_cap", f"stopped after {page} search pages")
@@ -262,7 +268,9 @@ class TedSpider(BaseSpider):
 
     def on_xml_error(self, failure: Any) -> Iterable[Notice]:
         request = failure.request
-        self.record_error(request.url, "document_failed", repr(failure.value)[:500], request.meta.get("number"))
+        self.record_error(
+            request.url, "document_failed", repr(failure.value)[:500], request.meta.get("number")
+        )
         yield from self._fallback(request.meta["hit"], request.url)
 
     def _fallback(self, hit: dict[str, Any], url: str) -> Iterable[Notice]:

@@ -43,9 +43,21 @@ from crawler.items import DocumentRef, Notice
 __all__ = ["HtmlListingSpider", "decode_listing", "html_listing_builder", "parse_listing_date"]
 
 _MONTHS = {
-    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
-    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
-    "décembre": 12, "decembre": 12,
+    "janvier": 1,
+    "février": 2,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "août": 8,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "décembre": 12,
+    "decembre": 12,
 }
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -57,7 +69,9 @@ def decode_listing(response: Response) -> TextResponse:
     """The page decoded as its bytes really are: a declared non-UTF-8 charset is trusted;
     otherwise UTF-8 when the bytes are valid UTF-8, else windows-1252."""
     assert isinstance(response, TextResponse)
-    declared = http_content_type_encoding((response.headers.get("Content-Type") or b"").decode("latin-1"))
+    declared = http_content_type_encoding(
+        (response.headers.get("Content-Type") or b"").decode("latin-1")
+    )
     declared = declared or html_body_declared_encoding(response.body)
     if declared and declared.replace("-", "").lower() not in ("utf8", "ascii", "usascii"):
         return response
@@ -136,8 +150,13 @@ class HtmlListingSpider(BaseSpider):
         yield self.listing_request(url, 1)
 
     def listing_request(self, url: str, page: int) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_listing_error,
-                              meta={"page": page}, dont_filter=True)
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.on_listing_error,
+            meta={"page": page},
+            dont_filter=True,
+        )
 
     def on_listing_error(self, failure: Any) -> None:
         self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
@@ -152,9 +171,13 @@ class HtmlListingSpider(BaseSpider):
             kind = "layout_changed" if response.meta["page"] == 1 else "bad_page"
             self.record_error(response.url, kind, f"row selector {self.row!r} matched nothing")
             return
-        digest = hashlib.sha256("\x1f".join(_text(SelectorList([r])) for r in rows).encode()).hexdigest()
+        digest = hashlib.sha256(
+            "\x1f".join(_text(SelectorList([r])) for r in rows).encode()
+        ).hexdigest()
         if digest in self.page_digests:
-            self.record_error(response.url, "listing_loop", "page repeats the rows of a page already read")
+            self.record_error(
+                response.url, "listing_loop", "page repeats the rows of a page already read"
+            )
             return
         self.page_digests.add(digest)
         recent = 0
@@ -175,14 +198,19 @@ class HtmlListingSpider(BaseSpider):
     def _follow(self, page: TextResponse) -> Iterable[scrapy.Request]:
         if not self.next_page:
             return
-        href = _select(page.selector, self.next_page).xpath("@href").get() if not self.next_page.endswith(
-            ("@href", "::attr(href)")) else _select(page.selector, self.next_page).get()
+        href = (
+            _select(page.selector, self.next_page).xpath("@href").get()
+            if not self.next_page.endswith(("@href", "::attr(href)"))
+            else _select(page.selector, self.next_page).get()
+        )
         if not href:
             return
         url = page.urljoin(href.strip())
         key = canonicalize_url(url)
         if key in self.pages_seen:
-            self.record_error(url, "listing_loop", f"next page points back to a page already read from {page.url}")
+            self.record_error(
+                url, "listing_loop", f"next page points back to a page already read from {page.url}"
+            )
             return
         if len(self.pages_seen) >= self.max_pages:
             self.record_error(url, "page_cap", f"stopped after {self.max_pages} listing pages")
@@ -194,11 +222,19 @@ class HtmlListingSpider(BaseSpider):
         title = _text(_select(row, self.title)) if self.title else ""
         links = []
         for anchor in _select(row, self.link) if self.link else []:
-            href = anchor.xpath("@href").get() or (anchor.get() if isinstance(anchor.root, str) else None)
+            href = anchor.xpath("@href").get() or (
+                anchor.get() if isinstance(anchor.root, str) else None
+            )
             if href and not href.strip().lower().startswith(("javascript:", "mailto:", "#")):
-                links.append(DocumentRef(url=page.urljoin(href.strip()), title=_text(SelectorList([anchor])) or None))
+                links.append(
+                    DocumentRef(
+                        url=page.urljoin(href.strip()), title=_text(SelectorList([anchor])) or None
+                    )
+                )
         if not title:
-            self.record_error(page.url, "bad_record", "row without title", links[0].url if links else None)
+            self.record_error(
+                page.url, "bad_record", "row without title", links[0].url if links else None
+            )
             return None
         warnings: list[str] = []
         published = None
@@ -212,17 +248,39 @@ class HtmlListingSpider(BaseSpider):
             basis = links[0].url if links else f"{title}|{published}"
             ident = hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
         return Notice(
-            source=self.name, source_id=ident, kind=self.kind, title=title,
-            url=links[0].url if links else page.url, buyer_name=self.buyer_name,
-            buyer_siret=self.buyer_siret, departements=list(self.departements),
-            published_at=published, documents=links, fetched_from=page.url, warnings=warnings,
+            source=self.name,
+            source_id=ident,
+            kind=self.kind,
+            title=title,
+            url=links[0].url if links else page.url,
+            buyer_name=self.buyer_name,
+            buyer_siret=self.buyer_siret,
+            departements=list(self.departements),
+            published_at=published,
+            documents=links,
+            fetched_from=page.url,
+            warnings=warnings,
             raw={"listing": page.url, "row_html": row.get()[:5000]},
         )
 
 
 _KEYS = {
-    "name", "base_url", "listing_path", "row", "title", "date", "date_format", "link", "id",
-    "next_page", "kind", "buyer_name", "buyer_siret", "departements", "licence", "max_pages",
+    "name",
+    "base_url",
+    "listing_path",
+    "row",
+    "title",
+    "date",
+    "date_format",
+    "link",
+    "id",
+    "next_page",
+    "kind",
+    "buyer_name",
+    "buyer_siret",
+    "departements",
+    "licence",
+    "max_pages",
     "verified",
 }
 
@@ -232,8 +290,10 @@ def html_listing_builder(entry: dict[str, Any]) -> type[scrapy.Spider]:
     unknown = set(entry) - _KEYS
     missing = {"name", "base_url", "row", "title"} - set(entry)
     if unknown or missing:
-        raise ValueError(f"html_listing entry {entry.get('name')!r}: unknown keys "
-                         f"{sorted(unknown)}, missing keys {sorted(missing)}")
+        raise ValueError(
+            f"html_listing entry {entry.get('name')!r}: unknown keys "
+            f"{sorted(unknown)}, missing keys {sorted(missing)}"
+        )
     formats = entry.get("date_format", [])
     attrs = {
         "name": entry["name"],

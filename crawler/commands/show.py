@@ -26,7 +26,9 @@ def find_notice(session: Any, ref: str) -> Any:
     if not sep:
         return None
     return session.scalar(
-        select(Notice).where(Notice.source == source, Notice.source_key == normalize_source_id(source_id))
+        select(Notice).where(
+            Notice.source == source, Notice.source_key == normalize_source_id(source_id)
+        )
     )
 
 
@@ -54,7 +56,8 @@ def render_story(session: Any, notice: Any) -> list[str]:
     ]
     if notice.awardees:
         names = "; ".join(
-            f"{a.get('name') or a.get('id')}" + (f" ({_money(a.get('value'), a.get('currency'))})" if a.get("value") else "")
+            f"{a.get('name') or a.get('id')}"
+            + (f" ({_money(a.get('value'), a.get('currency'))})" if a.get("value") else "")
             for a in notice.awardees
         )
         lines.append(f"  awarded to: {names}")
@@ -65,13 +68,17 @@ def render_story(session: Any, notice: Any) -> list[str]:
     lines += ["", f"Story of the purchase ({len(notices)} notices):"]
     for item in notices:
         marker = "→" if item.id == notice.id else " "
-        lines.append(f" {marker} {item.published_at or '????-??-??'}  {item.kind:<17} {_label(item)}  {item.title[:90]}")
+        lines.append(
+            f" {marker} {item.published_at or '????-??-??'}  {item.kind:<17} {_label(item)}  {item.title[:90]}"
+        )
         for edge in edges:
             if edge.from_id != item.id:
                 continue
             target = by_id.get(edge.to_id) if edge.to_id else None
             where = _label(target) if target else f"{edge.to_label} (not stored yet)"
-            lines.append(f"        {edge.relation} {where} — {edge.reason} (confidence {edge.confidence:.2f})")
+            lines.append(
+                f"        {edge.relation} {where} — {edge.reason} (confidence {edge.confidence:.2f})"
+            )
         if item.extra_text and item.source.startswith("decp"):
             lines += [f"        {line}" for line in item.extra_text.splitlines()[:10]]
     return lines

@@ -35,7 +35,9 @@ def css_crawl(tmp_path_factory: pytest.TempPathFactory):
 
 def test_rows_of_both_pages_become_deliberations(css_crawl) -> None:
     url, result, _ = css_crawl
-    assert [n.kind for n in notices(url, "listing_fixture")] == ["deliberation"] * 4, result.stderr[-2000:]
+    assert [n.kind for n in notices(url, "listing_fixture")] == ["deliberation"] * 4, result.stderr[
+        -2000:
+    ]
 
 
 def test_windows_1252_page_without_charset_keeps_its_accents(css_crawl) -> None:
@@ -52,7 +54,9 @@ def test_french_long_date_parsed(css_crawl) -> None:
 def test_document_link_made_absolute(css_crawl) -> None:
     url, _, _ = css_crawl
     row = next(n for n in notices(url, "listing_fixture") if n.source_id == "2013-09-30-REGIE")
-    assert row.url.endswith("/files/evreux-2013-09-30-regie.pdf") and row.url.startswith("http://127.0.0.1")
+    assert row.url.endswith("/files/evreux-2013-09-30-regie.pdf") and row.url.startswith(
+        "http://127.0.0.1"
+    )
 
 
 def test_next_link_back_to_the_first_page_is_a_recorded_loop(css_crawl) -> None:
@@ -76,24 +80,32 @@ def test_unreadable_date_kept_undated_and_warned(css_crawl) -> None:
 def test_xpath_selectors_read_the_same_rows() -> None:
     page = Selector(text=(LISTINGS / "page1.html").read_text(encoding="utf-8"))
     css = [_text(_select(row, "a.doc")) for row in _select(page, "li.acte")]
-    xpath = [_text(_select(row, "./a[@class='doc']")) for row in _select(page, "//li[@class='acte']")]
+    xpath = [
+        _text(_select(row, "./a[@class='doc']")) for row in _select(page, "//li[@class='acte']")
+    ]
     assert xpath == css and len(css) == 3
 
 
 def test_layout_change_recorded_and_run_failing(tmp_path: Path) -> None:
     url, _, _ = _crawl("listing_fixture_changed", tmp_path)
-    assert [e.error_kind for e in errors(url)] == ["layout_changed"] and runs(url)[-1].status == "failing"
+    assert [e.error_kind for e in errors(url)] == ["layout_changed"] and runs(url)[
+        -1
+    ].status == "failing"
 
 
 def test_utf8_label_on_cp1252_bytes_is_corrected() -> None:
     body = "Délibération vidéoprotection".encode("cp1252")
-    response = HtmlResponse("http://x/", body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+    response = HtmlResponse(
+        "http://x/", body=body, headers={"Content-Type": "text/html; charset=utf-8"}
+    )
     assert decode_listing(response).text == "Délibération vidéoprotection"
 
 
 def test_declared_latin_charset_is_trusted() -> None:
     body = "Séance".encode("iso-8859-15")
-    response = HtmlResponse("http://x/", body=body, headers={"Content-Type": "text/html; charset=iso-8859-15"})
+    response = HtmlResponse(
+        "http://x/", body=body, headers={"Content-Type": "text/html; charset=iso-8859-15"}
+    )
     assert decode_listing(response).text == "Séance"
 
 

@@ -20,12 +20,23 @@ DECP = Path(__file__).parents[1] / "fixtures" / "decp" / "data.gouv.fr_pes_2019-
 def _database(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
-    lyon = next(n for n in parse_decp_document(DECP.read_bytes()) if not isinstance(n, DecpRecordError) and "Mermoz" in n.title)
+    lyon = next(
+        n
+        for n in parse_decp_document(DECP.read_bytes())
+        if not isinstance(n, DecpRecordError) and "Mermoz" in n.title
+    )
     # SYNTHETIC tender of the real Lyon contract (the corpus holds none)
-    tender = Item(source="boamp", source_id="18-999999", kind="tender", url="",
-                  title="Extension de la vidéoprotection des espaces publics du quartier Mermoz Nord",
-                  buyer_name="Ville de Lyon", buyer_siret="21690123100011", cpv_codes=["35125300"],
-                  published_at=date(2018, 6, 1))
+    tender = Item(
+        source="boamp",
+        source_id="18-999999",
+        kind="tender",
+        url="",
+        title="Extension de la vidéoprotection des espaces publics du quartier Mermoz Nord",
+        buyer_name="Ville de Lyon",
+        buyer_siret="21690123100011",
+        cpv_codes=["35125300"],
+        published_at=date(2018, 6, 1),
+    )
     with session_scope(url) as session:
         upsert_notices(session, [(tender, None), (lyon, None)])
     return url

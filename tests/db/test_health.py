@@ -20,7 +20,11 @@ DECP = Path(__file__).parents[1] / "fixtures" / "decp"
 def _contracts() -> list[Item]:
     out = []
     for path in sorted(DECP.glob("*.json")):
-        out += [n for n in parse_decp_document(path.read_bytes(), path.name) if not isinstance(n, DecpRecordError)]
+        out += [
+            n
+            for n in parse_decp_document(path.read_bytes(), path.name)
+            if not isinstance(n, DecpRecordError)
+        ]
     return [n for n in out if n.buyer_name][:32]
 
 
@@ -28,8 +32,16 @@ def _run(session: Session, items: list[Item]) -> CrawlRun:
     source = ensure_source(session, "decp", kind="dataset")
     run = start_run(session, source, {})
     upsert_notices(session, [(item, None) for item in items])
-    finish_run(session, run.id, status="ok" if items else "failing", seen=len(items), new=len(items),
-               changed=0, unchanged=0, message=None)
+    finish_run(
+        session,
+        run.id,
+        status="ok" if items else "failing",
+        seen=len(items),
+        new=len(items),
+        changed=0,
+        unchanged=0,
+        message=None,
+    )
     session.flush()
     session.refresh(run)
     return run

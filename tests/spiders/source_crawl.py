@@ -19,7 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def crawl(
-    name: str, db_url: str, server_url: str, *args: str, settings: dict[str, Any] | None = None,
+    name: str,
+    db_url: str,
+    server_url: str,
+    *args: str,
+    settings: dict[str, Any] | None = None,
     extra_portals: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     merged: dict[str, Any] = {
@@ -30,8 +34,17 @@ def crawl(
         "LOG_LEVEL": "INFO",
     }
     merged.update({k: str(v) for k, v in (settings or {}).items()})
-    command = [sys.executable, "-m", "crawler.cli", "crawl", name, "--quiet",
-               "--database-url", db_url, *args]
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "crawl",
+        name,
+        "--quiet",
+        "--database-url",
+        db_url,
+        *args,
+    ]
     for key, value in merged.items():
         command += ["-s", f"{key}={value}"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -42,7 +55,9 @@ def crawl(
 
 def notices(db_url: str, source: str) -> list[Notice]:
     with session_scope(db_url) as session:
-        rows = list(session.scalars(select(Notice).where(Notice.source == source).order_by(Notice.id)))
+        rows = list(
+            session.scalars(select(Notice).where(Notice.source == source).order_by(Notice.id))
+        )
         session.expunge_all()
         return rows
 

@@ -20,16 +20,35 @@ FILES = sorted(p.name for p in DECP.glob("*.json"))
 
 
 def _cassette() -> Cassette:
-    entries = [{"method": "GET", "path": f"/decp/{name}", "status": 200,
-                "headers": {"Content-Type": "application/json"}, "file": f"decp/{name}"} for name in FILES]
-    entries.append({"method": "GET", "path": "/decp/broken.json", "status": 200,
-                    "headers": {"Content-Type": "application/json"}, "file": "decp_http/broken.json"})
+    entries = [
+        {
+            "method": "GET",
+            "path": f"/decp/{name}",
+            "status": 200,
+            "headers": {"Content-Type": "application/json"},
+            "file": f"decp/{name}",
+        }
+        for name in FILES
+    ]
+    entries.append(
+        {
+            "method": "GET",
+            "path": "/decp/broken.json",
+            "status": 200,
+            "headers": {"Content-Type": "application/json"},
+            "file": "decp_http/broken.json",
+        }
+    )
     return Cassette(FIXTURES, entries=entries)
 
 
 def _expected() -> int:
-    parsed = [n for name in FILES for n in parse_decp_document((DECP / name).read_bytes(), name)
-              if not isinstance(n, DecpRecordError)]
+    parsed = [
+        n
+        for name in FILES
+        for n in parse_decp_document((DECP / name).read_bytes(), name)
+        if not isinstance(n, DecpRecordError)
+    ]
     return len(merge_duplicates(parsed))
 
 
@@ -39,7 +58,9 @@ def decp_crawl(tmp_path_factory: pytest.TempPathFactory):
     upgrade(url)
     files = ",".join(f"decp/{n}" for n in [FILES[0], "broken.json", "moved.json", *FILES[1:]])
     with ReplayServer(cassettes=[_cassette()]) as server:
-        result = crawl("decp", url, server.url, "--since", "2018-01-01", settings={"DECP_FILES": files})
+        result = crawl(
+            "decp", url, server.url, "--since", "2018-01-01", settings={"DECP_FILES": files}
+        )
     return url, result
 
 
@@ -56,12 +77,16 @@ def test_contract_in_two_files_stored_once_with_both_files(decp_crawl) -> None:
 
 def test_broken_file_recorded(decp_crawl) -> None:
     url, _ = decp_crawl
-    assert [e.url.rsplit("/", 1)[-1] for e in errors(url) if e.error_kind == "malformed_json"] == ["broken.json"]
+    assert [e.url.rsplit("/", 1)[-1] for e in errors(url) if e.error_kind == "malformed_json"] == [
+        "broken.json"
+    ]
 
 
 def test_missing_file_recorded(decp_crawl) -> None:
     url, _ = decp_crawl
-    assert [e.url.rsplit("/", 1)[-1] for e in errors(url) if e.error_kind == "request_failed"] == ["moved.json"]
+    assert [e.url.rsplit("/", 1)[-1] for e in errors(url) if e.error_kind == "request_failed"] == [
+        "moved.json"
+    ]
 
 
 def test_record_without_buyer_recorded_with_its_position(decp_crawl) -> None:
@@ -80,12 +105,21 @@ def test_spider_refuses_to_run_without_files(tmp_path: Path) -> None:
 def _flat(record: dict) -> dict:
     """The real Lyon record in the flat shape of data.economie.gouv.fr (ASSEMBLED for the test)."""
     tit = record["titulaires"][0]
-    return {"id": record["id"], "acheteur_id": record["acheteur"]["id"], "acheteur_nom": record["acheteur"]["nom"],
-            "objet": record["objet"], "codecpv": record["codeCPV"], "procedure": record["procedure"],
-            "nature": record["nature"], "dureemois": record["dureeMois"],
-            "datenotification": record["dateNotification"][:10], "montant": record["montant"],
-            "titulaire_id_1": tit["id"], "titulaire_denominationsociale_1": tit["denominationSociale"],
-            "titulaire_typeidentifiant_1": tit["typeIdentifiant"]}
+    return {
+        "id": record["id"],
+        "acheteur_id": record["acheteur"]["id"],
+        "acheteur_nom": record["acheteur"]["nom"],
+        "objet": record["objet"],
+        "codecpv": record["codeCPV"],
+        "procedure": record["procedure"],
+        "nature": record["nature"],
+        "dureemois": record["dureeMois"],
+        "datenotification": record["dateNotification"][:10],
+        "montant": record["montant"],
+        "titulaire_id_1": tit["id"],
+        "titulaire_denominationsociale_1": tit["denominationSociale"],
+        "titulaire_typeidentifiant_1": tit["typeIdentifiant"],
+    }
 
 
 def _lyon_record() -> dict:
@@ -98,7 +132,9 @@ def _lyon_record() -> dict:
 def test_flat_record_reshaped_to_the_regulatory_tree() -> None:
     tree = flat_to_decp(_flat(_lyon_record()))
     assert (tree["acheteur"]["id"], tree["titulaires"][0]["id"]) == (
-        _lyon_record()["acheteur"]["id"], _lyon_record()["titulaires"][0]["id"])
+        _lyon_record()["acheteur"]["id"],
+        _lyon_record()["titulaires"][0]["id"],
+    )
 
 
 def test_ods_dataset_source_reads_the_ministry_records(tmp_path: Path) -> None:

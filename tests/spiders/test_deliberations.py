@@ -22,14 +22,22 @@ def scdl_crawl(tmp_path_factory: pytest.TempPathFactory):
     url = f"sqlite:///{tmp_path_factory.mktemp('scdl') / 'db.sqlite'}"
     upgrade(url)
     with ReplayServer(cassettes=[Cassette(SCDL)]) as server:
-        result = crawl("scdl_fixture", url, server.url, "--since", "1990-01-01",
-                       extra_portals=SCDL / "portals.toml")
+        result = crawl(
+            "scdl_fixture",
+            url,
+            server.url,
+            "--since",
+            "1990-01-01",
+            extra_portals=SCDL / "portals.toml",
+        )
     return url, result
 
 
 def test_rows_become_deliberations(scdl_crawl) -> None:
     url, result = scdl_crawl
-    assert [n.kind for n in notices(url, "scdl_fixture")] == ["deliberation", "deliberation"], result.stderr[-2000:]
+    assert [n.kind for n in notices(url, "scdl_fixture")] == ["deliberation", "deliberation"], (
+        result.stderr[-2000:]
+    )
 
 
 def test_cp1252_csv_keeps_accents(scdl_crawl) -> None:
@@ -46,17 +54,29 @@ def test_delib_url_becomes_a_document(scdl_crawl) -> None:
 
 def test_row_without_object_recorded(scdl_crawl) -> None:
     url, _ = scdl_crawl
-    assert [e.url.rsplit("#", 1)[-1] for e in errors(url) if e.error_kind == "bad_record"] == ["row=4"]
+    assert [e.url.rsplit("#", 1)[-1] for e in errors(url) if e.error_kind == "bad_record"] == [
+        "row=4"
+    ]
 
 
 def test_dataset_that_moved_recorded(scdl_crawl) -> None:
     url, _ = scdl_crawl
-    assert any(e.error_kind == "request_failed" and "dataset-that-moved" in e.url for e in errors(url))
+    assert any(
+        e.error_kind == "request_failed" and "dataset-that-moved" in e.url for e in errors(url)
+    )
 
 
 def test_french_date_and_float_siret() -> None:
-    notice = scdl_row_to_notice("s", {"DELIB_OBJET": "x", "DELIB_DATE": "30/11/1998",
-                                      "COLL_SIRET": "2.1690123100011E+13", "DELIB_ID": "1"}, "u")
+    notice = scdl_row_to_notice(
+        "s",
+        {
+            "DELIB_OBJET": "x",
+            "DELIB_DATE": "30/11/1998",
+            "COLL_SIRET": "2.1690123100011E+13",
+            "DELIB_ID": "1",
+        },
+        "u",
+    )
     assert (notice.published_at, notice.buyer_siret) == (date(1998, 11, 30), "21690123100011")
 
 

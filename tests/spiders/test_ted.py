@@ -65,7 +65,9 @@ def test_entity_bomb_recorded_against_its_url(ted_crawl) -> None:
 
 def test_moved_document_recorded(ted_crawl) -> None:
     url, _, _ = ted_crawl
-    assert [e.record_id for e in errors(url) if e.error_kind == "document_failed"] == ["999002-2021"]
+    assert [e.record_id for e in errors(url) if e.error_kind == "document_failed"] == [
+        "999002-2021"
+    ]
 
 
 def test_notice_whose_xml_failed_kept_from_its_search_hit(ted_crawl) -> None:
@@ -87,11 +89,15 @@ def test_stuck_token_stops_and_is_recorded(tmp_path: Path) -> None:
     with ReplayServer(cassettes=[cassette]) as server:
         crawl("ted", url, server.url, *WINDOW)
         searches = [r for r in server.requests if r[1] == "/v3/notices/search"]
-    assert len(searches) == 2 and [e.error_kind for e in errors(url) if e.error_kind == "stuck_token"]
+    assert len(searches) == 2 and [
+        e.error_kind for e in errors(url) if e.error_kind == "stuck_token"
+    ]
 
 
 def test_query_names_countries_window_cpv_and_text() -> None:
-    query = build_query(date(2024, 1, 1), date(2024, 1, 31), ["FRA"], ["32323500"], ["vidéoprotection"])
+    query = build_query(
+        date(2024, 1, 1), date(2024, 1, 31), ["FRA"], ["32323500"], ["vidéoprotection"]
+    )
     assert query == (
         "buyer-country IN (FRA) AND publication-date>=20240101 AND publication-date<=20240131"
         ' AND classification-cpv IN (32323500) AND (FT~"vidéoprotection")'
@@ -99,7 +105,11 @@ def test_query_names_countries_window_cpv_and_text() -> None:
 
 
 def test_hit_fallback_prefers_french_title() -> None:
-    hit = {"publication-number": "0123-2024", "notice-title": {"eng": "Video", "fra": "Vidéo"},
-           "publication-date": "2024-01-02+01:00", "notice-type": "cn-standard"}
+    hit = {
+        "publication-number": "0123-2024",
+        "notice-title": {"eng": "Video", "fra": "Vidéo"},
+        "publication-date": "2024-01-02+01:00",
+        "notice-type": "cn-standard",
+    }
     notice = notice_from_hit(hit)
     assert (notice.source_id, notice.title, notice.kind) == ("123-2024", "Vidéo", "tender")

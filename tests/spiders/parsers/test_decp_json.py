@@ -18,7 +18,11 @@ DECP = Path(__file__).parents[2] / "fixtures" / "decp"
 
 
 def _notices(name: str):
-    return [n for n in parse_decp_document((DECP / name).read_bytes(), name) if not isinstance(n, DecpRecordError)]
+    return [
+        n
+        for n in parse_decp_document((DECP / name).read_bytes(), name)
+        if not isinstance(n, DecpRecordError)
+    ]
 
 
 def _all():
