@@ -77,8 +77,9 @@ def demo_cassettes() -> list[Any]:
 
 
 def enable_demo_portals() -> None:
-    """Register the demo's listing source (must run before the spider registry is loaded)."""
-    extra = str(DEMO_SOURCES / "listing" / "portals.toml")
+    """Register the demo's config sources — the DECP files and the council listing — (must
+    run before the spider registry is loaded)."""
+    extra = str(DEMO_SOURCES / "portals.toml")
     current = [p for p in os.environ.get("VEILLEUR_EXTRA_PORTALS", "").split(os.pathsep) if p]
     if extra not in current:
         os.environ["VEILLEUR_EXTRA_PORTALS"] = os.pathsep.join([*current, extra])
@@ -88,7 +89,7 @@ def demo_settings(server_url: str, overrides: dict[str, Any] | None = None) -> d
     """Settings pointing the demo sources at ``server_url`` (merged into PORTAL_BASE_URLS)."""
     portals = dict((overrides or {}).get("PORTAL_BASE_URLS") or {})
     portals.update(dict.fromkeys(DEMO_SOURCE_NAMES, server_url))
-    return {"PORTAL_BASE_URLS": portals, "DECP_FILES": [f"decp/{name}" for name in _DECP_FILES]}
+    return {"PORTAL_BASE_URLS": portals}
 
 
 def add_demo_sources(replay_dir: Path) -> list[str]:
@@ -97,6 +98,7 @@ def add_demo_sources(replay_dir: Path) -> list[str]:
     replay_dir.mkdir(parents=True, exist_ok=True)
     for sub in ("ted", "decp", "listing"):
         shutil.copytree(DEMO_SOURCES / sub, replay_dir / sub, dirs_exist_ok=True)
+    shutil.copy(DEMO_SOURCES / "portals.toml", replay_dir / "portals.toml")
     index = replay_dir / "index.json"
     existing = json.loads(index.read_text(encoding="utf-8")) if index.exists() else []
     index.write_text(json.dumps(existing + _entries(), indent=1), encoding="utf-8")

@@ -75,6 +75,12 @@ def _decp_opendatasoft(entry: dict[str, Any]) -> type[scrapy.Spider]:
     return decp_ods_builder(entry)
 
 
+def _decp_files(entry: dict[str, Any]) -> type[scrapy.Spider]:
+    from spiders.decp import decp_files_builder
+
+    return decp_files_builder(entry)
+
+
 def _html_listing(entry: dict[str, Any]) -> type[scrapy.Spider]:
     from crawler.base_spiders.html_listing import html_listing_builder
 
@@ -91,6 +97,7 @@ def _scdl_datagouv(entry: dict[str, Any]) -> type[scrapy.Spider]:
 BUILDERS: dict[str, Callable[[dict[str, Any]], type[scrapy.Spider]]] = {
     "opendatasoft": _opendatasoft,
     "decp_opendatasoft": _decp_opendatasoft,
+    "decp_files": _decp_files,
     "html_listing": _html_listing,
     "scdl_datagouv": _scdl_datagouv,
 }

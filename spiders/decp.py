@@ -2,10 +2,10 @@
 
 Two ways in, one parser (:mod:`spiders.parsers.decp_json`):
 
-``decp`` — ``DecpFilesSpider``: whole JSON files in the regulatory format
-    (``{"marches": [...]}``), e.g. the consolidated files or a publisher's own dump. The file
-    URLs come from the ``DECP_FILES`` setting (or ``-a files=url1,url2``), absolute or relative
-    to the source's base URL. Files are read one after the other and the same contract seen
+``[[decp_files]]`` entries — ``DecpFilesSpider``: whole JSON files in the regulatory format
+    (``{"marches": [...]}``), e.g. the consolidated files or a publisher's own dump. The entry's
+    ``files`` (overridden by the ``DECP_FILES`` setting or ``-a files=url1,url2``) are absolute
+    URLs or paths relative to its ``base_url``. Files are read one after the other and the same contract seen
     in several files is stored once (the cleanest copy, awardees united); notices are yielded
     after the last file. A file that fails or is not DECP JSON is recorded, the others go on.
 
@@ -36,17 +36,26 @@ from spiders.parsers.decp_json import (
     parse_decp_record,
 )
 
-__all__ = ["DecpFilesSpider", "DecpOpendatasoftSpider", "decp_ods_builder", "flat_to_decp"]
+__all__ = [
+    "DecpFilesSpider",
+    "DecpOpendatasoftSpider",
+    "decp_files_builder",
+    "decp_ods_builder",
+    "flat_to_decp",
+]
 
 LICENCE = "Licence Ouverte / Etalab 2.0"
 
 
 class DecpFilesSpider(BaseSpider):
-    name = "decp"
+    """DECP JSON files; declared by ``[[decp_files]]`` entries (``name``, ``files``)."""
+
     # read by BaseSpider / RunRecorder
     source_kind: ClassVar[str] = "dataset"
     licence: ClassVar[str] = LICENCE
     base_url: ClassVar[str] = "https://www.data.gouv.fr"
+    # read by DecpFilesSpider: absolute URLs, or paths relative to base_url
+    configured_files: ClassVar[list[str]] = []
 
     def __init__(self, *args: Any, files: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,9 +67,16 @@ class DecpFilesSpider(BaseSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DecpFilesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, DecpFilesSpider)
-        spider.files = spider._files_arg or list(crawler.settings.getlist("DECP_FILES"))
+        spider.files = (
+            spider._files_arg
+            or list(crawler.settings.getlist("DECP_FILES"))
+            or list(spider.configured_files)
+        )
         if not spider.files:
-            raise SpiderArgumentError("no DECP file configured: set DECP_FILES or -a files=URL,URL")
+            raise SpiderArgumentError(
+                "no DECP file configured: set files in its [[decp_files]] entry, "
+                "DECP_FILES, or -a files=URL,URL"
+            )
         return spider
 
     def file_request(self, index: int) -> scrapy.Request:
@@ -84,6 +100,7 @@ class DecpFilesSpider(BaseSpider):
                 where = response.url if item.index < 0 else f"{response.url}#marches[{item.index}]"
                 self.record_error(where, item.error_kind, item.message, item.record_id)
                 continue
+            item.source = self.name
             item.fetched_from = response.url
             self.contracts.append(item)
         yield from self._next(response.meta["index"])
@@ -187,6 +204,29 @@ class DecpOpendatasoftSpider(OpendatasoftSpider):
         notice.source = self.name
         notice.raw = record
         return notice
+
+
+_DECP_FILES_KEYS = {"name", "files", "base_url", "licence"}
+
+
+def decp_files_builder(entry: dict[str, Any]) -> type[scrapy.Spider]:
+    """Spider class for one ``[[decp_files]]`` entry of ``portals.toml``."""
+    unknown = set(entry) - _DECP_FILES_KEYS
+    missing = {"name", "files"} - set(entry)
+    if unknown or missing or not entry.get("files"):
+        raise ValueError(
+            f"decp_files entry {entry.get('name')!r}: unknown keys {sorted(unknown)}, "
+            f"missing keys {sorted(missing)} (files must list at least one URL)"
+        )
+    attrs = {
+        "name": entry["name"],
+        "configured_files": [str(f) for f in entry["files"]],
+        "base_url": entry.get("base_url", "https://www.data.gouv.fr"),
+        "licence": entry.get("licence", LICENCE),
+        "__module__": "spiders.configured",
+        "__doc__": f"DECP JSON files {entry['files']} (portals.toml).",
+    }
+    return type(f"Configured_{entry['name']}", (DecpFilesSpider,), attrs)
 
 
 _DECP_ODS_KEYS = {"name", "base_url", "dataset", "date_field", "id_field", "where", "licence"}

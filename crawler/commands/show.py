@@ -79,7 +79,7 @@ def render_story(session: Any, notice: Any) -> list[str]:
             lines.append(
                 f"        {edge.relation} {where} — {edge.reason} (confidence {edge.confidence:.2f})"
             )
-        if item.extra_text and item.source.startswith("decp"):
+        if item.extra_text and item.kind == "contract":
             lines += [f"        {line}" for line in item.extra_text.splitlines()[:10]]
     return lines
 

@@ -10,7 +10,7 @@ from scrapy.utils.test import get_crawler
 from crawler.exceptions import SpiderArgumentError
 from crawler.replay import Cassette, OpendatasoftEmulator, ReplayServer
 from db.migrate import upgrade
-from spiders.decp import DecpFilesSpider, flat_to_decp
+from spiders.decp import DecpFilesSpider, decp_files_builder, flat_to_decp
 from spiders.parsers.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
 from tests.spiders.source_crawl import crawl, errors, notices
 
@@ -56,22 +56,26 @@ def _expected() -> int:
 def decp_crawl(tmp_path_factory: pytest.TempPathFactory):
     url = f"sqlite:///{tmp_path_factory.mktemp('decp') / 'db.sqlite'}"
     upgrade(url)
-    files = ",".join(f"decp/{n}" for n in [FILES[0], "broken.json", "moved.json", *FILES[1:]])
     with ReplayServer(cassettes=[_cassette()]) as server:
         result = crawl(
-            "decp", url, server.url, "--since", "2018-01-01", settings={"DECP_FILES": files}
+            "decp_fixture",
+            url,
+            server.url,
+            "--since",
+            "2018-01-01",
+            extra_portals=FIXTURES / "decp_http" / "portals.toml",
         )
     return url, result
 
 
 def test_every_contract_stored_once(decp_crawl) -> None:
     url, result = decp_crawl
-    assert len(notices(url, "decp")) == _expected(), result.stderr[-2000:]
+    assert len(notices(url, "decp_fixture")) == _expected(), result.stderr[-2000:]
 
 
 def test_contract_in_two_files_stored_once_with_both_files(decp_crawl) -> None:
     url, _ = decp_crawl
-    lyon = [n for n in notices(url, "decp") if "Mermoz" in n.title]
+    lyon = [n for n in notices(url, "decp_fixture") if "Mermoz" in n.title]
     assert len(lyon) == 1 and len(lyon[0].raw["_files"]) == 2
 
 
@@ -97,9 +101,15 @@ def test_record_without_buyer_recorded_with_its_position(decp_crawl) -> None:
 def test_spider_refuses_to_run_without_files(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
-    crawler = get_crawler(DecpFilesSpider, {"DATABASE_URL": url})
+    spider_class = type("Unconfigured", (DecpFilesSpider,), {"name": "decp_unconfigured"})
+    crawler = get_crawler(spider_class, {"DATABASE_URL": url})
     with pytest.raises(SpiderArgumentError, match="DECP_FILES"):
-        DecpFilesSpider.from_crawler(crawler, since="2019-01-01")
+        spider_class.from_crawler(crawler, since="2019-01-01")
+
+
+def test_entry_without_files_is_a_config_error() -> None:
+    with pytest.raises(ValueError, match="files must list"):
+        decp_files_builder({"name": "x", "files": []})
 
 
 def _flat(record: dict) -> dict:
