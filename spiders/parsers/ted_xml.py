@@ -217,7 +217,7 @@ def _parse_r2(root: Any) -> Notice:
         form.find(".//{*}OBJECT_CONTRACT/{*}VAL_TOTAL"),
         coded.find(".//{*}VALUES/{*}VALUE"),
     )
-    full_text = " ".join(_text(el) for el in form.iter("{*}P"))
+    full_text = " ".join(form.itertext())
     return Notice(
         source=TED_SOURCE,
         source_id=pub_no,
@@ -360,7 +360,7 @@ def _parse_eforms(root: Any) -> Notice:
     published = _iso_date(
         _first_text(ext, "{*}Publication/{*}PublicationDate") if ext is not None else ""
     )
-    full_text = " ".join(_text(el) for el in root.iter("{*}Description", "{*}Note"))
+    full_text = " ".join(root.itertext())
     return Notice(
         source=TED_SOURCE,
         source_id=pub_no,
