@@ -65,6 +65,8 @@ EXTENSIONS = {
 VEILLEUR_PROGRESS = os.environ.get("VEILLEUR_PROGRESS", "") == "1"
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
+    # downloads linked documents (content-addressed) and reads them in isolated workers
+    "crawler.pipelines.documents.DocumentsPipeline": 300,
     "crawler.pipelines.FlagPipeline": 500,
     "crawler.pipelines.StorePipeline": 900,
 }

@@ -1,0 +1,250 @@
+"""Extraction in worker processes: a wall-clock budget and a memory cap per document.
+
+Parsers for hostile formats can hang in C code or allocate without bound. Each document is read
+in a long-lived worker process (one per core by default) whose address space is capped with
+``RLIMIT_AS``; inside it, ``SIGALRM`` stops page reading at the budget (pages read so far are
+kept, status ``timeout``), and the supervisor kills the worker's whole process group (tesseract
+included) ``grace_s`` later if it has not answered. A killed or dead worker is replaced and the
+document recorded as ``timeout`` or ``resource_limit``: the caller always gets a result.
+
+Workers start from a ``forkserver`` that has already imported the readers, so a replacement
+costs milliseconds, and the crawler's threads are never forked.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import resource
+import signal
+import threading
+import time
+from concurrent.futures import Future
+from multiprocessing.connection import Connection
+from types import FrameType, TracebackType
+from typing import Any
+
+from extract.result import BudgetExceeded, ExtractionResult, Limits
+
+__all__ = ["WorkerPool"]
+
+log = logging.getLogger(__name__)
+
+_MIB = 1024 * 1024
+
+
+def _on_alarm(_signum: int, _frame: FrameType | None) -> None:
+    raise BudgetExceeded
+
+
+def _child_main(conn: Connection, memory_mb: int) -> None:
+    """Worker loop: receive (data, name, limits), answer an ExtractionResult, forever."""
+    os.setpgrp()  # so the supervisor can kill us and our tesseract in one go
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    signal.signal(signal.SIGALRM, _on_alarm)
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    cap = memory_mb * _MIB
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    from extract.documents import extract_document
+
+    while True:
+        try:
+            data, name, limits = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send("ack")  # from here on, a death is this document's doing
+        signal.setitimer(signal.ITIMER_REAL, limits.time_budget_s)
+        try:
+            result = extract_document(data, name=name, limits=limits)
+        except BudgetExceeded:  # the alarm fired outside any reader
+            result = ExtractionResult(
+                "timeout", f"timeout: budget of {limits.time_budget_s:.0f} s ran out"
+            )
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        del data
+        if result.status == "resource_limit":
+            result.reason = f"memory: over the worker's {memory_mb} MiB address-space cap"
+        conn.send(result)
+        if result.status == "resource_limit":
+            return  # a heap that hit its cap is not worth reusing
+
+
+class _Slot:
+    """One worker process and the pipe to it."""
+
+    def __init__(self, ctx: Any, memory_mb: int) -> None:
+        self._ctx = ctx
+        self._memory_mb = memory_mb
+        self.process: Any = None
+        self.conn: Connection | None = None
+        self.tasks = 0
+
+    def ensure(self, max_tasks: int) -> Connection:
+        if self.process is not None and (not self.process.is_alive() or self.tasks >= max_tasks):
+            self.stop()
+        if self.process is None or self.conn is None:
+            parent, child = self._ctx.Pipe()
+            self.process = self._ctx.Process(
+                target=_child_main,
+                args=(child, self._memory_mb),
+                daemon=True,
+                name="veilleur-extract",
+            )
+            self.process.start()
+            child.close()
+            self.conn, self.tasks = parent, 0
+        return self.conn
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.pid:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.process.kill()
+        self.stop()
+
+    def stop(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        if self.process is not None:
+            self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(timeout=5)
+        self.process, self.conn = None, None
+
+
+class WorkerPool:
+    """``submit(data, name=...)`` → ``Future[ExtractionResult]``; never raises for a document.
+
+    ``processes`` defaults to one per core; ``max_tasks_per_child`` recycles workers so a
+    fragmented heap does not grow across a night; ``grace_s`` is how long after the budget a
+    silent worker is killed.
+    """
+
+    def __init__(
+        self,
+        processes: int | None = None,
+        *,
+        limits: Limits | None = None,
+        max_tasks_per_child: int = 50,
+        grace_s: float = 10.0,
+    ) -> None:
+        self.limits = limits or Limits()
+        self.processes = processes or os.cpu_count() or 1
+        self.max_tasks_per_child = max_tasks_per_child
+        self.grace_s = grace_s
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["extract.documents"])
+        self._queue: queue.Queue[tuple[Future[ExtractionResult], bytes, str | None, Limits] | None]
+        self._queue = queue.Queue()
+        self._slots = [_Slot(ctx, self.limits.memory_mb) for _ in range(self.processes)]
+        self._threads = [
+            threading.Thread(target=self._supervise, args=(slot,), daemon=True, name=f"extract-{i}")
+            for i, slot in enumerate(self._slots)
+        ]
+        for thread in self._threads:
+            thread.start()
+        self._closed = False
+
+    def submit(
+        self, data: bytes, *, name: str | None = None, limits: Limits | None = None
+    ) -> Future[ExtractionResult]:
+        if self._closed:
+            raise RuntimeError("WorkerPool is closed")
+        future: Future[ExtractionResult] = Future()
+        self._queue.put((future, data, name, limits or self.limits))
+        return future
+
+    def extract(
+        self, data: bytes, *, name: str | None = None, limits: Limits | None = None
+    ) -> ExtractionResult:
+        """Blocking convenience for scripts and the CLI."""
+        return self.submit(data, name=name, limits=limits).result()
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for monitoring, and for tests that kill one)."""
+        return [
+            s.process.pid for s in self._slots if s.process is not None and s.process.is_alive()
+        ]
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        for slot in self._slots:
+            slot.stop()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _supervise(self, slot: _Slot) -> None:
+        while True:
+            task = self._queue.get()
+            if task is None:
+                return
+            future, data, name, limits = task
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = self._run(slot, data, name, limits)
+            except Exception as exc:  # the supervisor itself must never die silently
+                log.exception("extract_supervisor_error name=%s", name)
+                slot.kill()
+                result = ExtractionResult("resource_limit", f"worker: {type(exc).__name__}: {exc}")
+            future.set_result(result)
+
+    def _run(self, slot: _Slot, data: bytes, name: str | None, limits: Limits) -> ExtractionResult:
+        started = time.monotonic()
+        for attempt in range(2):
+            conn = slot.ensure(self.max_tasks_per_child)
+            slot.tasks += 1
+            try:
+                conn.send((data, name, limits))
+                if conn.poll(limits.time_budget_s + self.grace_s) and conn.recv() == "ack":
+                    break
+            except (EOFError, OSError):
+                pass
+            # the worker was already gone (killed while idle): not this document's fault
+            slot.stop()
+            if attempt:
+                return self._died(name, None, started)
+        try:
+            if conn.poll(limits.time_budget_s + self.grace_s):
+                result: ExtractionResult = conn.recv()
+                if result.status == "resource_limit":
+                    slot.stop()
+                return result
+        except (EOFError, OSError):
+            pid = slot.process.pid if slot.process else None
+            slot.stop()
+            return self._died(name, pid, started)
+        log.warning("extract_killed name=%s budget_s=%.0f", name, limits.time_budget_s)
+        slot.kill()
+        return ExtractionResult(
+            "timeout",
+            f"timeout: worker killed after {time.monotonic() - started:.0f} s without an answer",
+        )
+
+    def _died(self, name: str | None, pid: int | None, started: float) -> ExtractionResult:
+        log.warning("extract_worker_died name=%s pid=%s", name, pid)
+        return ExtractionResult(
+            "resource_limit",
+            f"memory: the worker died after {time.monotonic() - started:.1f} s "
+            f"(memory cap {self.limits.memory_mb} MiB or a crash in a parser)",
+        )
