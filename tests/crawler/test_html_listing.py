@@ -115,3 +115,15 @@ def test_configured_date_format_first() -> None:
 
 def test_day_month_year_date() -> None:
     assert parse_listing_date("Publié le 01/02/2014", []) == date(2014, 2, 1)
+
+
+def test_documents_that_moved_are_recorded_with_their_error(css_crawl) -> None:
+    url, _, _ = css_crawl
+    from db.models import NoticeDocument
+    from db.session import session_scope
+
+    with session_scope(url) as session:
+        fetch_errors = {
+            d.url.rsplit("/", 1)[-1]: d.fetch_error for d in session.query(NoticeDocument)
+        }
+    assert fetch_errors["evreux-2013-09-30-regie.pdf"] == "http: status 404"

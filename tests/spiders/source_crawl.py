@@ -33,6 +33,8 @@ def crawl(
         "RETRY_TIMES": "1",
         "LOG_LEVEL": "INFO",
     }
+    # documents fetched during the crawl land beside the test database, never in the worktree
+    merged["DOCUMENTS_DIR"] = str(Path(db_url.split("///", 1)[-1]).parent / "documents")
     merged.update({k: str(v) for k, v in (settings or {}).items()})
     command = [
         sys.executable,

@@ -29,6 +29,8 @@ def scdl_crawl(tmp_path_factory: pytest.TempPathFactory):
             "--since",
             "1990-01-01",
             extra_portals=SCDL / "portals.toml",
+            # the DELIB_URLs are the real acts' addresses, off loopback: never fetched in tests
+            settings={"DOCUMENTS_ENABLED": False},
         )
     return url, result
 
