@@ -7,6 +7,7 @@ members of this module.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,9 @@ from crawler.base_spiders.opendatasoft import ConfiguredOpendatasoftSpider
 __all__ = ["BUILDERS", "CONFIG_FILES", "configured_spiders"]
 
 CONFIG_FILES = sorted(Path(__file__).parent.glob("*.toml"))
+# Extra declaration files (os.pathsep-separated), e.g. the demo's or the tests' recorded
+# portals: loaded only when asked for, so production never crawls a replay-only source.
+CONFIG_FILES += [Path(p) for p in os.environ.get("VEILLEUR_EXTRA_PORTALS", "").split(os.pathsep) if p]
 
 _ODS_KEYS = {
     "name",
@@ -65,9 +69,37 @@ def _opendatasoft(entry: dict[str, Any]) -> type[scrapy.Spider]:
     return type(f"Configured_{entry['name']}", (ConfiguredOpendatasoftSpider,), attrs)
 
 
+def _decp_opendatasoft(entry: dict[str, Any]) -> type[scrapy.Spider]:
+    from spiders.decp import decp_ods_builder
+
+    return decp_ods_builder(entry)
+
+
+def _decp_files(entry: dict[str, Any]) -> type[scrapy.Spider]:
+    from spiders.decp import decp_files_builder
+
+    return decp_files_builder(entry)
+
+
+def _html_listing(entry: dict[str, Any]) -> type[scrapy.Spider]:
+    from crawler.base_spiders.html_listing import html_listing_builder
+
+    return html_listing_builder(entry)
+
+
+def _scdl_datagouv(entry: dict[str, Any]) -> type[scrapy.Spider]:
+    from spiders.deliberations import scdl_builder
+
+    return scdl_builder(entry)
+
+
 #: entry table name → class builder; other bases add theirs here
 BUILDERS: dict[str, Callable[[dict[str, Any]], type[scrapy.Spider]]] = {
     "opendatasoft": _opendatasoft,
+    "decp_opendatasoft": _decp_opendatasoft,
+    "decp_files": _decp_files,
+    "html_listing": _html_listing,
+    "scdl_datagouv": _scdl_datagouv,
 }
 
 
@@ -84,3 +116,4 @@ def configured_spiders(files: list[Path] | None = None) -> list[type[scrapy.Spid
 
 for _spider_class in configured_spiders():
     globals()[_spider_class.__name__] = _spider_class
+globals().pop("_spider_class", None)  # an alias would make the loader see the last class twice

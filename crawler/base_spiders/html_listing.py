@@ -1,0 +1,318 @@
+"""``HtmlListingSpider``: a council's publication page (deliberations, acts) as a source.
+
+Recipe — no Python, one ``[[html_listing]]`` entry in ``spiders/portals.toml``:
+
+1. ``name``, ``base_url`` (site root) and ``listing_path`` (the first listing page);
+2. ``row``: selector of one published item; ``title``, ``date`` (+ ``date_format``, a
+   strptime pattern or a list of them; French month names and ``dd/mm/yyyy`` are understood
+   without one), ``link`` (document links; ``href`` is read) and optionally ``id`` — each
+   relative to the row; ``next_page``: the link to the next listing page;
+3. selectors are CSS, or XPath when they start with ``/``, ``./`` or ``(``;
+4. ``buyer_name`` / ``buyer_siret`` / ``departements`` describe the council; ``kind`` defaults
+   to ``deliberation``; add a recorded fixture page under ``tests/fixtures/listings/``.
+
+What goes wrong on real council sites, and what happens:
+
+* a page served without charset, or labelled UTF-8, that is really windows-1252: decoded as
+  windows-1252 (French sites), so "vidéoprotection" stays "vidéoprotection";
+* a "next" link that points back to a page already read, or a page whose rows repeat an earlier
+  page: ``listing_loop`` is recorded and paging stops;
+* a row without title: ``bad_record``; an unreadable date: the row is kept undated, warned;
+* the row selector matching nothing on the first page (layout change): ``layout_changed`` is
+  recorded and the run reads zero notices, which the run recorder marks failing;
+* rows older than ``since`` are skipped and paging stops at a page holding only such rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import AsyncIterator, Iterable
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import scrapy
+from parsel import Selector, SelectorList
+from scrapy.http import Response, TextResponse
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+from w3lib.url import canonicalize_url
+
+from crawler.base_spiders.base import BaseSpider
+from crawler.items import DocumentRef, Notice
+
+__all__ = ["HtmlListingSpider", "decode_listing", "html_listing_builder", "parse_listing_date"]
+
+_MONTHS = {
+    "janvier": 1,
+    "février": 2,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "août": 8,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "décembre": 12,
+    "decembre": 12,
+}
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_FRENCH = re.compile(r"(\d{1,2})(?:er)?\s+([a-zéûè]+)\s+(\d{4})", re.IGNORECASE)
+_WS = re.compile(r"\s+")
+
+
+def decode_listing(response: Response) -> TextResponse:
+    """The page decoded as its bytes really are: a declared non-UTF-8 charset is trusted;
+    otherwise UTF-8 when the bytes are valid UTF-8, else windows-1252."""
+    assert isinstance(response, TextResponse)
+    declared = http_content_type_encoding(
+        (response.headers.get("Content-Type") or b"").decode("latin-1")
+    )
+    declared = declared or html_body_declared_encoding(response.body)
+    if declared and declared.replace("-", "").lower() not in ("utf8", "ascii", "usascii"):
+        return response
+    try:
+        response.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return response.replace(encoding="cp1252")
+    return response if response.encoding == "utf-8" else response.replace(encoding="utf-8")
+
+
+def parse_listing_date(text: str, formats: list[str]) -> date | None:
+    """A date from a listing cell: the configured formats first, then common French shapes."""
+    text = _WS.sub(" ", text).strip()
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    for pattern, order in ((_ISO, (1, 2, 3)), (_DMY, (3, 2, 1))):
+        match = pattern.search(text)
+        if match:
+            try:
+                return date(*(int(match.group(i)) for i in order))
+            except ValueError:
+                return None
+    match = _FRENCH.search(text)
+    if match and match.group(2).lower() in _MONTHS:
+        try:
+            return date(int(match.group(3)), _MONTHS[match.group(2).lower()], int(match.group(1)))
+        except ValueError:
+            return None
+    return None
+
+
+def _select(node: Selector, selector: str) -> SelectorList[Selector]:
+    if selector.startswith(("/", "./", "(")):
+        return node.xpath(selector)
+    return node.css(selector)
+
+
+def _text(nodes: SelectorList[Selector]) -> str:
+    parts = []
+    for node in nodes:
+        if node.root is None or isinstance(node.root, str):
+            parts.append(str(node.get() or ""))
+        else:
+            parts.append(node.xpath("string(.)").get() or "")
+    return _WS.sub(" ", " ".join(parts)).strip()
+
+
+class HtmlListingSpider(BaseSpider):
+    # read by HtmlListingSpider (see the module docstring for each)
+    source_kind: ClassVar[str] = "listing"
+    listing_path: ClassVar[str] = "/"
+    row: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    date_selector: ClassVar[str] = ""
+    date_format: ClassVar[list[str]] = []
+    link: ClassVar[str] = ""
+    id_selector: ClassVar[str] = ""
+    next_page: ClassVar[str] = ""
+    kind: ClassVar[str] = "deliberation"
+    buyer_name: ClassVar[str | None] = None
+    buyer_siret: ClassVar[str | None] = None
+    departements: ClassVar[list[str]] = []
+    max_pages: ClassVar[int] = 50
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pages_seen: set[str] = set()
+        self.page_digests: set[str] = set()
+
+    async def start(self) -> AsyncIterator[Any]:
+        url = self.portal_url(self.listing_path)
+        self.pages_seen.add(canonicalize_url(url))
+        yield self.listing_request(url, 1)
+
+    def listing_request(self, url: str, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.on_listing_error,
+            meta={"page": page},
+            dont_filter=True,
+        )
+
+    def on_listing_error(self, failure: Any) -> None:
+        self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
+
+    def parse_listing(self, response: Response) -> Iterable[Any]:
+        if not isinstance(response, TextResponse):
+            self.record_error(response.url, "bad_page", "listing page is not text/HTML")
+            return
+        page = decode_listing(response)
+        rows = _select(page.selector, self.row)
+        if not rows:
+            kind = "layout_changed" if response.meta["page"] == 1 else "bad_page"
+            self.record_error(response.url, kind, f"row selector {self.row!r} matched nothing")
+            return
+        digest = hashlib.sha256(
+            "\x1f".join(_text(SelectorList([r])) for r in rows).encode()
+        ).hexdigest()
+        if digest in self.page_digests:
+            self.record_error(
+                response.url, "listing_loop", "page repeats the rows of a page already read"
+            )
+            return
+        self.page_digests.add(digest)
+        recent = 0
+        for row in rows:
+            if self.sample_exhausted():
+                return
+            notice = self._row_notice(row, page)
+            if notice is None:
+                continue
+            if notice.published_at is not None and notice.published_at < self.since:
+                continue
+            recent += 1
+            self.count_notice()
+            yield notice
+        if recent:
+            yield from self._follow(page)
+
+    def _follow(self, page: TextResponse) -> Iterable[scrapy.Request]:
+        if not self.next_page:
+            return
+        href = (
+            _select(page.selector, self.next_page).xpath("@href").get()
+            if not self.next_page.endswith(("@href", "::attr(href)"))
+            else _select(page.selector, self.next_page).get()
+        )
+        if not href:
+            return
+        url = page.urljoin(href.strip())
+        key = canonicalize_url(url)
+        if key in self.pages_seen:
+            self.record_error(
+                url, "listing_loop", f"next page points back to a page already read from {page.url}"
+            )
+            return
+        if len(self.pages_seen) >= self.max_pages:
+            self.record_error(url, "page_cap", f"stopped after {self.max_pages} listing pages")
+            return
+        self.pages_seen.add(key)
+        yield self.listing_request(url, page.meta["page"] + 1)
+
+    def _row_notice(self, row: Selector, page: TextResponse) -> Notice | None:
+        title = _text(_select(row, self.title)) if self.title else ""
+        links = []
+        for anchor in _select(row, self.link) if self.link else []:
+            href = anchor.xpath("@href").get() or (
+                anchor.get() if isinstance(anchor.root, str) else None
+            )
+            if href and not href.strip().lower().startswith(("javascript:", "mailto:", "#")):
+                links.append(
+                    DocumentRef(
+                        url=page.urljoin(href.strip()), title=_text(SelectorList([anchor])) or None
+                    )
+                )
+        if not title:
+            self.record_error(
+                page.url, "bad_record", "row without title", links[0].url if links else None
+            )
+            return None
+        warnings: list[str] = []
+        published = None
+        if self.date_selector:
+            raw_date = _text(_select(row, self.date_selector))
+            published = parse_listing_date(raw_date, list(self.date_format))
+            if published is None:
+                warnings.append(f"published_at: {raw_date[:60]!r} is not a date")
+        ident = _text(_select(row, self.id_selector)) if self.id_selector else ""
+        if not ident:
+            basis = links[0].url if links else f"{title}|{published}"
+            ident = hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
+        return Notice(
+            source=self.name,
+            source_id=ident,
+            kind=self.kind,
+            title=title,
+            url=links[0].url if links else page.url,
+            buyer_name=self.buyer_name,
+            buyer_siret=self.buyer_siret,
+            departements=list(self.departements),
+            published_at=published,
+            documents=links,
+            fetched_from=page.url,
+            warnings=warnings,
+            raw={"listing": page.url, "row_html": row.get()[:5000]},
+        )
+
+
+_KEYS = {
+    "name",
+    "base_url",
+    "listing_path",
+    "row",
+    "title",
+    "date",
+    "date_format",
+    "link",
+    "id",
+    "next_page",
+    "kind",
+    "buyer_name",
+    "buyer_siret",
+    "departements",
+    "licence",
+    "max_pages",
+    "verified",
+}
+
+
+def html_listing_builder(entry: dict[str, Any]) -> type[scrapy.Spider]:
+    """Spider class for one ``[[html_listing]]`` entry of ``portals.toml``."""
+    unknown = set(entry) - _KEYS
+    missing = {"name", "base_url", "row", "title"} - set(entry)
+    if unknown or missing:
+        raise ValueError(
+            f"html_listing entry {entry.get('name')!r}: unknown keys "
+            f"{sorted(unknown)}, missing keys {sorted(missing)}"
+        )
+    formats = entry.get("date_format", [])
+    attrs = {
+        "name": entry["name"],
+        "base_url": entry["base_url"],
+        "listing_path": entry.get("listing_path", "/"),
+        "row": entry["row"],
+        "title": entry["title"],
+        "date_selector": entry.get("date", ""),
+        "date_format": [formats] if isinstance(formats, str) else list(formats),
+        "link": entry.get("link", ""),
+        "id_selector": entry.get("id", ""),
+        "next_page": entry.get("next_page", ""),
+        "kind": entry.get("kind", "deliberation"),
+        "buyer_name": entry.get("buyer_name"),
+        "buyer_siret": entry.get("buyer_siret"),
+        "departements": list(entry.get("departements", [])),
+        "licence": entry.get("licence", ""),
+        "max_pages": int(entry.get("max_pages", 50)),
+        "__module__": "spiders.configured",
+        "__doc__": f"Listing {entry.get('listing_path', '/')} on {entry['base_url']} (portals.toml).",
+    }
+    return type(f"Configured_{entry['name']}", (HtmlListingSpider,), attrs)

@@ -1,0 +1,223 @@
+"""One story per purchase: links between real notices, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.items import Notice as Item
+from db import models
+from db.linking import link_all, story
+from spiders.parsers.decp_json import DecpRecordError, parse_decp_document
+from spiders.parsers.ted_xml import parse_ted_xml
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+def store(session: Session, item: Item) -> models.Notice:
+    """Insert one item as a stored notice (the fields the linker reads)."""
+    row = models.Notice(
+        source=item.source,
+        source_key=item.key,
+        source_id=item.source_id,
+        kind=item.kind,
+        title=item.title,
+        description=item.description,
+        buyer_name=item.buyer_name,
+        buyer_siret=item.buyer_siret,
+        departements=item.departements,
+        cpv_codes=item.cpv_codes,
+        published_at=item.published_at,
+        awardees=item.awardees,
+        related_ids=item.related_ids,
+        procedure_key=item.procedure_key,
+        extra_text=item.extra_text,
+        url=item.url,
+        raw=json.loads(json.dumps(item.raw, default=str)),
+        content_hash=item.content_hash(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def ted(name: str) -> Item:
+    return parse_ted_xml((FIXTURES / "ted" / "xml" / name).read_bytes())
+
+
+def _web_notice(line: dict) -> Item:
+    """A notice from the derived text of a real BOAMP/TED web page (test-side reading)."""
+    text = line["text"]
+    if line["format"] == "boamp_html":
+        day = re.search(r"publié le (\d\d)/(\d\d)/(\d{4})", text)
+        deps = re.search(r"Dépt\. : ([\d, ]+)", line["buyer"])
+        return Item(
+            source="boamp",
+            source_id=line["record_id"],
+            kind="tender",
+            title=line["title"],
+            url="",
+            buyer_name=line["buyer"].split()[-1],
+            departements=[d.strip() for d in deps.group(1).split(",")] if deps else [],
+            published_at=date(int(day[3]), int(day[2]), int(day[1])) if day else None,
+        )
+    day = re.search(r"PD Publication date (\d\d)/(\d\d)/(\d{4})", text)
+    return Item(
+        source="ted",
+        source_id=line["record_id"],
+        kind="tender",
+        title=line["title"],
+        url="",
+        buyer_name=line["buyer"],
+        published_at=date(int(day[3]), int(day[2]), int(day[1])) if day else None,
+    )
+
+
+def twins() -> list[Item]:
+    lines = (FIXTURES / "linking" / "boamp_ted_twin_2020.jsonl").read_text().splitlines()
+    return [_web_notice(json.loads(line)) for line in lines]
+
+
+def links(session: Session) -> list[models.NoticeLink]:
+    return list(session.scalars(select(models.NoticeLink)))
+
+
+def test_award_points_at_its_contract_notice(session: Session) -> None:
+    award = store(session, ted("r2.0.9__form_number_F03__148511-2021.xml"))
+    link_all(session)
+    assert [(link.notice_id, link.target_key, link.relation) for link in links(session)] == [
+        (award.id, "470724-2020", "awards")
+    ]
+
+
+def test_link_to_a_notice_not_yet_stored_is_kept_and_resolved_later(session: Session) -> None:
+    store(session, ted("r2.0.9__form_number_F14__100541-2021.xml"))
+    link_all(session)
+    target = store(
+        session, replace(ted("r2.0.9__form_number_F05__334815-2021.xml"), source_id="86481-2021")
+    )
+    link_all(session)
+    assert [link.target_notice_id for link in links(session)] == [target.id]
+
+
+def test_linking_twice_adds_nothing(session: Session) -> None:
+    store(session, ted("r2.0.9__form_number_F03__148511-2021.xml"))
+    link_all(session)
+    assert link_all(session).total == 0
+
+
+def test_ted_quoting_a_boamp_id_is_its_twin(session: Session) -> None:
+    store(session, ted("r2.0.9__eforms_subtype_29__273048-2016.xml"))
+    link_all(session)
+    assert [(link.target_source, link.target_key, link.relation) for link in links(session)] == [
+        ("boamp", "15-189584", "twin")
+    ]
+
+
+def test_boamp_and_ted_twin_recognised_by_buyer_title_and_date(session: Session) -> None:
+    boamp, ted_notice = (store(session, item) for item in twins())
+    link_all(session)
+    twin = [link for link in links(session) if link.relation == "twin"]
+    assert [(t.notice_id, t.target_notice_id) for t in twin] == [(ted_notice.id, boamp.id)]
+
+
+def test_twin_link_says_why(session: Session) -> None:
+    for item in twins():
+        store(session, item)
+    link_all(session)
+    assert "3 days apart" in links(session)[0].reason
+
+
+def _lyon() -> Item:
+    data = (FIXTURES / "decp" / "data.gouv.fr_pes_2019-04-05.json").read_bytes()
+    return next(
+        n
+        for n in parse_decp_document(data)
+        if not isinstance(n, DecpRecordError) and "Mermoz" in n.title
+    )
+
+
+def _synthetic_tender(**changes: object) -> Item:
+    """SYNTHETIC: the tender of the real Lyon contract (none exists in the corpus)."""
+    base = Item(
+        source="boamp",
+        source_id="18-999999",
+        kind="tender",
+        url="",
+        title="Extension de la vidéoprotection des espaces publics du quartier Mermoz Nord",
+        buyer_name="Ville de Lyon",
+        buyer_siret="21690123100011",
+        cpv_codes=["35125300"],
+        published_at=date(2018, 6, 1),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_decp_contract_linked_to_its_tender(session: Session) -> None:
+    tender = store(session, _synthetic_tender())
+    contract = store(session, _lyon())
+    link_all(session)
+    assert [(link.notice_id, link.target_notice_id, link.relation) for link in links(session)] == [
+        (contract.id, tender.id, "contract_of")
+    ]
+
+
+def test_contract_link_reason_names_the_evidence(session: Session) -> None:
+    store(session, _synthetic_tender())
+    store(session, _lyon())
+    link_all(session)
+    assert "buyer SIREN 216901231" in links(session)[0].reason
+
+
+def test_contract_not_linked_to_another_purchase_of_the_same_buyer(session: Session) -> None:
+    store(
+        session,
+        _synthetic_tender(
+            title="Fourniture de denrées alimentaires pour les cantines", cpv_codes=["15800000"]
+        ),
+    )
+    store(session, _lyon())
+    link_all(session)
+    assert links(session) == []
+
+
+def test_contract_published_long_before_the_tender_not_linked(session: Session) -> None:
+    store(session, _synthetic_tender(published_at=date(2020, 6, 1)))
+    store(session, _lyon())
+    link_all(session)
+    assert links(session) == []
+
+
+def test_deliberation_linked_to_the_purchase_it_approves(session: Session) -> None:
+    contract = store(session, _lyon())
+    # SYNTHETIC deliberation (the corpus holds none of Lyon): the shape SCDL sources give
+    delib = store(
+        session,
+        Item(
+            source="delib_lyon",
+            source_id="2018/4012",
+            kind="deliberation",
+            url="",
+            title="Extension de la vidéoprotection des espaces publics Mermoz Nord - Lyon 8e",
+            buyer_siret="21690123100011",
+            published_at=date(2018, 9, 24),
+        ),
+    )
+    link_all(session)
+    assert [(link.notice_id, link.target_notice_id, link.relation) for link in links(session)] == [
+        (delib.id, contract.id, "deliberation_of")
+    ]
+
+
+def test_story_walks_links_both_ways(session: Session) -> None:
+    tender = store(session, _synthetic_tender())
+    contract = store(session, _lyon())
+    link_all(session)
+    notices, edges = story(session, tender.id)
+    assert [n.id for n in notices] == [tender.id, contract.id] and len(edges) == 1

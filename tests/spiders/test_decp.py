@@ -1,0 +1,157 @@
+"""DECP spiders over loopback: the regulatory JSON files, and the ministry's ODS datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from crawler.exceptions import SpiderArgumentError
+from crawler.replay import Cassette, OpendatasoftEmulator, ReplayServer
+from db.migrate import upgrade
+from spiders.decp import DecpFilesSpider, decp_files_builder, flat_to_decp
+from spiders.parsers.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
+from tests.spiders.source_crawl import crawl, errors, notices
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+DECP = FIXTURES / "decp"
+FILES = sorted(p.name for p in DECP.glob("*.json"))
+
+
+def _cassette() -> Cassette:
+    entries = [
+        {
+            "method": "GET",
+            "path": f"/decp/{name}",
+            "status": 200,
+            "headers": {"Content-Type": "application/json"},
+            "file": f"decp/{name}",
+        }
+        for name in FILES
+    ]
+    entries.append(
+        {
+            "method": "GET",
+            "path": "/decp/broken.json",
+            "status": 200,
+            "headers": {"Content-Type": "application/json"},
+            "file": "decp_http/broken.json",
+        }
+    )
+    return Cassette(FIXTURES, entries=entries)
+
+
+def _expected() -> int:
+    parsed = [
+        n
+        for name in FILES
+        for n in parse_decp_document((DECP / name).read_bytes(), name)
+        if not isinstance(n, DecpRecordError)
+    ]
+    return len(merge_duplicates(parsed))
+
+
+@pytest.fixture(scope="module")
+def decp_crawl(tmp_path_factory: pytest.TempPathFactory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('decp') / 'db.sqlite'}"
+    upgrade(url)
+    with ReplayServer(cassettes=[_cassette()]) as server:
+        result = crawl(
+            "decp_fixture",
+            url,
+            server.url,
+            "--since",
+            "2018-01-01",
+            extra_portals=FIXTURES / "decp_http" / "portals.toml",
+        )
+    return url, result
+
+
+def test_every_contract_stored_once(decp_crawl) -> None:
+    url, result = decp_crawl
+    assert len(notices(url, "decp_fixture")) == _expected(), result.stderr[-2000:]
+
+
+def test_contract_in_two_files_stored_once_with_both_files(decp_crawl) -> None:
+    url, _ = decp_crawl
+    lyon = [n for n in notices(url, "decp_fixture") if "Mermoz" in n.title]
+    assert len(lyon) == 1 and len(lyon[0].raw["_files"]) == 2
+
+
+def test_broken_file_recorded(decp_crawl) -> None:
+    url, _ = decp_crawl
+    assert [e.url.rsplit("/", 1)[-1] for e in errors(url) if e.error_kind == "malformed_json"] == [
+        "broken.json"
+    ]
+
+
+def test_missing_file_recorded(decp_crawl) -> None:
+    url, _ = decp_crawl
+    assert [e.url.rsplit("/", 1)[-1] for e in errors(url) if e.error_kind == "request_failed"] == [
+        "moved.json"
+    ]
+
+
+def test_record_without_buyer_recorded_with_its_position(decp_crawl) -> None:
+    url, _ = decp_crawl
+    assert all("#marches[" in e.url for e in errors(url) if e.error_kind == "bad_record")
+
+
+def test_spider_refuses_to_run_without_files(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    spider_class = type("Unconfigured", (DecpFilesSpider,), {"name": "decp_unconfigured"})
+    crawler = get_crawler(spider_class, {"DATABASE_URL": url})
+    with pytest.raises(SpiderArgumentError, match="DECP_FILES"):
+        spider_class.from_crawler(crawler, since="2019-01-01")
+
+
+def test_entry_without_files_is_a_config_error() -> None:
+    with pytest.raises(ValueError, match="files must list"):
+        decp_files_builder({"name": "x", "files": []})
+
+
+def _flat(record: dict) -> dict:
+    """The real Lyon record in the flat shape of data.economie.gouv.fr (ASSEMBLED for the test)."""
+    tit = record["titulaires"][0]
+    return {
+        "id": record["id"],
+        "acheteur_id": record["acheteur"]["id"],
+        "acheteur_nom": record["acheteur"]["nom"],
+        "objet": record["objet"],
+        "codecpv": record["codeCPV"],
+        "procedure": record["procedure"],
+        "nature": record["nature"],
+        "dureemois": record["dureeMois"],
+        "datenotification": record["dateNotification"][:10],
+        "montant": record["montant"],
+        "titulaire_id_1": tit["id"],
+        "titulaire_denominationsociale_1": tit["denominationSociale"],
+        "titulaire_typeidentifiant_1": tit["typeIdentifiant"],
+    }
+
+
+def _lyon_record() -> dict:
+    import json
+
+    data = json.loads((DECP / "data.gouv.fr_pes_2019-04-05.json").read_text())
+    return next(m for m in data["marches"] if "Mermoz" in m["objet"])
+
+
+def test_flat_record_reshaped_to_the_regulatory_tree() -> None:
+    tree = flat_to_decp(_flat(_lyon_record()))
+    assert (tree["acheteur"]["id"], tree["titulaires"][0]["id"]) == (
+        _lyon_record()["acheteur"]["id"],
+        _lyon_record()["titulaires"][0]["id"],
+    )
+
+
+def test_ods_dataset_source_reads_the_ministry_records(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    ods = OpendatasoftEmulator({"decp-v3-marches-valides": [_flat(_lyon_record())]})
+    with ReplayServer(ods=ods) as server:
+        crawl("decp_v3", url, server.url, "--since", "2018-01-01", "--until", "2019-12-31")
+    stored = notices(url, "decp_v3")
+    assert [(n.source_id, n.kind) for n in stored] == [("21690123100011:2018J114600", "contract")]
