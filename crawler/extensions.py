@@ -133,6 +133,13 @@ class RunRecorder:
                 unchanged=int(stats.get_value("veilleur/items_unchanged", 0)),
                 message="; ".join(message_parts) or None,
             )
+            if status == "ok":
+                # a layout change that empties an always-filled field, or zero items where
+                # earlier runs had some, turns the run failing with the reasons
+                from db.health import evaluate_run
+
+                if evaluate_run(session, self.run_id):
+                    status = "failing"
         logger.info(
             "run_finished source=%s run_id=%s status=%s seen=%d",
             spider.name,

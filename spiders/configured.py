@@ -22,7 +22,9 @@ __all__ = ["BUILDERS", "CONFIG_FILES", "configured_spiders"]
 CONFIG_FILES = sorted(Path(__file__).parent.glob("*.toml"))
 # Extra declaration files (os.pathsep-separated), e.g. the demo's or the tests' recorded
 # portals: loaded only when asked for, so production never crawls a replay-only source.
-CONFIG_FILES += [Path(p) for p in os.environ.get("VEILLEUR_EXTRA_PORTALS", "").split(os.pathsep) if p]
+CONFIG_FILES += [
+    Path(p) for p in os.environ.get("VEILLEUR_EXTRA_PORTALS", "").split(os.pathsep) if p
+]
 
 _ODS_KEYS = {
     "name",

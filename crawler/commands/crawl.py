@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from typing import Any
 
 import click
@@ -42,15 +43,34 @@ def run_crawl(
     from crawler.registry import spider_class
 
     settings = _settings(database_url, settings_overrides or {})
-    logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL", "INFO"))
-    process = CrawlerProcess(settings, install_root_handler=False)
+    # our CLI owns the root handler; Scrapy's configure_logging resets the "scrapy" logger to
+    # DEBUG, so the level is applied before (start-up banner) and after
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    level = settings.get("LOG_LEVEL", "INFO")
+    logging.getLogger("scrapy").setLevel(level)
+    process = CrawlerProcess(settings)
+    logging.getLogger("scrapy").setLevel(level)
     crawlers = {}
     for name in names:
         crawler = process.create_crawler(spider_class(name))
         crawlers[name] = crawler
         process.crawl(crawler, **(spider_args or {}))
     process.start()
-    return {name: _final_status(settings.get("DATABASE_URL"), c) for name, c in crawlers.items()}
+    url = settings.get("DATABASE_URL")
+    statuses = {name: _final_status(url, c) for name, c in crawlers.items()}
+    starts = [getattr(c.spider, "since", None) for c in crawlers.values() if c.spider]
+    _link(url, min((d for d in starts if d is not None), default=None))
+    return statuses
+
+
+def _link(database_url: str, since: date | None) -> None:
+    """Attach what the crawl brought to the stories it belongs to (corrections, twins,
+    contracts, deliberations), for the notices published since the crawl's first date."""
+    from db.linking import link_all
+    from db.session import session_scope
+
+    with session_scope(database_url) as session:
+        link_all(session, since=since)
 
 
 def _final_status(database_url: str, crawler: Any) -> str:

@@ -31,8 +31,9 @@ def demo_server(offset_cap: int = 10_000) -> ReplayServer:
 )
 @click.option("--keep", is_flag=True, help="Keep an existing demo database (re-crawl into it).")
 def demo(database: Path, keep: bool) -> None:
-    """Replay recorded BOAMP API responses over loopback HTTP through the real spider, rules
-    and storage into a fresh SQLite database, then list the flagged notices.
+    """Replay recorded portal responses (BOAMP, TED, DECP, a council listing) over loopback
+    HTTP through the real spiders, documents, rules, storage and linking into a fresh SQLite
+    database, then list the flagged notices.
 
     \b
     Example:
@@ -46,24 +47,34 @@ def demo(database: Path, keep: bool) -> None:
             Path(str(database) + suffix).unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{database}"
+    from crawler.demo_sources import (
+        DEMO_SOURCE_NAMES,
+        demo_cassettes,
+        demo_settings,
+        enable_demo_portals,
+    )
+
+    enable_demo_portals()  # before the spider registry loads: the demo's own config sources
     with demo_server() as server:
-        click.echo(f"Replaying recorded BOAMP responses on {server.url}", err=True)
+        server.cassettes.extend(demo_cassettes())
+        click.echo(f"Replaying recorded portal responses on {server.url}", err=True)
+        overrides = {
+            "PORTAL_BASE_URLS": {"boamp": server.url},
+            "VEILLEUR_PROGRESS": True,
+            "VEILLEUR_PROGRESS_INTERVAL": 1.0,
+            # loopback replay: no need to be polite to ourselves
+            "AUTOTHROTTLE_ENABLED": False,
+            "DOWNLOAD_DELAY": 0,
+            "LOG_LEVEL": "WARNING",
+        }
         statuses = run_crawl(
-            ["boamp"],
+            ["boamp", *DEMO_SOURCE_NAMES],
             spider_args={"since": "2006-01-01", "until": date.today().isoformat()},
             database_url=url,
-            settings_overrides={
-                "PORTAL_BASE_URLS": {"boamp": server.url},
-                "VEILLEUR_PROGRESS": True,
-                "VEILLEUR_PROGRESS_INTERVAL": 1.0,
-                # loopback replay: no need to be polite to ourselves
-                "AUTOTHROTTLE_ENABLED": False,
-                "DOWNLOAD_DELAY": 0,
-                "LOG_LEVEL": "WARNING",
-            },
+            settings_overrides={**overrides, **demo_settings(server.url, overrides)},
         )
-        click.echo(
-            f"boamp: run {statuses['boamp']} ({len(server.requests)} HTTP requests)", err=True
-        )
+        for name, status in statuses.items():
+            click.echo(f"{name}: run {status}", err=True)
+        click.echo(f"({len(server.requests)} HTTP requests to the replay server)", err=True)
     print_flagged(url, limit=100)
     click.echo(f"\nDatabase: {database}  (try: veilleur status --database-url {url})", err=True)

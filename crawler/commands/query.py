@@ -173,6 +173,9 @@ def status(database_url: str | None, as_json: bool) -> None:
             {"job": j.job, "status": j.status, "started": j.started_at, "message": j.message}
             for j in latest_jobs(session, limit=50)
         ]
+        from db.health import failing_sources
+
+        failing = failing_sources(session)
     failed_jobs = [j for j in jobs if j["status"] in ("failed", "missed")]
     if as_json:
         click.echo(
@@ -223,7 +226,8 @@ def status(database_url: str | None, as_json: bool) -> None:
                     style=style,
                 )
             Console().print(job_table)
-    sys.exit(0 if all(h.healthy for h in health) and not failed_jobs else 1)
+    healthy = all(h.healthy for h in health) and not failing and not failed_jobs
+    sys.exit(0 if healthy else 1)
 
 
 @click.command()
