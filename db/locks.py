@@ -31,6 +31,7 @@ from db.session import session_scope
 __all__ = [
     "LockBusy",
     "acquire",
+    "break_if_holder_died",
     "default_holder",
     "held_lock",
     "holder_of",
@@ -160,3 +161,33 @@ def held_lock(
         with session_scope(url) as s:
             release(s, name, me)
         log.info("lock_released name=%s holder=%s", name, me)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def break_if_holder_died(session: Session, name: str) -> bool:
+    """Remove lease ``name`` when its holder was a process of this host that no longer runs
+    (a crawl killed with SIGKILL must not block its source until the lease expires).
+
+    Holders of other hosts are left alone: only their expiry frees them. True when removed.
+    """
+    holder = holder_of(session, name)
+    if holder is None:
+        return False
+    host, _, rest = holder.partition(":")
+    pid_text = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    if _process_alive(int(pid_text)):
+        return False
+    session.execute(delete(Lock).where(Lock.name == name, Lock.holder == holder))
+    log.warning("lock_broken name=%s dead_holder=%s", name, holder)
+    return True

@@ -140,6 +140,11 @@ def crawl(
     overrides: dict[str, Any] = dict(_pairs(setting, "setting"))
     overrides.setdefault("VEILLEUR_PROGRESS", not quiet)
     upgrade(database_url)
+    from db.locks import break_if_holder_died
+    from db.session import session_scope
+
+    with session_scope(database_url) as session:
+        break_if_holder_died(session, f"crawl:{name}")
     try:
         # one crawl of a source at a time, whoever starts it (scheduler, cron, a person)
         with held_lock(database_url, f"crawl:{name}", ttl=3600, heartbeat=True):

@@ -118,3 +118,30 @@ def test_heartbeat_extends_lease(db_url: str) -> None:
     with held_lock(db_url, "nightly", "a", ttl=0.6, heartbeat=True):
         time.sleep(1.5)
         assert not _acquire(db_url, "nightly", "b", ttl=60)
+
+
+def test_lease_of_a_dead_local_process_is_broken(db_url: str) -> None:
+    import socket
+
+    from db.locks import break_if_holder_died
+    from db.session import session_scope
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    _acquire(db_url, "crawl:boamp", f"{socket.gethostname()}:{dead.pid}:abcd", 3600)
+    with session_scope(db_url) as s:
+        broken = break_if_holder_died(s, "crawl:boamp")
+    with session_scope(db_url) as s:
+        assert (broken, holder_of(s, "crawl:boamp")) == (True, None)
+
+
+def test_lease_of_a_live_process_is_kept(db_url: str) -> None:
+    import os
+    import socket
+
+    from db.locks import break_if_holder_died
+    from db.session import session_scope
+
+    _acquire(db_url, "crawl:boamp", f"{socket.gethostname()}:{os.getpid()}:abcd", 3600)
+    with session_scope(db_url) as s:
+        assert break_if_holder_died(s, "crawl:boamp") is False
