@@ -44,3 +44,11 @@ def test_pdfplumber_and_pdfium_give_the_rules_the_same_words(fixture_bytes):
 def test_pdfium_keeps_hyphenated_place_names(fixture_bytes):
     text = extract_document(fixture_bytes("corpus/boamp-avis-20-101498.pdf")).text
     assert "Pointe-à-Pitre" in text
+
+
+def test_prefecture_scan_with_ocr_layer_keeps_its_layer(fixture_bytes):
+    # this file's 26 MB predictor-coded image once stalled the bomb pre-scan (zlib made no
+    # progress on a max_length-limited call): now it is read from its Tesseract layer
+    data = fixture_bytes("corpus/RAA03_03-2025-01-02-00001_ddfip-delegation.pdf")
+    result = extract_document(data, limits=Limits(ocr=False))
+    assert (result.status, "Finances Publiques" in result.text) == ("ok", True)
