@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pypdfium2 as pdfium  # noqa: E402
+import pypdfium2 as pdfium
 
-from extract.documents import extract_document  # noqa: E402
-from extract.ocr import ocr_image, render_page_png  # noqa: E402
-from extract.result import Limits  # noqa: E402
-from extract.textclean import rule_words  # noqa: E402
-from extract.worker import WorkerPool  # noqa: E402
+from extract.documents import extract_document
+from extract.ocr import ocr_image, render_page_png
+from extract.result import Limits
+from extract.textclean import rule_words
+from extract.worker import WorkerPool
 
 CORPUS = Path("/work/shared/corpus")
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "documents"
@@ -55,14 +55,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_pdftotext(files: list[Path]) -> float:
+def bench_pdftotext(files: list[Path]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of pdftotext over ``files``, one process at a time."""
+    before = os.times()
     started = time.perf_counter()
     for path in files:
         subprocess.run(["pdftotext", "-q", str(path), "-"], capture_output=True, check=False)
-    return time.perf_counter() - started
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return time.perf_counter() - started, cpu
 
 
-def bench_pool(files: list[Path], engine: str) -> tuple[float, int, list[int], float]:
+def bench_pool(files: list[Path], engine: str) -> tuple[float, int, list[int], float, float]:
     limits = Limits(ocr=False, pdf_engine=engine, time_budget_s=600)
     with WorkerPool(2, limits=limits, max_tasks_per_child=10_000) as pool:
         pool.extract(b"warm up")
@@ -74,8 +80,8 @@ def bench_pool(files: list[Path], engine: str) -> tuple[float, int, list[int], f
         pages = sum(len(f.result().pages) for f in futures)
         wall = time.perf_counter() - started
         peaks = [proc_status(p, "VmHWM") // 1024 for p in pids]
-        busy = (sum(cpu_seconds(p) for p in pids) - cpu0) / wall
-    return wall, pages, peaks, busy
+        cpu = sum(cpu_seconds(p) for p in pids) - cpu0
+    return wall, pages, peaks, cpu / wall, cpu
 
 
 def agreement(files: list[Path]) -> tuple[int, int, list[str]]:
@@ -83,7 +89,9 @@ def agreement(files: list[Path]) -> tuple[int, int, list[str]]:
     for path in files:
         data = path.read_bytes()
         a = rule_words(extract_document(data, limits=Limits(ocr=False)).text)
-        b = rule_words(extract_document(data, limits=Limits(ocr=False, pdf_engine="pdfplumber")).text)
+        b = rule_words(
+            extract_document(data, limits=Limits(ocr=False, pdf_engine="pdfplumber")).text
+        )
         if a == b:
             same += 1
         else:
@@ -97,8 +105,11 @@ def build_long_pdf(tmp: Path, pages_wanted: int) -> Path:
     per_round = sum(len(pdfium.PdfDocument(s)) for s in sources)
     rounds = -(-pages_wanted // per_round)
     out = tmp / "long.pdf"
-    subprocess.run(["qpdf", "--empty", "--pages", *(sources * rounds), "--", str(out)], check=False,
-                   capture_output=True)
+    subprocess.run(
+        ["qpdf", "--empty", "--pages", *(sources * rounds), "--", str(out)],
+        check=False,
+        capture_output=True,
+    )
     return out
 
 
@@ -116,7 +127,9 @@ def memory_curve(path: Path, engine: str, counts: list[int]) -> list[tuple[int, 
 
 
 def bench_ocr(pages: int) -> tuple[float, float]:
-    scan = pdfium.PdfDocument(str(CORPUS / "raa_scans_ocr" / "RAA03_03-2025-01-02-00001_ddfip-delegation.pdf"))
+    scan = pdfium.PdfDocument(
+        str(CORPUS / "raa_scans_ocr" / "RAA03_03-2025-01-02-00001_ddfip-delegation.pdf")
+    )
     pngs = [render_page_png(scan[i], 300) for i in range(min(pages, len(scan)))]
     timings = []
     for threads in ("1", None):
@@ -124,9 +137,13 @@ def bench_ocr(pages: int) -> tuple[float, float]:
         started = time.perf_counter()
         for png in pngs:
             if threads is None:
-                subprocess.run(["tesseract", "stdin", "stdout", "-l", "fra+eng", "--dpi", "300"],
-                               input=png, capture_output=True, check=False,
-                               env={k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"})
+                subprocess.run(
+                    ["tesseract", "stdin", "stdout", "-l", "fra+eng", "--dpi", "300"],
+                    input=png,
+                    capture_output=True,
+                    check=False,
+                    env={k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"},
+                )
             else:
                 ocr_image(png, languages="fra+eng", dpi=300, timeout_s=300)
         timings.append((time.perf_counter() - started) / len(pngs))
@@ -136,37 +153,54 @@ def bench_ocr(pages: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="skip the pdfplumber memory curve")
     parser.add_argument("--long-pages", type=int, default=520)
     args = parser.parse_args()
     files = corpus_pdfs()
     total_bytes = sum(p.stat().st_size for p in files)
-    print(f"corpus: {len(files)} PDFs, {total_bytes / 1e6:.1f} MB, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"corpus: {len(files)} PDFs, {total_bytes / 1e6:.1f} MB, load average {os.getloadavg()[0]:.1f}"
+    )
 
-    floor = bench_pdftotext(files)
-    wall, pages, peaks, busy = bench_pool(files, "pdfium")
-    print(f"pdftotext (1 process):        {floor:6.2f} s  {pages / floor:7.0f} pages/s")
-    print(f"veilleur pdfium, 2 workers:   {wall:6.2f} s  {pages / wall:7.0f} pages/s  "
-          f"{wall / floor:.2f}x pdftotext  peak RSS per worker {peaks} MiB  cores busy {busy:.2f}")
+    floor, floor_cpu = bench_pdftotext(files)
+    wall, pages, peaks, busy, cpu = bench_pool(files, "pdfium")
+    print(
+        f"pdftotext (1 process):        {floor:6.2f} s wall {floor_cpu:6.2f} s CPU  {pages / floor:7.0f} pages/s"
+    )
+    print(
+        f"veilleur pdfium, 2 workers:   {wall:6.2f} s wall {cpu:6.2f} s CPU  {pages / wall:7.0f} pages/s  "
+        f"{wall / floor:.2f}x pdftotext wall, {cpu / floor_cpu:.2f}x its CPU; "
+        f"peak RSS per worker {peaks} MiB; cores busy {busy:.2f}"
+    )
     boamp = sorted((CORPUS / "boamp_pdf_2020").glob("*.pdf"))
-    wall_p, pages_p, peaks_p, busy_p = bench_pool(boamp, "pdfplumber")
-    wall_f, pages_f, _, _ = bench_pool(boamp, "pdfium")
-    print(f"BOAMP notices ({pages_p} pages): pdfplumber {pages_p / wall_p:.0f} pages/s, "
-          f"pdfium {pages_f / wall_f:.0f} pages/s (2 workers each); pdfplumber peak RSS {peaks_p} MiB")
+    wall_p, pages_p, peaks_p, _, _ = bench_pool(boamp, "pdfplumber")
+    wall_f, pages_f, _, _, _ = bench_pool(boamp, "pdfium")
+    print(
+        f"BOAMP notices ({pages_p} pages): pdfplumber {pages_p / wall_p:.0f} pages/s, "
+        f"pdfium {pages_f / wall_f:.0f} pages/s (2 workers each); pdfplumber peak RSS {peaks_p} MiB"
+    )
     same, count, differ = agreement(boamp)
-    print(f"same words for the rules (pdfium vs pdfplumber): {same}/{count} BOAMP notices {differ or ''}")
+    print(
+        f"same words for the rules (pdfium vs pdfplumber): {same}/{count} BOAMP notices {differ or ''}"
+    )
     same_all, count_all, differ_all = agreement(
         [p for p in files if p.stat().st_size < 400_000 and "raa_" not in str(p)]
     )
-    print(f"same words for the rules, small corpus PDFs: {same_all}/{count_all} "
-          f"(differences: {', '.join(differ_all)})")
+    print(
+        f"same words for the rules, small corpus PDFs: {same_all}/{count_all} "
+        f"(differences: {', '.join(differ_all)})"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         long_pdf = build_long_pdf(Path(tmp), args.long_pages)
         total = len(pdfium.PdfDocument(str(long_pdf)))
         counts = sorted({max(1, total // 8), total // 4, total // 2, total})
-        print(f"memory vs pages ({long_pdf.stat().st_size / 1e6:.1f} MB, {total} real BOAMP pages):")
+        print(
+            f"memory vs pages ({long_pdf.stat().st_size / 1e6:.1f} MB, {total} real BOAMP pages):"
+        )
         for n, peak, seconds in memory_curve(long_pdf, "pdfium", counts):
             print(f"  pdfium      {n:5d} pages  peak RSS {peak:5d} MiB  {seconds:6.2f} s")
         if not args.quick:
@@ -174,8 +208,10 @@ def main() -> None:
                 print(f"  pdfplumber  {n:5d} pages  peak RSS {peak:5d} MiB  {seconds:6.2f} s")
 
     single, default = bench_ocr(2)
-    print(f"OCR 300 dpi fra+eng: {single:.1f} s/page with OMP_THREAD_LIMIT=1, "
-          f"{default:.1f} s/page with tesseract's default threading")
+    print(
+        f"OCR 300 dpi fra+eng: {single:.1f} s/page with OMP_THREAD_LIMIT=1, "
+        f"{default:.1f} s/page with tesseract's default threading"
+    )
 
 
 if __name__ == "__main__":
