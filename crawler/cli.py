@@ -17,7 +17,10 @@ __all__ = ["COMMANDS", "cli", "main"]
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module:attribute, one-line help shown by `veilleur --help`)
-    "demo": ("crawler.commands.demo:demo", "Replay recorded BOAMP responses into a fresh database."),
+    "demo": (
+        "crawler.commands.demo:demo",
+        "Replay recorded BOAMP responses into a fresh database.",
+    ),
     "crawl": ("crawler.commands.crawl:crawl", "Crawl one source into the database."),
     "crawlall": ("crawler.commands.crawl:crawlall", "Crawl every enabled source."),
     "flagged": ("crawler.commands.query:flagged", "List flagged notices as a table."),

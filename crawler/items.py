@@ -7,11 +7,12 @@ them. A field a source does not carry stays empty rather than guessed.
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
+
+import orjson
 
 __all__ = [
     "NOTICE_KINDS",
@@ -109,6 +110,11 @@ class Notice:
     raw: dict[str, Any] = field(default_factory=dict)
     #: where the payload came from (API page URL), for error reports
     fetched_from: str | None = None
+    #: field-level problems met while parsing (an absurd date …); recorded by the Validate
+    #: pipeline against the source and URL while the rest of the notice is kept
+    warnings: list[str] = field(default_factory=list)
+    #: the rules' decision (``extract.types.Decision``), set by the Flag pipeline
+    decision: Any = None
 
     @property
     def key(self) -> str:
@@ -118,12 +124,15 @@ class Notice:
         """sha256 of everything that describes the notice, raw payload excluded.
 
         Stable across runs: fields are serialized with sorted keys; it changes exactly when a
-        stored field would change.
+        stored field would change. (Built by hand, not with ``asdict``, which deep-copies the
+        raw payload only to throw it away.)
         """
-        payload = asdict(self)
-        for volatile in ("raw", "fetched_from"):
-            payload.pop(volatile, None)
+        payload = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _VOLATILE}
         # documents count by their link only: what the pipeline learns of them is stored apart
-        payload["documents"] = sorted(d["url"] for d in payload["documents"])
-        blob = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        payload["documents"] = sorted(d.url for d in self.documents)
+        blob = orjson.dumps(payload, default=str, option=orjson.OPT_SORT_KEYS)
+        return hashlib.sha256(blob).hexdigest()
+
+
+#: Notice fields that do not describe the notice itself
+_VOLATILE = frozenset({"raw", "fetched_from", "warnings", "decision"})

@@ -23,15 +23,16 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Base",
     "CrawlError",
     "CrawlRun",
     "Delivery",
+    "DigestSend",
     "Document",
     "DocumentPage",
     "Flag",
@@ -87,7 +88,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JsonType, list[Any]: JsonType}
+    type_annotation_map = {dict[str, Any]: JsonType, list[Any]: JsonType}  # noqa: RUF012
 
 
 class Source(Base):
@@ -356,6 +357,23 @@ class Delivery(Base):
     reason: Mapped[str] = mapped_column(String(20))
     content_hash: Mapped[str] = mapped_column(String(64))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DigestSend(Base):
+    """One digest message accepted by the SMTP server for one recipient of one group.
+
+    Deliveries say *which notices* a recipient got; this says *when* they last got a message,
+    so the operators' section (failed jobs) is reported once per recipient, not once per run.
+    """
+
+    __tablename__ = "digest_sends"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    message_id: Mapped[str] = mapped_column(String(300), default="")
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_reported: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class JobRun(Base):

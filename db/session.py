@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,6 +47,11 @@ def _normalize(url: str) -> str:
     return url
 
 
+def _json_dumps(value: Any) -> str:
+    # orjson: the JSON columns (raw payloads above all) dominate a batch's serialization time
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -64,11 +70,16 @@ def get_engine(url: str | None = None) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            resolved, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+            resolved,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(resolved, pool_pre_ping=True)
+    return create_engine(
+        resolved, pool_pre_ping=True, json_serializer=_json_dumps, json_deserializer=orjson.loads
+    )
 
 
 def sessionmaker_for(url: str | None = None) -> sessionmaker[Session]:

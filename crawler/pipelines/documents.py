@@ -129,7 +129,12 @@ class DocumentsPipeline:
     async def _download(self, ref: DocumentRef) -> bytes | None:
         request = scrapy.Request(
             ref.url,
-            meta={"download_maxsize": self.maxsize, "handle_httpstatus_all": True},
+            # documents live on buyers' and platforms' hosts, not on the portal the spider crawls
+            meta={
+                "download_maxsize": self.maxsize,
+                "handle_httpstatus_all": True,
+                "allow_offsite": True,
+            },
             dont_filter=True,
         )
         engine = self.crawler.engine

@@ -1,0 +1,129 @@
+"""How fast the rules engine scans real French text, and whether it slows as rules grow.
+
+Reads the notice texts of ``boamp_ted_html_2020_text.jsonl`` (654 real BOAMP/TED notices, about
+13 MB) and times ``RuleSet.evaluate`` (accent folding + Aho-Corasick + boundaries + exclusions +
+snippets): the shipped rules, then 30 real terms padded to 30, 300 and 3 000 terms, with two
+kinds of padding: random letter strings, and pairs of real words from the corpus ("marché
+lapin") which look like French, rarely match, but walk deep into the automaton (worst case).
+
+Figures are MB of UTF-8 input per CPU second of this process (best of ``--repeat``), so that other
+jobs on a shared machine do not distort them.
+
+Usage: python bench/rules_speed.py [--corpus PATH] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from extract.rules import RULES_DIR, RuleSet
+from extract.text import fold
+from extract.types import TextField
+
+DEFAULT_CORPUS = Path("/work/shared/corpus/boamp_ted_html_2020_text.jsonl")
+
+
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i, ensure_ascii=False) for i in items) + "]"
+
+
+def _random_word(rng: random.Random) -> str:
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(6, 12)))
+
+
+def build_rules(tmp: Path, n_terms: int, vocabulary: list[str] | None, shipped: Path) -> RuleSet:
+    """A rule file of ``n_terms`` terms: up to 30 real terms of the shipped rules, then padding."""
+    data = tomllib.loads(shipped.read_text(encoding="utf-8"))
+    real = [
+        t
+        for r in data.get("rule", [])
+        if not r.get("near") and not r.get("requires")
+        for t in r.get("terms", [])
+    ][: min(30, n_terms)]
+    rng = random.Random(n_terms)
+    if vocabulary:  # pairs of real French words: many partial matches (worst case)
+        extra = [
+            f"{rng.choice(vocabulary)} {rng.choice(vocabulary)}" for _ in range(n_terms - len(real))
+        ]
+    else:  # random letter strings: the automaton leaves them at the first letters
+        extra = [_random_word(rng) for _ in range(n_terms - len(real))]
+    path = tmp / f"scale_{n_terms}.toml"
+    path.write_text(
+        f'[ruleset]\nname = "scale"\nversion = "{n_terms}"\n'
+        f'[[rule]]\nid = "scale.real"\ncategory = "videosurveillance"\nterms = {_toml_list(real)}\n'
+        + (
+            f'[[rule]]\nid = "scale.synthetic"\ncategory = "pad"\nweight = 0.1\nterms = {_toml_list(extra)}\n'
+            if extra
+            else ""
+        ),
+        encoding="utf-8",
+    )
+    return RuleSet.load([path])
+
+
+def _speed(ruleset: RuleSet, texts: list[str], megabytes: float, repeat: int) -> tuple[float, int]:
+    fields = [[TextField("description", t)] for t in texts]
+    flagged = sum(ruleset.evaluate(f).flagged for f in fields)
+    best = min(_timed(lambda: [ruleset.evaluate(f) for f in fields]) for _ in range(repeat))
+    return megabytes / best, flagged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    texts = [
+        json.loads(line)["text"] for line in args.corpus.read_text(encoding="utf-8").splitlines()
+    ]
+    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    vocabulary = sorted({w for t in texts[:200] for w in re.findall(r"[a-zéèàç]{5,}", t.lower())})
+    print(
+        f"corpus: {len(texts)} notices, {megabytes:.1f} MB UTF-8, vocabulary {len(vocabulary)} words"
+    )
+
+    best = min(_timed(lambda: [fold(t) for t in texts]) for _ in range(args.repeat))
+    print(f"folding only:             {megabytes / best:6.1f} MB/s")
+
+    import tempfile
+
+    shipped = RULES_DIR / "surveillance.toml"
+    ruleset = RuleSet.load([shipped])
+    speed, flagged = _speed(ruleset, texts, megabytes, args.repeat)
+    print(
+        f"shipped rules ({sum(len(r.terms) for r in ruleset.rules)} terms, {ruleset.pattern_count} patterns, "
+        f"near/exclusions/snippets): {speed:6.1f} MB/s ({flagged} flagged)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, vocab in (
+            ("random-letter padding", None),
+            ("real-word-pair padding", vocabulary),
+        ):
+            print(f"scaling, {label}:")
+            for n_terms in (30, 300, 3000):
+                ruleset = build_rules(Path(tmp), n_terms, vocab, shipped)
+                speed, flagged = _speed(ruleset, texts, megabytes, args.repeat)
+                print(
+                    f"  {n_terms:5d} terms ({ruleset.pattern_count:5d} patterns): "
+                    f"{speed:6.1f} MB/s ({flagged} flagged)"
+                )
+
+
+def _timed(fn: object) -> float:
+    """CPU seconds of this process: on a shared machine wall time mostly measures the others."""
+    start = time.process_time()
+    fn()  # type: ignore[operator]
+    return time.process_time() - start
+
+
+if __name__ == "__main__":
+    main()

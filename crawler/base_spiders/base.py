@@ -1,0 +1,155 @@
+"""``BaseSpider``: what every Veilleur spider shares.
+
+Recipe for a new source (see docs/adding-a-portal.md):
+
+1. Subclass ``BaseSpider`` (or a more specific base such as ``OpendatasoftSpider``).
+2. Set ``name`` (the source name stored with each notice), ``source_kind``, ``licence`` and
+   ``base_url`` (the production root; tests and the demo override it with the
+   ``PORTAL_BASE_URLS`` setting).
+3. Implement ``async def start()`` and one callback per response type, yielding
+   ``crawler.items.Notice``. Call ``self.record_error(...)`` for a bad page or record and go on.
+
+Spider arguments (``-a name=value`` or ``veilleur crawl NAME --since … --until …``):
+
+``since`` / ``until``
+    ISO dates bounding the publication dates to read. Without ``since``, the crawl starts from
+    the source's watermark (the last date fully read, minus ``WATERMARK_OVERLAP_DAYS``), else
+    ``DEFAULT_LOOKBACK_DAYS`` ago. ``until`` defaults to today.
+``sample``
+    Stop after N notices (canary runs); a sampled run never moves the watermark.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+
+from crawler import signals as veilleur_signals
+from crawler.exceptions import SpiderArgumentError
+
+__all__ = ["BaseSpider", "parse_date_arg"]
+
+logger = logging.getLogger(__name__)
+
+#: re-read this many days before the watermark: late publications of the same day still arrive
+WATERMARK_OVERLAP_DAYS = 1
+
+
+def parse_date_arg(name: str, value: Any) -> date | None:
+    """A spider date argument: ISO ``YYYY-MM-DD`` or empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise SpiderArgumentError(f"{name}={value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+class BaseSpider(scrapy.Spider):
+    # read by crawler.extensions.RunRecorder and the sources table
+    source_kind: ClassVar[str] = "api"
+    licence: ClassVar[str] = ""
+    base_url: ClassVar[str] = ""
+
+    allowed_domains: list[str]
+    since: date
+    until: date
+    sample: int | None
+    notices_yielded: int
+
+    def __init__(
+        self,
+        *args: Any,
+        since: Any = None,
+        until: Any = None,
+        sample: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._since_arg = parse_date_arg("since", since)
+        self._until_arg = parse_date_arg("until", until)
+        if sample in (None, ""):
+            self.sample = None
+        else:
+            try:
+                self.sample = int(sample)
+            except (TypeError, ValueError) as exc:
+                raise SpiderArgumentError(f"sample={sample!r} is not a whole number") from exc
+            if self.sample < 1:
+                raise SpiderArgumentError("sample must be at least 1")
+        self.notices_yielded = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BaseSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._resolve_window(crawler)
+        host = urlsplit(spider.portal_url()).hostname
+        if host and not getattr(spider, "allowed_domains", None):
+            spider.allowed_domains = [host]
+        return spider
+
+    def _resolve_window(self, crawler: Crawler) -> None:
+        today = date.today()
+        self.until = self._until_arg or today
+        if self._since_arg is not None:
+            self.since = self._since_arg
+        else:
+            watermark = self._stored_watermark(crawler)
+            if watermark is not None:
+                self.since = watermark - timedelta(days=WATERMARK_OVERLAP_DAYS)
+            else:
+                lookback = crawler.settings.getint("DEFAULT_LOOKBACK_DAYS", 7)
+                self.since = self.until - timedelta(days=lookback)
+        if self.since > self.until:
+            raise SpiderArgumentError(f"since={self.since} is after until={self.until}")
+
+    def _stored_watermark(self, crawler: Crawler) -> date | None:
+        from db.runs import get_watermark
+        from db.session import session_scope
+
+        with session_scope(crawler.settings.get("DATABASE_URL")) as session:
+            return get_watermark(session, self.name)
+
+    # -- helpers for subclasses ------------------------------------------------------------
+
+    def portal_url(self, path: str = "") -> str:
+        """``path`` joined to the source's base URL (or its ``PORTAL_BASE_URLS`` override)."""
+        overrides = self.crawler.settings.getdict("PORTAL_BASE_URLS")
+        root = overrides.get(self.name) or self.base_url
+        return urljoin(root.rstrip("/") + "/", path.lstrip("/"))
+
+    def record_error(
+        self, url: str | None, error_kind: str, message: str, record_id: str | None = None
+    ) -> None:
+        """Record a bad page or record against this source and run; the crawl goes on."""
+        logger.warning(
+            "source=%s error_kind=%s url=%s record_id=%s message=%s",
+            self.name,
+            error_kind,
+            url,
+            record_id,
+            message,
+        )
+        self.crawler.stats.inc_value(f"veilleur/errors/{error_kind}")
+        self.crawler.signals.send_catch_log(
+            signal=veilleur_signals.error_recorded,
+            spider=self,
+            url=url,
+            error_kind=error_kind,
+            message=message,
+            record_id=record_id,
+        )
+
+    def sample_exhausted(self) -> bool:
+        """True once ``sample=N`` notices were yielded: stop scheduling more pages."""
+        return self.sample is not None and self.notices_yielded >= self.sample
+
+    def count_notice(self) -> None:
+        self.notices_yielded += 1

@@ -1,0 +1,228 @@
+"""``OpendatasoftSpider``: any dataset of an Opendatasoft portal, through the Explore API v2.1.
+
+Recipe:
+
+1. Subclass and set ``dataset`` (dataset id), ``date_field`` (a date field to page on),
+   ``id_field`` (the record's stable id) and ``base_url`` (portal root, e.g.
+   ``https://boamp-datadila.opendatasoft.com``).
+2. Implement ``parse_record(record, response) -> Notice | None``; raise ``BadRecordError`` for a
+   record that cannot become a notice (it is recorded, the crawl goes on).
+3. Or write no code at all: a ``[[opendatasoft]]`` entry in ``spiders/portals.toml`` (see
+   ``ConfiguredOpendatasoftSpider``).
+
+Paging. ``/records`` returns at most 100 records a call and refuses ``offset + limit > 10 000``.
+The crawl therefore walks date windows: the first page of a window gives ``total_count``; a
+window holding more than the cap is split in two halves, recursively, down to one day; a single
+day that still exceeds the cap is read through ``/exports/json``, which has no cap. A window
+stops on its last page, on a page identical to the previous one, or on
+``ODS_MAX_PAGES_PER_WINDOW``. Records are ordered by date then id, so offsets are stable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import orjson
+import scrapy
+from scrapy.http import Response
+
+from crawler.base_spiders.base import BaseSpider
+from crawler.exceptions import BadRecordError
+from crawler.items import Notice
+
+__all__ = ["ConfiguredOpendatasoftSpider", "DateWindow", "OpendatasoftSpider"]
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Publication dates ``start`` to ``end``, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def halves(self) -> tuple[DateWindow, DateWindow]:
+        middle = self.start + timedelta(days=self.days // 2 - 1)
+        return DateWindow(self.start, middle), DateWindow(middle + timedelta(days=1), self.end)
+
+
+class OpendatasoftSpider(BaseSpider):
+    # read by OpendatasoftSpider
+    dataset: ClassVar[str] = ""
+    date_field: ClassVar[str] = ""
+    id_field: ClassVar[str] = ""
+    #: extra ODSQL condition ANDed with the date window
+    where: ClassVar[str | None] = None
+    select: ClassVar[str | None] = None
+
+    def api_url(self, endpoint: str, params: dict[str, Any]) -> str:
+        path = f"/api/explore/v2.1/catalog/datasets/{self.dataset}/{endpoint}"
+        return self.portal_url(path) + "?" + urlencode(params)
+
+    def window_where(self, window: DateWindow) -> str:
+        after = window.end + timedelta(days=1)
+        clause = (
+            f"{self.date_field} >= date'{window.start.isoformat()}' "
+            f"AND {self.date_field} < date'{after.isoformat()}'"
+        )
+        return f"({self.where}) AND {clause}" if self.where else clause
+
+    def _params(self, window: DateWindow) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "where": self.window_where(window),
+            "order_by": f"{self.date_field} ASC, {self.id_field} ASC",
+            "timezone": "Europe/Paris",
+        }
+        if self.select:
+            params["select"] = self.select
+        return params
+
+    def page_request(
+        self, window: DateWindow, offset: int, pages: int = 0, prev: str = ""
+    ) -> scrapy.Request:
+        limit = self.settings.getint("ODS_PAGE_SIZE", 100)
+        params = self._params(window) | {"limit": limit, "offset": offset}
+        return scrapy.Request(
+            self.api_url("records", params),
+            callback=self.parse_page,
+            errback=self.on_request_error,
+            meta={"window": window, "offset": offset, "pages": pages, "prev_digest": prev},
+            dont_filter=True,
+        )
+
+    def export_request(self, window: DateWindow) -> scrapy.Request:
+        return scrapy.Request(
+            self.api_url("exports/json", self._params(window)),
+            callback=self.parse_export,
+            errback=self.on_request_error,
+            meta={"window": window},
+            dont_filter=True,
+        )
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.page_request(DateWindow(self.since, self.until), 0)
+
+    # -- callbacks ---------------------------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterable[Any]:
+        window: DateWindow = response.meta["window"]
+        offset: int = response.meta["offset"]
+        payload = self._json(response)
+        if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+            if payload is not None:
+                self.record_error(response.url, "bad_page", "no 'results' list in the response")
+            return
+        total = payload.get("total_count")
+        if not isinstance(total, int) or total < 0:
+            self.record_error(response.url, "bad_page", f"total_count is {total!r}")
+            total = offset + len(payload["results"])
+        cap = self.settings.getint("ODS_OFFSET_CAP", 10_000)
+        if offset == 0 and total > cap:
+            self.crawler.stats.inc_value("veilleur/ods/windows_split")
+            if window.days > 1:
+                for half in window.halves():
+                    yield self.page_request(half, 0)
+            else:
+                yield self.export_request(window)
+            return
+        digest = hashlib.sha256(response.body).hexdigest()
+        if digest == response.meta["prev_digest"]:
+            self.record_error(response.url, "repeated_page", "page identical to the previous one")
+            return
+        yield from self._records(payload["results"], response)
+        next_offset = offset + len(payload["results"])
+        pages = response.meta["pages"] + 1
+        limit = self.settings.getint("ODS_PAGE_SIZE", 100)
+        if not payload["results"] or next_offset >= total or self.sample_exhausted():
+            return
+        if next_offset + limit > cap:
+            self.record_error(response.url, "offset_cap", f"window {window} exceeds the cap")
+            return
+        if pages >= self.settings.getint("ODS_MAX_PAGES_PER_WINDOW", 100):
+            self.record_error(response.url, "page_cap", f"window {window} stopped at {pages} pages")
+            return
+        yield self.page_request(window, next_offset, pages, digest)
+
+    def parse_export(self, response: Response) -> Iterable[Any]:
+        payload = self._json(response)
+        if not isinstance(payload, list):
+            if payload is not None:
+                self.record_error(response.url, "bad_page", "export is not a JSON list")
+            return
+        yield from self._records(payload, response)
+
+    def on_request_error(self, failure: Any) -> None:
+        request = failure.request
+        self.record_error(request.url, "request_failed", repr(failure.value))
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _json(self, response: Response) -> Any:
+        try:
+            return orjson.loads(response.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.record_error(response.url, "bad_json", f"{type(exc).__name__}: {exc}"[:500])
+            return None
+
+    def _records(self, records: list[Any], response: Response) -> Iterable[Notice]:
+        for record in records:
+            if self.sample_exhausted():
+                return
+            record_id = record.get(self.id_field) if isinstance(record, dict) else None
+            try:
+                if not isinstance(record, dict):
+                    raise BadRecordError(f"record is a {type(record).__name__}, not an object")
+                notice = self.parse_record(record, response)
+            except BadRecordError as exc:
+                self.record_error(response.url, "bad_record", str(exc), str(record_id or ""))
+                continue
+            except Exception as exc:  # a parser bug must not stop the crawl: record it loudly
+                self.record_error(
+                    response.url,
+                    "parser_error",
+                    f"{type(exc).__name__}: {exc}",
+                    str(record_id or ""),
+                )
+                continue
+            if notice is None:
+                continue
+            notice.fetched_from = response.url
+            self.count_notice()
+            yield notice
+
+    def parse_record(self, record: dict[str, Any], response: Response) -> Notice | None:
+        raise NotImplementedError
+
+
+class ConfiguredOpendatasoftSpider(OpendatasoftSpider):
+    """An Opendatasoft dataset described by a ``[[opendatasoft]]`` entry of ``portals.toml``.
+
+    ``field_map`` maps Notice fields to record fields (``title = "objet"``); ``kind`` is fixed
+    per entry; ``document_fields`` lists record fields holding document URLs.
+    """
+
+    field_map: ClassVar[dict[str, str]] = {}
+    kind: ClassVar[str] = "other"
+    document_fields: ClassVar[list[str]] = []
+    url_template: ClassVar[str] = ""
+
+    def parse_record(self, record: dict[str, Any], response: Response) -> Notice | None:
+        from crawler.base_spiders.fields import notice_from_mapping
+
+        return notice_from_mapping(
+            source=self.name,
+            kind=self.kind,
+            record=record,
+            field_map=self.field_map,
+            document_fields=self.document_fields,
+            url_template=self.url_template,
+            fallback_url=response.url,
+        )

@@ -1,0 +1,327 @@
+"""``veilleur classify`` and ``veilleur rules {test,explain,eval,report}``: run and measure the rules."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from extract.corpus import CorpusError, load_record, pdf_pages
+from extract.rules import RuleError, RuleSet, default_ruleset
+from extract.types import Decision, TextField
+
+__all__ = ["classify", "decision_json", "rules"]
+
+log = logging.getLogger(__name__)
+
+
+def decision_json(record_id: str, decision: Decision) -> dict[str, Any]:
+    """The JSON shape ``classify`` writes, one object per input."""
+    return {
+        "id": record_id,
+        "flagged": decision.flagged,
+        "score": decision.score,
+        "categories": list(decision.categories),
+        "rules_version": decision.rules_version,
+        "hits": [
+            {
+                "rule": h.rule,
+                "category": h.category,
+                "field": h.field,
+                "snippet": h.snippet,
+                "weight": h.weight,
+                **({"page": h.page} if h.page is not None else {}),
+            }
+            for h in decision.hits
+        ],
+    }
+
+
+def _load_rules(paths: tuple[Path, ...]) -> RuleSet:
+    try:
+        return RuleSet.load(list(paths)) if paths else default_ruleset()
+    except RuleError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _inputs(path: Path) -> Iterator[tuple[str, list[TextField] | None, str]]:
+    """Yield ``(id, fields or None, error)`` for each record of one input file."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            pages = [TextField("document", t, document=digest, page=n) for n, t in pdf_pages(path)]
+        except Exception as exc:  # pdfminer raises many types on broken files
+            yield path.name, None, f"unreadable PDF: {type(exc).__name__}: {exc}"
+            return
+        yield path.name, pages, ""
+    elif suffix in (".jsonl", ".ndjson"):
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                    if not isinstance(obj, dict):
+                        raise ValueError("not a JSON object")
+                except ValueError as exc:
+                    yield f"{path.name}:{n}", None, f"bad JSON line {n}: {exc}"
+                    continue
+                rid = str(obj.get("id", f"{path.name}:{n}"))
+                fields = [
+                    TextField("title", str(obj.get("title") or "")),
+                    TextField("description", str(obj.get("text") or "")),
+                ]
+                yield rid, fields, ""
+    else:
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            yield path.name, None, str(exc)
+            return
+        yield path.name, [TextField("description", text)], ""
+
+
+@click.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Rule file(s) to use instead of extract/rules/*.toml.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Where to write the JSONL decisions (default: stdout).",
+)
+def classify(files: tuple[Path, ...], rule_files: tuple[Path, ...], output: TextIO) -> None:
+    """Classify JSONL ({"id","title"?,"text"} per line), text files or PDFs.
+
+    Writes one JSON decision per input record; unreadable input gives {"id", "error"}.
+
+    \b
+    Example:
+      veilleur classify notices.jsonl cctp.pdf > decisions.jsonl
+    """
+    ruleset = _load_rules(rule_files)
+    errors = 0
+    for path in files:
+        for rid, fields, error in _inputs(path):
+            if fields is None:
+                errors += 1
+                log.warning("classify_error file=%s id=%s error=%s", path, rid, error)
+                output.write(json.dumps({"id": rid, "error": error}, ensure_ascii=False) + "\n")
+                continue
+            decision = ruleset.evaluate(fields)
+            output.write(json.dumps(decision_json(rid, decision), ensure_ascii=False) + "\n")
+    if errors:
+        click.echo(f"{errors} input(s) could not be read", err=True)
+
+
+@click.group()
+def rules() -> None:
+    """Test, explain, evaluate and report on the surveillance rules.
+
+    \b
+    Examples:
+      veilleur rules test
+      veilleur rules explain "installation de caméras de vidéoprotection"
+      veilleur rules eval --labels ../shared/corpus/labels.csv
+      veilleur rules report --database-url sqlite:///var/veilleur.sqlite
+    """
+
+
+@rules.command("test")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(exists=True, path_type=Path))
+def test_cmd(rule_files: tuple[Path, ...]) -> None:
+    """Run every rule's examples_match / examples_no_match (exit 1 on any failure).
+
+    \b
+    Example:
+      veilleur rules test --rules my-rules.toml
+    """
+    ruleset = _load_rules(rule_files)
+    failures = ruleset.check_examples()
+    count = sum(len(r.examples_match) + len(r.examples_no_match) for r in ruleset.rules)
+    for failure in failures:
+        click.echo(f"FAIL {failure}")
+    click.echo(
+        f"{len(ruleset.rules)} rules, {len(ruleset.exclusions)} exclusions, "
+        f"{count} examples, {len(failures)} failure(s) [{ruleset.version}]"
+    )
+    if failures:
+        sys.exit(1)
+
+
+@rules.command()
+@click.argument("text")
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(exists=True, path_type=Path))
+def explain(text: str, rule_files: tuple[Path, ...]) -> None:
+    """Show which rules fire on TEXT and why.
+
+    \b
+    Example:
+      veilleur rules explain "caméras sur la voie publique"
+    """
+    decision = _load_rules(rule_files).explain(text)
+    click.echo(
+        f"flagged={decision.flagged} score={decision.score} "
+        f"categories={','.join(decision.categories) or '-'} rules={decision.rules_version}"
+    )
+    for h in decision.hits:
+        click.echo(f"  {h.rule} [{h.category}, weight {h.weight}] {h.field}: {h.snippet}")
+    if not decision.hits:
+        click.echo("  no rule fired")
+
+
+@dataclass
+class _Row:
+    file: str
+    record_id: str
+    title: str
+    flag: bool
+    categories: set[str]
+    borderline: bool
+    decision: Decision | None = None
+    error: str = ""
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def _metrics_line(name: str, rows: list[_Row], category: str | None = None) -> str:
+    tp = fp = fn = 0
+    for row in rows:
+        assert row.decision is not None
+        truth = row.flag if category is None else category in row.categories
+        pred = row.decision.flagged if category is None else category in row.decision.categories
+        tp += truth and pred
+        fp += pred and not truth
+        fn += truth and not pred
+    p, r, f = _prf(tp, fp, fn)
+    return f"{name:<26} P={p:.3f} R={r:.3f} F1={f:.3f}  (tp={tp} fp={fp} fn={fn})"
+
+
+def _describe(row: _Row) -> str:
+    assert row.decision is not None
+    hits = "; ".join(f"{h.rule}: {h.snippet[:110]}" for h in row.decision.hits[:4]) or "no hits"
+    return (
+        f"  {row.file} {row.record_id} score={row.decision.score} | {row.title[:70]}\n      {hits}"
+    )
+
+
+@rules.command("eval")
+@click.option(
+    "--labels",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV with file,record_id,title,flag,categories,rationale.",
+)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder the label files are relative to (default: the labels file's folder).",
+)
+@click.option("--rules", "rule_files", multiple=True, type=click.Path(exists=True, path_type=Path))
+def eval_cmd(labels: Path, data: Path | None, rule_files: tuple[Path, ...]) -> None:
+    """Score the rules against labelled records: precision, recall, F1, misses, false alarms.
+
+    Rows whose rationale says BORDERLINE are scored separately.
+
+    \b
+    Example:
+      veilleur rules eval --labels ../shared/corpus/labels.csv --data ../shared/corpus
+    """
+    ruleset = _load_rules(rule_files)
+    data_dir = data or labels.parent
+    rows: list[_Row] = []
+    with labels.open(encoding="utf-8", newline="") as fh:
+        for raw in csv.DictReader(fh):
+            row = _Row(
+                raw["file"],
+                raw["record_id"],
+                raw.get("title", ""),
+                raw["flag"].strip() == "1",
+                {c for c in raw.get("categories", "").split(";") if c},
+                "BORDERLINE" in raw.get("rationale", "").upper(),
+            )
+            try:
+                record = load_record(data_dir, row.file, row.record_id, row.title)
+                row.decision = ruleset.evaluate(record.fields)
+            except CorpusError as exc:
+                row.error = str(exc)
+            rows.append(row)
+    scored = [r for r in rows if r.decision is not None]
+    strict = [r for r in scored if not r.borderline]
+    border = [r for r in scored if r.borderline]
+    click.echo(
+        f"rules {ruleset.version}: {len(rows)} labelled rows, {len(rows) - len(scored)} unreadable, "
+        f"{len(border)} BORDERLINE"
+    )
+    click.echo(_metrics_line("overall (strict)", strict))
+    click.echo(_metrics_line("BORDERLINE rows", border))
+    click.echo(_metrics_line("all rows", scored))
+    categories = sorted({c for r in scored for c in r.categories})
+    for cat in categories:
+        click.echo(_metrics_line(f"  {cat}", scored, cat))
+    for title, pick in (
+        ("misses", lambda r: r.flag and not r.decision.flagged),
+        ("false alarms", lambda r: r.decision.flagged and not r.flag),
+        (
+            "wrong categories",
+            lambda r: r.flag and r.decision.flagged and set(r.decision.categories) != r.categories,
+        ),
+    ):
+        chosen = [r for r in scored if pick(r)]
+        click.echo(f"{title}: {len(chosen)}")
+        for r in chosen:
+            click.echo(("  [BORDERLINE]" if r.borderline else "") + _describe(r))
+    for r in rows:
+        if r.error:
+            click.echo(f"unreadable: {r.file} {r.record_id}: {r.error}")
+
+
+@rules.command()
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    default=None,
+    help="Database to read (default: $DATABASE_URL, else the SQLite file).",
+)
+@click.option("--limit", default=30, show_default=True, help="Rules to list.")
+def report(database_url: str | None, limit: int) -> None:
+    """Rank rules by analysts' not-relevant verdicts; list relevant notices no rule flagged.
+
+    \b
+    Example:
+      veilleur rules report --database-url postgresql://veilleur@localhost/veilleur
+    """
+    from db.queries_rules import rules_report
+    from db.session import database_url as resolve
+    from db.session import session_scope
+
+    with session_scope(resolve(database_url)) as session:
+        result = rules_report(session)
+    click.echo(f"{'rule':<45} {'flagged':>8} {'not rel.':>8} {'ratio':>6}")
+    for r in result.rules[:limit]:
+        click.echo(
+            f"{r.rule_id:<45} {r.flagged_notices:>8} {r.not_relevant:>8} {r.noise_ratio:>6.2f}"
+        )
+    click.echo(f"relevant notices with no flag (found by hand): {len(result.missed)}")
+    for m in result.missed:
+        click.echo(f"  #{m.notice_id} {m.source_id} {m.title[:80]} {m.url}")

@@ -1,0 +1,192 @@
+"""``RunRecorder``: one ``crawl_runs`` row per crawl, errors as they happen, final status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from crawler import signals as veilleur_signals
+
+__all__ = ["PAGE_LEVEL_ERRORS", "RunRecorder"]
+
+logger = logging.getLogger(__name__)
+
+#: errors that mean part of the window was not read: the watermark must not move
+PAGE_LEVEL_ERRORS = (
+    "request_failed",
+    "bad_json",
+    "bad_page",
+    "offset_cap",
+    "page_cap",
+    "store_failed",
+)
+
+
+class RunRecorder:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.database_url = crawler.settings.get("DATABASE_URL")
+        self.run_id: int | None = None
+        self.source_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunRecorder:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.error_recorded, signal=veilleur_signals.error_recorded)
+        return ext
+
+    def spider_opened(self, spider: Any) -> None:
+        from db.migrate import upgrade
+        from db.runs import ensure_source, start_run
+        from db.session import session_scope
+
+        upgrade(self.database_url)
+        args = {
+            "since": str(getattr(spider, "since", "")),
+            "until": str(getattr(spider, "until", "")),
+            "sample": str(getattr(spider, "sample", "") or ""),
+        }
+        with session_scope(self.database_url) as session:
+            source = ensure_source(
+                session,
+                spider.name,
+                kind=getattr(spider, "source_kind", "api"),
+                licence=getattr(spider, "licence", None) or None,
+                base_url=getattr(spider, "base_url", None) or None,
+            )
+            run = start_run(session, source, args)
+            self.run_id, self.source_id = run.id, source.id
+        spider.run_id = self.run_id
+        logger.info("run_started source=%s run_id=%s %s", spider.name, self.run_id, args)
+
+    def error_recorded(
+        self,
+        spider: Any,
+        url: str | None,
+        error_kind: str,
+        message: str,
+        record_id: str | None = None,
+    ) -> None:
+        from db.runs import record_error
+        from db.session import session_scope
+
+        with session_scope(self.database_url) as session:
+            record_error(
+                session,
+                run_id=self.run_id,
+                source_name=spider.name,
+                url=url,
+                error_kind=error_kind,
+                message=message,
+                record_id=record_id,
+            )
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        from db.runs import finish_run, previous_run, set_watermark
+        from db.session import session_scope
+
+        if self.run_id is None:
+            return
+        stats = self.crawler.stats
+        seen = int(stats.get_value("veilleur/items_seen", 0))
+        page_errors = sum(
+            int(stats.get_value(f"veilleur/errors/{kind}", 0)) for kind in PAGE_LEVEL_ERRORS
+        )
+        message_parts: list[str] = []
+        with session_scope(self.database_url) as session:
+            if reason != "finished":
+                status = "error"
+                message_parts.append(f"crawl ended early: {reason}")
+            elif seen == 0:
+                status = "failing"
+                before = previous_run(session, self.source_id or 0, self.run_id)
+                if before is not None and before.items_seen > 0:
+                    message_parts.append(
+                        f"zero notices where the previous run (#{before.id}) had "
+                        f"{before.items_seen}: the source may have changed or be down"
+                    )
+                else:
+                    message_parts.append("zero notices: nothing was read from the source")
+            elif page_errors:
+                status = "failing"
+                message_parts.append(
+                    f"{page_errors} pages could not be read; window re-read next run"
+                )
+            else:
+                status = "ok"
+            if status == "ok" and not getattr(spider, "sample", None):
+                until = getattr(spider, "until", None)
+                if until is not None:
+                    set_watermark(session, spider.name, until)
+            finish_run(
+                session,
+                self.run_id,
+                status=status,
+                seen=seen,
+                new=int(stats.get_value("veilleur/items_new", 0)),
+                changed=int(stats.get_value("veilleur/items_changed", 0)),
+                unchanged=int(stats.get_value("veilleur/items_unchanged", 0)),
+                message="; ".join(message_parts) or None,
+            )
+        logger.info(
+            "run_finished source=%s run_id=%s status=%s seen=%d",
+            spider.name,
+            self.run_id,
+            status,
+            seen,
+        )
+
+
+class ProgressReporter:
+    """Prints notices read, flagged and errors every few seconds (``VEILLEUR_PROGRESS`` on)."""
+
+    def __init__(self, crawler: Crawler, interval: float) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.task: Any = None
+        self.started = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ProgressReporter:
+        from scrapy.exceptions import NotConfigured
+
+        if not crawler.settings.getbool("VEILLEUR_PROGRESS"):
+            raise NotConfigured("VEILLEUR_PROGRESS is off")
+        ext = cls(crawler, crawler.settings.getfloat("VEILLEUR_PROGRESS_INTERVAL", 5.0))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Any) -> None:
+        import time
+
+        from twisted.internet import task
+
+        self.started = time.monotonic()
+        self.task = task.LoopingCall(self.report, spider)
+        self.task.start(self.interval, now=False)
+
+    def report(self, spider: Any) -> None:
+        import sys
+        import time
+
+        stats = self.crawler.stats
+        seen = int(stats.get_value("veilleur/items_seen", 0))
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        errors = sum(v for k, v in stats.get_stats().items() if k.startswith("veilleur/errors/"))
+        print(
+            f"{spider.name}: {seen} notices ({seen / elapsed:.0f}/s), "
+            f"{int(stats.get_value('veilleur/items_flagged', 0))} flagged, "
+            f"{int(stats.get_value('response_received_count', 0))} pages, {errors} errors",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.task is not None and self.task.running:
+            self.task.stop()

@@ -1,0 +1,372 @@
+"""The nightly work, job by job, each outcome recorded in ``job_runs``.
+
+* :func:`run_crawls` — every enabled source, each in its own subprocess (Scrapy's reactor
+  cannot restart in one process: scrapy#2941), under the ``nightly`` database lock so a second
+  scheduler, a cron entry or a stray web worker cannot run the same night twice;
+* :func:`run_digest_job` — the group digests, under the ``digests`` lock;
+* :func:`catch_up` — at start-up, the nights missed while the machine was off: the latest one
+  runs once (coalesced) if within the misfire grace, the others are recorded, never silent.
+
+Statuses written: ``running`` → ``ok`` | ``failed``; ``skipped`` (lock held elsewhere, or the
+crawl itself reported its source lock busy), ``missed`` (beyond the grace), ``coalesced``
+(folded into a later run). Time is injected (``now``/``clock``) so tests need no waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.locks import LockBusy, held_lock
+from db.models import JobRun, Lock, Source, utcnow
+from db.session import session_scope
+
+__all__ = [
+    "JOB_CRAWL",
+    "JOB_DIGEST",
+    "LOCKED_EXIT_CODE",
+    "CrawlOutcome",
+    "catch_up",
+    "crawl_argv",
+    "enabled_sources",
+    "finish_job",
+    "fire_times",
+    "latest_jobs",
+    "mark_interrupted",
+    "previous_fire_time",
+    "record_job",
+    "run_crawls",
+    "run_digest_job",
+    "start_job",
+    "wait_for_lock",
+]
+
+log = logging.getLogger(__name__)
+JOB_CRAWL = "nightly-crawl"
+JOB_DIGEST = "digests"
+#: exit status of ``veilleur crawl NAME`` when the source's lock is held (EX_TEMPFAIL)
+LOCKED_EXIT_CODE = 75
+STDERR_TAIL_BYTES = 4000
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    source: str
+    status: str
+    returncode: int | None
+    message: str
+
+
+def crawl_argv(name: str) -> list[str]:
+    """The command that crawls one source in a fresh interpreter."""
+    return [sys.executable, "-m", "crawler.cli", "crawl", name]
+
+
+def record_job(
+    url: str | None,
+    job: str,
+    status: str,
+    scheduled_for: datetime | None,
+    message: str = "",
+    now: datetime | None = None,
+) -> int:
+    """Write a finished JobRun in one go (skipped, missed, coalesced…); returns its id."""
+    now = now or utcnow()
+    with session_scope(url) as s:
+        run = JobRun(
+            job=job, scheduled_for=scheduled_for, started_at=now, finished_at=now,
+            status=status, message=message,
+        )  # fmt: skip
+        s.add(run)
+        s.flush()
+        log.info("job_recorded job=%s status=%s scheduled_for=%s", job, status, scheduled_for)
+        return run.id
+
+
+def start_job(url: str | None, job: str, scheduled_for: datetime | None, now: datetime) -> int:
+    with session_scope(url) as s:
+        run = JobRun(job=job, scheduled_for=scheduled_for, started_at=now, status="running")
+        s.add(run)
+        s.flush()
+        return run.id
+
+
+def finish_job(url: str | None, run_id: int, status: str, message: str, now: datetime) -> None:
+    with session_scope(url) as s:
+        run = s.get(JobRun, run_id)
+        if run is not None:
+            run.status, run.message, run.finished_at = status, message[-STDERR_TAIL_BYTES:], now
+    log.info("job_finished id=%s status=%s", run_id, status)
+
+
+def _registry_names() -> list[str] | None:
+    try:
+        from crawler.registry import source_names  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return list(source_names())
+
+
+def enabled_sources(url: str | None, names: Iterable[str] | None = None) -> list[str]:
+    """Registered sources minus those whose ``sources`` row says ``enabled = false``.
+
+    ``names`` defaults to ``crawler.registry.source_names()``; without a registry, the names
+    of the ``sources`` rows. A name without a row counts as enabled.
+    """
+    with session_scope(url) as s:
+        rows = {name: enabled for name, enabled in s.execute(select(Source.name, Source.enabled))}
+    listed = list(names) if names is not None else _registry_names()
+    if listed is None:
+        listed = sorted(rows)
+    return [n for n in listed if rows.get(n, True)]
+
+
+def _tail(f: IO[bytes]) -> str:
+    """The last few KB of a crawl's output: enough for the traceback, bounded for the DB."""
+    f.seek(0, os.SEEK_END)
+    f.seek(max(0, f.tell() - STDERR_TAIL_BYTES))
+    return f.read().decode("utf-8", "replace").strip()
+
+
+def _crawl_one(argv: Sequence[str], timeout: float, url: str | None) -> tuple[int | None, str]:
+    # the child must write where we record: pass our database explicitly
+    env = dict(os.environ, **({"DATABASE_URL": url} if url else {}))
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=out, stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT, env=env
+        )
+        try:
+            code: int | None = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return None, f"timeout after {timeout:.0f}s\n{_tail(out)}"
+        return code, _tail(out)
+
+
+def run_crawls(
+    url: str | None,
+    scheduled_for: datetime | None = None,
+    sources: Iterable[str] | None = None,
+    argv_for: Callable[[str], list[str]] = crawl_argv,
+    timeout: float = 6 * 3600,
+    lock_ttl: float = 8 * 3600,
+    holder: str | None = None,
+    clock: Clock = utcnow,
+) -> list[CrawlOutcome] | None:
+    """Crawl every enabled source once, one subprocess each. None when the lock was busy."""
+    try:
+        with held_lock(url, "nightly", holder, ttl=lock_ttl, heartbeat=True):
+            names = enabled_sources(url, sources)
+            parent = start_job(url, JOB_CRAWL, scheduled_for, clock())
+            outcomes = [_run_source(url, n, scheduled_for, argv_for, timeout, clock) for n in names]
+            failed = [o.source for o in outcomes if o.status == "failed"]
+            summary = f"{len(outcomes)} sources, failed: {', '.join(failed) or 'none'}"
+            finish_job(url, parent, "failed" if failed else "ok", summary, clock())
+            return outcomes
+    except LockBusy as busy:
+        record_job(url, JOB_CRAWL, "skipped", scheduled_for, f"overlap refused: {busy}", clock())
+        return None
+
+
+def _run_source(
+    url: str | None,
+    name: str,
+    scheduled_for: datetime | None,
+    argv_for: Callable[[str], list[str]],
+    timeout: float,
+    clock: Clock,
+) -> CrawlOutcome:
+    run_id = start_job(url, f"crawl:{name}", scheduled_for, clock())
+    log.info("crawl_start source=%s", name)
+    code, tail = _crawl_one(argv_for(name), timeout, url)
+    if code == 0:
+        status = "ok"
+    elif code == LOCKED_EXIT_CODE:
+        status = "skipped"
+    else:
+        status = "failed"
+    message = f"exit {code}: {tail}" if code is not None else tail
+    finish_job(url, run_id, status, message, clock())
+    log.info("crawl_done source=%s status=%s code=%s", name, status, code)
+    return CrawlOutcome(name, status, code, message)
+
+
+def run_digest_job(
+    url: str | None,
+    scheduled_for: datetime | None = None,
+    send: Callable[[], list[object]] | None = None,
+    lock_ttl: float = 2 * 3600,
+    holder: str | None = None,
+    clock: Clock = utcnow,
+) -> str:
+    """Send the due digests under the ``digests`` lock; returns the recorded status."""
+    try:
+        with held_lock(url, "digests", holder, ttl=lock_ttl):
+            run_id = start_job(url, JOB_DIGEST, scheduled_for, clock())
+            try:
+                if send is None:
+                    from digest.service import send_digests
+
+                    results = send_digests(url, now=clock())
+                else:
+                    results = send()  # type: ignore[assignment]
+            except Exception as exc:  # any failure must land in job_runs, not vanish
+                log.exception("digest_job_failed")
+                finish_job(url, run_id, "failed", f"{type(exc).__name__}: {exc}", clock())
+                return "failed"
+            errors = [f"{r.group}: {r.error or 'refused ' + ','.join(r.refused)}"
+                      for r in results if getattr(r, "error", None) or getattr(r, "refused", None)]  # fmt: skip
+            status = "failed" if errors else "ok"
+            finish_job(url, run_id, status, "; ".join(errors) or f"{len(results)} groups", clock())
+            return status
+    except LockBusy as busy:
+        record_job(url, JOB_DIGEST, "skipped", scheduled_for, f"overlap refused: {busy}", clock())
+        return "skipped"
+
+
+def mark_interrupted(url: str | None, now: datetime, older_than: timedelta) -> int:
+    """Rows left ``running`` by a killed process (no live lock could still own them) become
+    ``failed`` with an explanation, so they are reported instead of looking busy forever."""
+    with session_scope(url) as s:
+        stale = (
+            s.execute(
+                select(JobRun).where(
+                    JobRun.status == "running", JobRun.started_at < now - older_than
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for run in stale:
+            run.status, run.finished_at = "failed", now
+            run.message = f"interrupted: still 'running' after {older_than} (process killed?)"
+        return len(stale)
+
+
+def wait_for_lock(
+    url: str | None,
+    name: str,
+    max_wait: float,
+    poll: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Wait until nobody holds a live ``name`` lease (the digests wait for the night's crawls
+    so they report them); False when still held after ``max_wait`` seconds."""
+    waited = 0.0
+    while True:
+        with session_scope(url) as s:
+            lease = s.get(Lock, name)
+            free = lease is None or lease.expires_at <= utcnow()
+        if free:
+            return True
+        if waited >= max_wait:
+            return False
+        sleep(poll)
+        waited += poll
+
+
+def latest_jobs(session: Session, limit: int = 50) -> list[JobRun]:
+    """The most recent run of each job (for ``veilleur status``), newest first."""
+    newest = select(JobRun.job, func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
+    stmt = select(JobRun).join(newest, JobRun.id == newest.c.id).order_by(JobRun.started_at.desc())
+    return list(session.execute(stmt.limit(limit)).scalars())
+
+
+def fire_times(
+    trigger: CronTrigger, after: datetime, until: datetime, cap: int = 1000
+) -> list[datetime]:
+    """Fire times of ``trigger`` strictly after ``after`` and at or before ``until``."""
+    out: list[datetime] = []
+    cursor = after + timedelta(microseconds=1)
+    while len(out) < cap:
+        nxt = trigger.get_next_fire_time(None, cursor)
+        if nxt is None or nxt > until:
+            break
+        out.append(nxt)
+        cursor = nxt + timedelta(microseconds=1)
+    return out
+
+
+def previous_fire_time(
+    trigger: CronTrigger, now: datetime, lookback: timedelta = timedelta(days=8)
+) -> datetime | None:
+    """The latest fire time at or before ``now`` (the run a job started now stands for)."""
+    times = fire_times(trigger, now - lookback, now)
+    return times[-1] if times else None
+
+
+def _last_scheduled(url: str | None, job: str) -> datetime | None:
+    with session_scope(url) as s:
+        return s.execute(
+            select(JobRun.scheduled_for)
+            .where(JobRun.job == job, JobRun.scheduled_for.is_not(None))
+            .order_by(JobRun.scheduled_for.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+
+def catch_up(
+    url: str | None,
+    jobs: Sequence[tuple[str, CronTrigger, Callable[[datetime], object]]],
+    now: datetime,
+    grace: timedelta,
+) -> dict[str, str]:
+    """Handle the fire times missed since each job's last recorded run (machine off, crash).
+
+    For each ``(job name, trigger, run(scheduled_for))``: the latest missed time runs once when
+    ``now`` is within ``grace`` of it, and earlier ones are recorded ``coalesced``; beyond the
+    grace they are all recorded ``missed``. A job never recorded before is not caught up (a
+    fresh install does not run last night at start-up). Returns job name -> what was done.
+    """
+    done: dict[str, str] = {}
+    for job, trigger, run in jobs:
+        last = _last_scheduled(url, job)
+        if last is None:
+            done[job] = "first start"
+            continue
+        missed = fire_times(trigger, last, now)
+        if not missed:
+            done[job] = "up to date"
+            continue
+        latest = missed[-1]
+        if now - latest <= grace:
+            for t in missed[:-1]:
+                record_job(
+                    url,
+                    job,
+                    "coalesced",
+                    t,
+                    f"coalesced into the run for {latest.isoformat()}",
+                    now,
+                )
+            log.info("catch_up job=%s runs_for=%s coalesced=%d", job, latest, len(missed) - 1)
+            run(latest)
+            done[job] = f"ran for {latest.isoformat()}, coalesced {len(missed) - 1}"
+        else:
+            for t in missed:
+                record_job(
+                    url,
+                    job,
+                    "missed",
+                    t,
+                    f"machine was off; beyond the misfire grace of {grace}",
+                    now,
+                )
+            done[job] = f"missed {len(missed)}"
+    return done

@@ -1,0 +1,166 @@
+"""Validate, Flag and Store: the pipelines every notice goes through."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.items import NOTICE_KINDS, Notice
+from extract.fields import notice_text_fields
+
+__all__ = ["FlagPipeline", "StorePipeline", "ValidatePipeline"]
+
+logger = logging.getLogger(__name__)
+
+
+def _record(spider: Any, item: Notice, error_kind: str, message: str) -> None:
+    record_error = getattr(spider, "record_error", None)
+    if record_error is not None:
+        record_error(item.fetched_from or item.url, error_kind, message, item.source_id)
+
+
+class ValidatePipeline:
+    """Drops what cannot be stored (with a recorded error) and records field-level warnings."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        spider = self.crawler.spider
+        if not isinstance(item, Notice):
+            raise DropItem(f"not a Notice: {type(item).__name__}")
+        for warning in item.warnings:
+            _record(spider, item, "bad_field", warning)
+        if not item.key:
+            _record(spider, item, "bad_record", "empty source id")
+            raise DropItem("empty source id")
+        if len(item.key) > 200:
+            _record(spider, item, "bad_record", "source id longer than 200 characters")
+            raise DropItem("source id too long")
+        if item.kind not in NOTICE_KINDS:
+            _record(spider, item, "bad_field", f"unknown kind {item.kind!r}, stored as 'other'")
+            item.kind = "other"
+        if item.estimated_value is not None and not math.isfinite(item.estimated_value):
+            _record(spider, item, "bad_field", "estimated value is not finite")
+            item.estimated_value = None
+        self.crawler.stats.inc_value("veilleur/items_valid")
+        return item
+
+
+class FlagPipeline:
+    """Runs the rules on the notice and its documents' pages; the decision rides on the item."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        from extract.rules import default_ruleset
+
+        self.crawler = crawler
+        self.ruleset = default_ruleset()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FlagPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Notice) -> Notice:
+        pages = [
+            (ref.sha256, page.page_number, page.text)
+            for ref in item.documents
+            if ref.sha256
+            for page in ref.pages
+        ]
+        texts = notice_text_fields(
+            title=item.title,
+            description=item.description,
+            buyer=item.buyer_name,
+            lots=item.lots,
+            extra=item.extra_text,
+            descriptors=item.descriptors,
+            cpv_codes=item.cpv_codes,
+            pages=pages,
+        )
+        item.decision = self.ruleset.evaluate(texts)
+        if item.decision.flagged:
+            self.crawler.stats.inc_value("veilleur/items_flagged")
+        return item
+
+
+class StorePipeline:
+    """Upserts notices in batches (one transaction per batch, committed as it goes so that a
+    killed crawl keeps what it stored). Counts new / changed / unchanged in the crawl stats."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.database_url = crawler.settings.get("DATABASE_URL")
+        self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 500)
+        self.buffer: list[Notice] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        from db.migrate import upgrade
+
+        upgrade(self.database_url)
+
+    def process_item(self, item: Notice) -> Notice:
+        self.buffer.append(item)
+        self.crawler.stats.inc_value("veilleur/items_seen")
+        if len(self.buffer) >= self.batch_size:
+            self.flush()
+        return item
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        from db.queries import upsert_notices
+        from db.session import session_scope
+
+        batch, self.buffer = self.buffer, []
+        try:
+            with session_scope(self.database_url) as session:
+                result = upsert_notices(session, [(item, item.decision) for item in batch])
+        except Exception:
+            # One bad notice must not cost the batch: store one by one, record the failures.
+            logger.exception("store_batch_failed size=%d; storing one by one", len(batch))
+            result = self._store_one_by_one(batch)
+        stats = self.crawler.stats
+        stats.inc_value("veilleur/items_new", result.new)
+        stats.inc_value("veilleur/items_changed", result.changed)
+        stats.inc_value("veilleur/items_unchanged", result.unchanged)
+        logger.debug(
+            "stored batch=%d new=%d changed=%d unchanged=%d",
+            len(batch),
+            result.new,
+            result.changed,
+            result.unchanged,
+        )
+
+    def _store_one_by_one(self, batch: list[Notice]) -> Any:
+        from db.queries import StoreResult, upsert_notices
+        from db.session import session_scope
+
+        total = StoreResult()
+        for item in batch:
+            try:
+                with session_scope(self.database_url) as session:
+                    one = upsert_notices(session, [(item, item.decision)])
+            except Exception as exc:
+                _record(
+                    self.crawler.spider, item, "store_failed", f"{type(exc).__name__}: {exc}"[:1000]
+                )
+                continue
+            total.new += one.new
+            total.changed += one.changed
+            total.unchanged += one.unchanged
+        return total

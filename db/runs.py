@@ -1,0 +1,214 @@
+"""Sources, crawl runs, recorded errors and watermarks. Session first; the caller commits."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from db.models import CrawlError, CrawlRun, Notice, Source, utcnow
+
+__all__ = [
+    "SourceHealth",
+    "ensure_source",
+    "finish_run",
+    "get_watermark",
+    "mark_interrupted_runs",
+    "previous_run",
+    "record_error",
+    "set_watermark",
+    "source_health",
+    "start_run",
+]
+
+
+def ensure_source(
+    session: Session,
+    name: str,
+    *,
+    kind: str = "api",
+    licence: str | None = None,
+    base_url: str | None = None,
+) -> Source:
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        source = Source(name=name, kind=kind, licence=licence, base_url=base_url)
+        session.add(source)
+        session.flush()
+    return source
+
+
+def get_watermark(session: Session, name: str) -> date | None:
+    return session.scalar(select(Source.watermark).where(Source.name == name))
+
+
+def set_watermark(session: Session, name: str, value: date) -> None:
+    """Move the watermark forward only: a re-crawl of old dates never moves it back."""
+    source = ensure_source(session, name)
+    if source.watermark is None or value > source.watermark:
+        source.watermark = value
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_interrupted_runs(session: Session, source_id: int) -> int:
+    """Runs left 'running' by a crawl that died (SIGKILL, power cut) become 'interrupted'."""
+    stale = session.scalars(
+        select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
+    ).all()
+    count = 0
+    for run in stale:
+        if run.pid != os.getpid() and not _pid_alive(run.pid):
+            run.status = "interrupted"
+            run.finished_at = run.finished_at or utcnow()
+            run.message = (run.message or "") + "process ended without closing the run"
+            count += 1
+    return count
+
+
+def start_run(session: Session, source: Source, args: dict[str, str]) -> CrawlRun:
+    mark_interrupted_runs(session, source.id)
+    run = CrawlRun(source_id=source.id, args=args, pid=os.getpid(), status="running")
+    session.add(run)
+    session.flush()
+    return run
+
+
+def previous_run(session: Session, source_id: int, before_run_id: int) -> CrawlRun | None:
+    """The last finished run before this one (ok or failing), to compare item counts."""
+    return session.scalar(
+        select(CrawlRun)
+        .where(
+            CrawlRun.source_id == source_id,
+            CrawlRun.id < before_run_id,
+            CrawlRun.status.in_(("ok", "failing")),
+        )
+        .order_by(CrawlRun.id.desc())
+        .limit(1)
+    )
+
+
+def record_error(
+    session: Session,
+    *,
+    run_id: int | None,
+    source_name: str,
+    url: str | None,
+    error_kind: str,
+    message: str,
+    record_id: str | None = None,
+) -> None:
+    session.add(
+        CrawlError(
+            run_id=run_id,
+            source_name=source_name,
+            url=url,
+            error_kind=error_kind,
+            message=message[:5000],
+            record_id=(record_id or None) and record_id[:200],
+        )
+    )
+    if run_id is not None:
+        session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id)
+            .values(errors_count=CrawlRun.errors_count + 1)
+        )
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    status: str,
+    seen: int,
+    new: int,
+    changed: int,
+    unchanged: int,
+    message: str | None,
+) -> None:
+    session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == run_id)
+        .values(
+            status=status,
+            finished_at=utcnow(),
+            items_seen=seen,
+            items_new=new,
+            items_changed=changed,
+            items_unchanged=unchanged,
+            message=message,
+        )
+    )
+
+
+@dataclass
+class SourceHealth:
+    name: str
+    enabled: bool
+    watermark: date | None
+    notices: int
+    flagged: int
+    last_status: str | None
+    last_started: datetime | None
+    last_seen: int | None
+    last_errors: int | None
+    last_message: str | None
+    last_ok: datetime | None
+
+    @property
+    def healthy(self) -> bool:
+        return self.last_status in (None, "ok", "running")
+
+
+def source_health(session: Session) -> list[SourceHealth]:
+    out: list[SourceHealth] = []
+    counts = dict(
+        session.execute(select(Notice.source, func.count()).group_by(Notice.source)).all()
+    )
+    flagged = dict(
+        session.execute(
+            select(Notice.source, func.count()).where(Notice.flagged).group_by(Notice.source)
+        ).all()
+    )
+    for source in session.scalars(select(Source).order_by(Source.name)):
+        last = session.scalar(
+            select(CrawlRun)
+            .where(CrawlRun.source_id == source.id)
+            .order_by(CrawlRun.id.desc())
+            .limit(1)
+        )
+        last_ok = session.scalar(
+            select(func.max(CrawlRun.finished_at)).where(
+                CrawlRun.source_id == source.id, CrawlRun.status == "ok"
+            )
+        )
+        out.append(
+            SourceHealth(
+                name=source.name,
+                enabled=source.enabled,
+                watermark=source.watermark,
+                notices=counts.get(source.name, 0),
+                flagged=flagged.get(source.name, 0),
+                last_status=last.status if last else None,
+                last_started=last.started_at if last else None,
+                last_seen=last.items_seen if last else None,
+                last_errors=last.errors_count if last else None,
+                last_message=last.message if last else None,
+                last_ok=last_ok,
+            )
+        )
+    return out

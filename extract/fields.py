@@ -1,0 +1,41 @@
+"""What the rules read of a notice: one ``TextField`` per part, document pages included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from extract.types import TextField
+
+__all__ = ["notice_text_fields"]
+
+
+def notice_text_fields(
+    *,
+    title: str,
+    description: str = "",
+    buyer: str | None = None,
+    lots: Sequence[Mapping[str, Any]] = (),
+    extra: str = "",
+    descriptors: Iterable[str] = (),
+    cpv_codes: Iterable[str] = (),
+    pages: Iterable[tuple[str, int, str]] = (),
+) -> list[TextField]:
+    """The texts to classify. ``pages`` holds (document sha256, page number, text)."""
+    fields = [TextField("title", title or "")]
+    if description:
+        fields.append(TextField("description", description))
+    if buyer:
+        fields.append(TextField("buyer", buyer))
+    for lot in lots:
+        text = " ".join(str(lot.get(k) or "") for k in ("title", "description")).strip()
+        if text:
+            fields.append(TextField("lots", text))
+    if extra:
+        fields.append(TextField("extra", extra))
+    fields.extend(TextField("descriptor", d) for d in descriptors if d)
+    fields.extend(TextField("cpv", c) for c in cpv_codes if c)
+    fields.extend(
+        TextField("document", text, document=sha, page=page) for sha, page, text in pages if text
+    )
+    return fields

@@ -1,0 +1,337 @@
+"""Crawl behaviour at the edges: windows under the offset cap, bad input, versions, watermark,
+zero items, rate limiting, a killed crawl. Each crawl is real: a subprocess over loopback HTTP."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from crawler.replay import OpendatasoftEmulator, ReplayServer, Reply
+from db.migrate import upgrade
+from db.models import CrawlError, CrawlRun, Notice, NoticeVersion
+from db.session import session_scope
+from tests.conftest import _pg_database
+from tests.crawler.crawl_helpers import (
+    ROOT,
+    count,
+    crawl_command,
+    demo_records,
+    last_run,
+    run_crawl,
+)
+
+ALL = ("--since", "2006-01-01", "--until", "2024-12-31")
+
+
+def records_2006() -> list[dict[str, Any]]:
+    return [r for r in demo_records() if r["dateparution"].startswith("2006")]
+
+
+def errors(url: str, kind: str | None = None) -> list[CrawlError]:
+    with session_scope(url) as session:
+        query = select(CrawlError)
+        if kind:
+            query = query.where(CrawlError.error_kind == kind)
+        rows = list(session.scalars(query))
+        session.expunge_all()
+        return rows
+
+
+# -- windows under the offset cap ---------------------------------------------------------
+
+
+def test_windows_split_under_the_cap_store_everything(sqlite_url: str) -> None:
+    ods = OpendatasoftEmulator({"boamp": demo_records()}, offset_cap=40)
+    with ReplayServer(ods=ods) as server:
+        run_crawl(
+            sqlite_url, server.url, *ALL, settings={"ODS_OFFSET_CAP": 40, "ODS_PAGE_SIZE": 20}
+        )
+    assert count(sqlite_url, Notice) == len(demo_records())
+
+
+def test_windows_split_never_ask_past_the_cap(sqlite_url: str) -> None:
+    ods = OpendatasoftEmulator({"boamp": demo_records()}, offset_cap=40)
+    with ReplayServer(ods=ods) as server:
+        run_crawl(
+            sqlite_url, server.url, *ALL, settings={"ODS_OFFSET_CAP": 40, "ODS_PAGE_SIZE": 20}
+        )
+        asked = [
+            int(q["offset"]) + int(q["limit"])
+            for _, p, q in server.requests
+            if p.endswith("/records")
+        ]
+    assert max(asked) <= 40
+
+
+def test_a_day_over_the_cap_is_read_through_exports(sqlite_url: str) -> None:
+    ods = OpendatasoftEmulator({"boamp": demo_records()}, offset_cap=4)
+    with ReplayServer(ods=ods) as server:
+        run_crawl(sqlite_url, server.url, *ALL, settings={"ODS_OFFSET_CAP": 4, "ODS_PAGE_SIZE": 2})
+        exports = [p for _, p, _ in server.requests if p.endswith("/exports/json")]
+    assert exports and count(sqlite_url, Notice) == len(demo_records())
+
+
+def test_repeated_page_stops_the_window(sqlite_url: str) -> None:
+    page = {"total_count": 500, "results": records_2006()[:10]}
+
+    def same_page(method: str, path: str, query: dict[str, str]) -> Reply | None:
+        if path.endswith("/records"):
+            return 200, {"Content-Type": "application/json"}, json.dumps(page).encode()
+        return None
+
+    with ReplayServer(faults=[same_page]) as server:
+        run_crawl(sqlite_url, server.url, *ALL)
+    assert len(errors(sqlite_url, "repeated_page")) == 1
+
+
+# -- bad input ----------------------------------------------------------------------------
+
+
+def mutated() -> list[dict[str, Any]]:
+    """Real records, each with one field broken the way real feeds break."""
+    base = records_2006()
+    bad_date = copy.deepcopy(base[0]) | {"datelimitereponse": "31/02/2024"}
+    nul = copy.deepcopy(base[1])
+    nul["objet"] = nul["objet"] + "\x00\x07"
+    wrong_type = copy.deepcopy(base[2]) | {"code_departement": {"not": "a list"}, "titulaire": 42}
+    no_id = copy.deepcopy(base[3]) | {"idweb": None, "id": None}
+    broken_donnees = copy.deepcopy(base[4]) | {"donnees": '{"IDENT": {"NOM": "x"'}
+    spaced_id = copy.deepcopy(base[5]) | {"idweb": " " + base[5]["idweb"].lower() + " "}
+    return [bad_date, nul, wrong_type, no_id, broken_donnees, base[5], spaced_id, *base[6:10]]
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def bad_crawl(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One crawl of the mutated records per database, shared by the tests below."""
+    urls: Iterator[str] = (
+        iter([f"sqlite:///{tmp_path_factory.mktemp('bad') / 'v.sqlite'}"])
+        if request.param == "sqlite"
+        else _pg_database()
+    )
+    url = next(urls)
+    upgrade(url)
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": mutated()})) as server:
+        run_crawl(url, server.url, *ALL)
+    yield url
+    for _ in urls:  # drops the PostgreSQL database
+        pass
+
+
+def test_bad_input_keeps_the_good_records(bad_crawl: str) -> None:
+    # 11 records: one has no id (dropped), two spell the same id (one notice)
+    assert count(bad_crawl, Notice) == 9
+
+
+def test_absurd_date_is_recorded_with_its_record(bad_crawl: str) -> None:
+    assert any("31/02/2024" in e.message and e.record_id for e in errors(bad_crawl, "bad_field"))
+
+
+def test_absurd_date_notice_is_kept_without_date(bad_crawl: str) -> None:
+    key = records_2006()[0]["idweb"]
+    with session_scope(bad_crawl) as session:
+        row = session.scalars(select(Notice).where(Notice.source_key == key)).one()
+        assert (row.deadline_at, row.published_at is not None) == (None, True)
+
+
+def test_nul_bytes_are_removed(bad_crawl: str) -> None:
+    key = records_2006()[1]["idweb"]
+    with session_scope(bad_crawl) as session:
+        assert "\x00" not in session.scalar(select(Notice.title).where(Notice.source_key == key))
+
+
+def test_missing_id_is_recorded_with_url(bad_crawl: str) -> None:
+    found = errors(bad_crawl, "bad_record")
+    assert found and found[0].url and "/records" in found[0].url
+
+
+def test_malformed_donnees_is_recorded(bad_crawl: str) -> None:
+    assert any("donnees" in e.message for e in errors(bad_crawl, "bad_field"))
+
+
+def test_wrong_types_are_recorded(bad_crawl: str) -> None:
+    assert any("departement" in e.message for e in errors(bad_crawl, "bad_field"))
+
+
+def test_malformed_json_page_is_recorded_and_run_fails(sqlite_url: str) -> None:
+    def broken(method: str, path: str, query: dict[str, str]) -> Reply | None:
+        if path.endswith("/records"):
+            return 200, {"Content-Type": "application/json"}, b'{"total_count": 3, "results": [{'
+        return None
+
+    with ReplayServer(faults=[broken]) as server:
+        result = run_crawl(sqlite_url, server.url, *ALL)
+    assert (result.returncode, len(errors(sqlite_url, "bad_json"))) == (1, 1)
+
+
+# -- versions, watermark, zero items ---------------------------------------------------------
+
+
+def test_changed_notice_gets_a_new_version_keeping_the_old(sqlite_url: str) -> None:
+    records = records_2006()
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records})) as server:
+        run_crawl(sqlite_url, server.url, *ALL)
+    changed = copy.deepcopy(records)
+    old_title = changed[0]["objet"]
+    changed[0]["objet"] = old_title + " (rectifié)"
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": changed})) as server:
+        run_crawl(sqlite_url, server.url, *ALL)
+    with session_scope(sqlite_url) as session:
+        row = session.scalars(select(Notice).where(Notice.source_key == changed[0]["idweb"])).one()
+        titles = [v.data["title"] for v in row.versions]
+        assert (row.version, titles) == (2, [old_title, old_title + " (rectifié)"])
+
+
+def test_next_crawl_starts_the_day_before_the_watermark(sqlite_url: str) -> None:
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
+        run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
+        server.requests.clear()
+        run_crawl(sqlite_url, server.url, "--until", "2006-07-20")
+        where = next(q["where"] for _, p, q in server.requests if p.endswith("/records"))
+    assert "dateparution >= date'2006-07-09'" in where
+
+
+def test_zero_items_after_items_is_failing(sqlite_url: str) -> None:
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
+        run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": []})) as server:
+        result = run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
+    run = last_run(sqlite_url)
+    assert (result.returncode, run.status, "previous run" in (run.message or "")) == (
+        1,
+        "failing",
+        True,
+    )
+
+
+def test_zero_items_run_keeps_stored_notices(sqlite_url: str) -> None:
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
+        run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
+    before = count(sqlite_url, Notice)
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": []})) as server:
+        run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
+    assert count(sqlite_url, Notice) == before > 0
+
+
+def test_sample_stops_early_and_keeps_the_watermark(sqlite_url: str) -> None:
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": demo_records()})) as server:
+        run_crawl(sqlite_url, server.url, *ALL, "--sample", "5")
+    with session_scope(sqlite_url) as session:
+        from db.models import Source
+
+        watermark = session.scalar(select(Source.watermark))
+    assert (count(sqlite_url, Notice), watermark) == (5, None)
+
+
+# -- politeness ------------------------------------------------------------------------------
+
+
+def test_429_with_retry_after_is_retried(sqlite_url: str) -> None:
+    seen: list[int] = []
+
+    def rate_limited(method: str, path: str, query: dict[str, str]) -> Reply | None:
+        if path.endswith("/records") and not seen:
+            seen.append(1)
+            return 429, {"Retry-After": "1"}, b"slow down"
+        return None
+
+    ods = OpendatasoftEmulator({"boamp": records_2006()})
+    with ReplayServer(ods=ods, faults=[rate_limited]) as server:
+        result = run_crawl(sqlite_url, server.url, *ALL)
+    assert (result.returncode, count(sqlite_url, Notice)) == (0, len(records_2006()))
+
+
+# -- a killed crawl -------------------------------------------------------------------------
+
+
+def many_records(n_copies: int) -> list[dict[str, Any]]:
+    """Real records repeated under distinct ids, spread over distinct days."""
+    out = []
+    for copy_no in range(n_copies):
+        for record in records_2006():
+            clone = copy.deepcopy(record)
+            clone["idweb"] = clone["id"] = f"{record['idweb']}-{copy_no:03d}"
+            clone["dateparution"] = (date(2006, 1, 1) + timedelta(days=copy_no)).isoformat()
+            out.append(clone)
+    return out
+
+
+def test_killed_crawl_rerun_stores_each_notice_once(sqlite_url: str, tmp_path: Path) -> None:
+    records = many_records(30)  # 600 notices over 30 days
+
+    def slow(method: str, path: str, query: dict[str, str]) -> Reply | None:
+        time.sleep(0.15)
+        return None
+
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records}), faults=[slow]) as server:
+        command = crawl_command(
+            sqlite_url,
+            server.url,
+            "--since",
+            "2006-01-01",
+            "--until",
+            "2006-02-28",
+            settings={"STORE_BATCH_SIZE": 20, "ODS_PAGE_SIZE": 10},
+        )
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and count(sqlite_url, Notice) < 60:
+            time.sleep(0.1)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        partial = count(sqlite_url, Notice)
+        server.faults.clear()
+        run_crawl(sqlite_url, server.url, "--since", "2006-01-01", "--until", "2006-02-28")
+    with session_scope(sqlite_url) as session:
+        keys = list(session.scalars(select(Notice.source_key)))
+        statuses = list(session.scalars(select(CrawlRun.status).order_by(CrawlRun.id)))
+    assert 0 < partial < len(records)
+    assert (len(keys), len(set(keys)), statuses) == (
+        len(records),
+        len(records),
+        ["interrupted", "ok"],
+    )
+
+
+def test_versions_equal_notices_after_kill_free_crawl(sqlite_url: str) -> None:
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
+        run_crawl(sqlite_url, server.url, *ALL)
+    with session_scope(sqlite_url) as session:
+        assert session.scalar(select(func.count()).select_from(NoticeVersion)) == count(
+            sqlite_url, Notice
+        )
+
+
+# -- one crawl of a source at a time -------------------------------------------------------
+
+
+def test_crawl_refuses_to_start_while_another_holds_the_source(sqlite_url: str) -> None:
+    from crawler.jobs import LOCKED_EXIT_CODE
+    from db.locks import held_lock
+
+    with (
+        ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server,
+        held_lock(sqlite_url, "crawl:boamp", holder="another-process", ttl=600),
+    ):
+        result = run_crawl(sqlite_url, server.url, *ALL)
+    assert (result.returncode, count(sqlite_url, CrawlRun)) == (LOCKED_EXIT_CODE, 0)

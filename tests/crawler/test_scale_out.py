@@ -1,0 +1,43 @@
+"""Scale-out: with VEILLEUR_REDIS_URL the crawl's requests go through Redis (scrapy-redis)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+
+import redis
+
+from crawler.replay import OpendatasoftEmulator, ReplayServer
+from db.models import Notice
+from tests.crawler.crawl_helpers import ROOT, count, crawl_command, demo_records
+
+REDIS_URL = os.environ.get("VEILLEUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def test_requests_are_scheduled_through_redis(sqlite_url: str) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    client.ping()  # Redis must answer: .ci/run starts it
+    key_prefix = f"veilleur-test-{uuid.uuid4().hex[:8]}"
+    records = [r for r in demo_records() if r["dateparution"].startswith("2006")]
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records})) as server:
+        command = crawl_command(
+            sqlite_url,
+            server.url,
+            "--since",
+            "2006-01-01",
+            "--until",
+            "2006-12-31",
+            settings={
+                "SCHEDULER_QUEUE_KEY": f"{key_prefix}:requests",
+                "SCHEDULER_DUPEFILTER_KEY": f"{key_prefix}:dupefilter",
+            },
+        )
+        env = dict(os.environ, PYTHONPATH=str(ROOT), VEILLEUR_REDIS_URL=REDIS_URL)
+        result = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
+        )
+    for key in client.scan_iter(f"{key_prefix}*"):
+        client.delete(key)
+    assert "'scheduler/dequeued/redis'" in result.stderr
+    assert count(sqlite_url, Notice) == len(records)

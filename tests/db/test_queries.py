@@ -1,0 +1,126 @@
+"""Batch upsert on SQLite and PostgreSQL: idempotent, versioned, flags replaced, links resolved."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crawler.items import Notice as Item
+from db.models import Flag, Notice, NoticeLink, NoticeVersion
+from db.queries import upsert_notices
+from extract.types import Decision, Hit
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "boamp"
+
+
+def real_items() -> list[Item]:
+    """Items built from the real fixture records' flat fields."""
+    records = json.loads((FIXTURES / "boamp_records_2024-02-29.json").read_text(encoding="utf-8"))[
+        "results"
+    ]
+    return [
+        Item(
+            source="boamp",
+            source_id=r["idweb"],
+            kind="tender",
+            title=r["objet"],
+            url=r["url_avis"],
+            buyer_name=r["nomacheteur"],
+            departements=r["code_departement"],
+            raw=r,
+        )
+        for r in records
+    ]
+
+
+def decision(flagged: bool, rules: str = "r@1") -> Decision:
+    hits = (Hit("cctv", rules, "videosurveillance", "title", "caméras", 3.0),) if flagged else ()
+    return Decision(
+        flagged, 3.0 if flagged else 0.0, ("videosurveillance",) if flagged else (), hits, rules
+    )
+
+
+def count(session: Session, model: type) -> int:
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_first_store_inserts_all(session: Session) -> None:
+    result = upsert_notices(session, [(i, decision(False)) for i in real_items()])
+    assert (result.new, count(session, Notice)) == (20, 20)
+
+
+def test_second_store_changes_nothing(session: Session) -> None:
+    upsert_notices(session, [(i, decision(False)) for i in real_items()])
+    result = upsert_notices(session, [(i, decision(False)) for i in real_items()])
+    assert (result.unchanged, result.new, result.changed) == (20, 0, 0)
+
+
+def test_changed_title_bumps_version(session: Session) -> None:
+    items = real_items()
+    upsert_notices(session, [(items[0], None)])
+    changed = copy.deepcopy(items[0])
+    changed.title += " — rectifié"
+    upsert_notices(session, [(changed, None)])
+    assert session.scalar(select(Notice.version)) == 2
+
+
+def test_changed_notice_keeps_both_versions(session: Session) -> None:
+    items = real_items()
+    upsert_notices(session, [(items[0], None)])
+    changed = copy.deepcopy(items[0])
+    changed.title += " — rectifié"
+    upsert_notices(session, [(changed, None)])
+    assert count(session, NoticeVersion) == 2
+
+
+def test_same_id_in_other_case_is_the_same_notice(session: Session) -> None:
+    items = real_items()
+    upsert_notices(session, [(items[0], None)])
+    respelled = copy.deepcopy(items[0])
+    respelled.source_id = " " + items[0].source_id.lower()
+    upsert_notices(session, [(respelled, None)])
+    assert count(session, Notice) == 1
+
+
+def test_flags_are_stored_with_rule_and_snippet(session: Session) -> None:
+    upsert_notices(session, [(real_items()[0], decision(True))])
+    flag = session.scalars(select(Flag)).one()
+    assert (flag.rule_id, flag.category, flag.field, flag.snippet) == (
+        "cctv",
+        "videosurveillance",
+        "title",
+        "caméras",
+    )
+
+
+def test_new_rules_version_replaces_flags_of_unchanged_notice(session: Session) -> None:
+    item = real_items()[0]
+    upsert_notices(session, [(item, decision(True, "r@1"))])
+    upsert_notices(session, [(item, decision(False, "r@2"))])
+    assert (count(session, Flag), session.scalar(select(Notice.flagged))) == (0, False)
+
+
+def test_link_waits_for_its_target_then_resolves(session: Session) -> None:
+    items = real_items()
+    correction = copy.deepcopy(items[1])
+    correction.source_id, correction.kind, correction.related_ids = (
+        "C-1",
+        "correction",
+        [items[0].source_id],
+    )
+    upsert_notices(session, [(correction, None)])
+    upsert_notices(session, [(items[0], None)])
+    link = session.scalars(select(NoticeLink)).one()
+    target = session.scalar(select(Notice.id).where(Notice.source_key == items[0].key))
+    assert (link.relation, link.target_notice_id) == ("corrects", target)
+
+
+def test_nul_in_raw_payload_is_stored(session: Session) -> None:
+    item = real_items()[0]
+    item.raw = dict(item.raw, objet="a\x00b")
+    upsert_notices(session, [(item, None)])
+    assert session.scalar(select(Notice.raw))["objet"] == "ab"
