@@ -32,7 +32,7 @@ __all__ = ["extract_pdf", "inflated_size_exceeds"]
 
 log = logging.getLogger(__name__)
 
-_STREAM_RE = re.compile(rb"stream(?:\r\n|\n|\r)")
+_STREAM_RE = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
 _CHUNK = 1 << 20
 _PDFIUM_PASSWORD_ERROR = 4
 
@@ -50,18 +50,24 @@ def inflated_size_exceeds(data: bytes, cap: int) -> int | None:
         if b"FlateDecode" not in header[header.rfind(b"obj") :]:
             continue
         inflater = zlib.decompressobj()
-        pos = start
+        pos = start + 65536
+        pending = data[start:pos]
         try:
-            while not inflater.eof and pos < len(data):
-                chunk = data[pos : pos + 65536]
-                pos += len(chunk)
-                out = inflater.decompress(chunk, _CHUNK)
+            while True:
+                out = inflater.decompress(pending, _CHUNK)
                 total += len(out)
-                while inflater.unconsumed_tail and total <= cap:
-                    out = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
-                    total += len(out)
                 if total > cap:
                     return match.start()
+                if inflater.eof:
+                    break
+                if inflater.unconsumed_tail:
+                    if not out:
+                        break  # no progress: not inflatable, pdfium will judge it
+                    pending = inflater.unconsumed_tail
+                elif pos < len(data):
+                    pending, pos = data[pos : pos + 65536], pos + 65536
+                else:
+                    break
         except zlib.error:
             continue
     return None

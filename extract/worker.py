@@ -122,7 +122,8 @@ class WorkerPool:
 
     ``processes`` defaults to one per core; ``max_tasks_per_child`` recycles workers so a
     fragmented heap does not grow across a night; ``grace_s`` is how long after the budget a
-    silent worker is killed.
+    silent worker is killed. The memory cap is the pool's ``limits.memory_mb`` (set once per
+    worker); a per-document ``limits`` passed to :meth:`submit` changes every other cap.
     """
 
     def __init__(

@@ -88,8 +88,17 @@ class DocumentsPipeline:
     async def process_item(self, item: Any) -> Any:
         refs: list[DocumentRef] = list(getattr(item, "documents", None) or [])
         if refs:
-            await asyncio.gather(*(self._handle(ref) for ref in refs))
+            await asyncio.gather(*(self._handle_safely(ref) for ref in refs))
         return item
+
+    async def _handle_safely(self, ref: DocumentRef) -> None:
+        """One document's failure is recorded on its ref; the notice and its siblings go on."""
+        try:
+            await self._handle(ref)
+        except Exception as exc:
+            log.exception("document_error url=%s", ref.url)
+            ref.fetch_error = f"error: {type(exc).__name__}: {exc}"[:500]
+            self._stat("error")
 
     # -- one document ------------------------------------------------------------------------
 

@@ -88,19 +88,19 @@ def test_zip_slip_writes_nothing_outside(fixture_bytes, tmp_path: Path, monkeypa
     assert not Path("/tmp/veilleur-zip-slip.txt").exists() and list(tmp_path.iterdir()) == []
 
 
-def test_scanned_page_without_text_layer_is_ocr(fixture_bytes):
-    result = read(fixture_bytes, "scanned.pdf")
-    assert (result.status, result.pages[0].method) == ("ocr", "ocr")
-
-
 @pytest.fixture(scope="module")
-def scanned_text() -> str:
+def scanned():
+    """The one OCR run of this module (~2-15 s depending on load)."""
     path = Path(__file__).parent.parent / "fixtures" / "documents" / "hostile" / "scanned.pdf"
-    return extract_document(path.read_bytes(), limits=Limits()).text
+    return extract_document(path.read_bytes(), limits=Limits())
 
 
-def test_scanned_page_ocr_reads_the_act(scanned_text):
-    assert "Finances Publiques" in scanned_text
+def test_scanned_page_without_text_layer_is_ocr(scanned):
+    assert (scanned.status, scanned.pages[0].method) == ("ocr", "ocr")
+
+
+def test_scanned_page_ocr_reads_the_act(scanned):
+    assert "Finances Publiques" in scanned.text
 
 
 def test_scanned_page_without_ocr_is_partial(fixture_bytes):
