@@ -1,27 +1,78 @@
-"""Fixtures of the review desk tests: a seeded database (SQLite and PostgreSQL), the app, and
-a Flask test client that logs in the way a browser does (CSRF token read from the form)."""
+"""Fixtures of the review desk tests: a seeded database, the app, and a Flask test client that
+logs in the way a browser does (CSRF token read from the form).
+
+Web-logic tests (auth, CSRF, headers, escaping) run on SQLite (``client``/``alice``); tests whose
+behaviour depends on the database (queue, search, verdicts, exports, concurrency) run on SQLite
+and PostgreSQL (``client_both``/``alice_both``/``seeded_both``).
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
-from db.session import session_scope
+import review.auth
+from db.migrate import upgrade
+from db.session import get_engine, session_scope
 from review.app import create_app
 from tests.review.seed import PASSWORD, Seeded, seed
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with tiny cost parameters: the tests log in hundreds of times on 2 cores."""
+    monkeypatch.setattr(
+        review.auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+def _seed(url: str) -> Seeded:
+    with session_scope(url) as s:
+        return seed(s, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seeded]:
+    """One migrated and seeded SQLite file per session; each test gets a copy (cheaper than
+    migrating and seeding again, and the copy is a real, separate database)."""
+    path = tmp_path_factory.mktemp("review-template") / "template.sqlite"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    with session_scope(url) as s:
+        ids = seed(s, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    get_engine(url).dispose()  # last connection closed: the WAL is checkpointed into the file
+    return path, ids
+
+
 @pytest.fixture
-def seeded(db_url: str) -> Seeded:
-    with session_scope(db_url) as s:
-        return seed(s)
+def seeded_url(_template_db: tuple[Path, Seeded], tmp_path: Path) -> tuple[str, Seeded]:
+    target = tmp_path / "veilleur.sqlite"
+    shutil.copyfile(_template_db[0], target)
+    return f"sqlite:///{target}", _template_db[1]
+
+
+@pytest.fixture
+def seeded(seeded_url: tuple[str, Seeded]) -> Seeded:
+    return seeded_url[1]
+
+
+@pytest.fixture
+def url(seeded_url: tuple[str, Seeded]) -> str:
+    return seeded_url[0]
+
+
+@pytest.fixture
+def seeded_both(db_url: str) -> Seeded:
+    return _seed(db_url)
 
 
 def make_app(db_url: str, tmp_path: Path, **config: object) -> Flask:
@@ -35,11 +86,6 @@ def make_app(db_url: str, tmp_path: Path, **config: object) -> Flask:
     )
 
 
-@pytest.fixture
-def app(db_url: str, seeded: Seeded, tmp_path: Path) -> Flask:
-    return make_app(db_url, tmp_path)
-
-
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     page = client.get(path).get_data(as_text=True)
     match = _TOKEN.search(page)
@@ -49,8 +95,14 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 
 def login(client: FlaskClient, username: str = "alice", password: str = PASSWORD):  # noqa: ANN201
     token = csrf_token(client)
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token})
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def app(url: str, tmp_path: Path) -> Flask:
+    return make_app(url, tmp_path)
 
 
 @pytest.fixture
@@ -63,3 +115,15 @@ def client(app: Flask) -> Iterator[FlaskClient]:
 def alice(client: FlaskClient) -> FlaskClient:
     assert login(client).status_code == 302
     return client
+
+
+@pytest.fixture
+def app_both(db_url: str, seeded_both: Seeded, tmp_path: Path) -> Flask:
+    return make_app(db_url, tmp_path)
+
+
+@pytest.fixture
+def alice_both(app_both: Flask) -> Iterator[FlaskClient]:
+    with app_both.test_client() as c:
+        assert login(c).status_code == 302
+        yield c

@@ -11,7 +11,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -25,7 +24,7 @@ from db.models import (
     NoticeLink,
     User,
 )
-from review.auth import hash_password
+from argon2 import PasswordHasher
 from review.render import fold
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "review"
@@ -47,9 +46,6 @@ RULE_WORDS = {
 }
 
 
-@lru_cache(maxsize=1)
-def password_hash() -> str:
-    return hash_password(PASSWORD)
 
 
 def load_records() -> list[dict]:
@@ -126,11 +122,12 @@ def add_flags(s: Session, notice: Notice, rec: dict) -> None:
                    category="videosurveillance", field="description", snippet=snip, weight=2.0))
 
 
-def seed(s: Session) -> Seeded:
+def seed(s: Session, hasher: PasswordHasher | None = None) -> Seeded:
     """Insert the whole fixture set; the caller commits."""
     out = Seeded()
+    digest = (hasher or PasswordHasher()).hash(PASSWORD)
     for name in ("alice", "bob"):
-        user = User(username=name, password_hash=password_hash(), role="analyst")
+        user = User(username=name, password_hash=digest, role="analyst")
         s.add(user)
         s.flush()
         out.users[name] = user.id
@@ -165,8 +162,9 @@ def seed(s: Session) -> Seeded:
                          document_id=doc.id, fetch_status="ok"))
     s.add(NoticeDocument(notice_id=target, url="https://example.org/dce.pdf", title="DCE",
                          document_id=bad.id, fetch_status="ok"))
-    page_snip = snippet(" ".join(words[half:]), ["tranquillite", "video", "donnees"]) or "big data"
-    s.add(Flag(notice_id=target, document_id=doc.id, page=2, rule_id="big_data.tranquillite",
+    page_text = " ".join(words[half:])
+    page_snip = snippet(page_text, ["tranquillite", "donnees", "video"]) or page_text[:160]
+    s.add(Flag(notice_id=target, document_id=doc.id, page=2, rule_id="big_data.donnees",
                rule_version="fixture", category="big_data_policing", field="document",
                snippet=page_snip, weight=2.0))
     out.document_id, out.unreadable_id = doc.id, bad.id
