@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +18,15 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 import review.auth
 from db.migrate import upgrade
-from db.session import get_engine, session_scope
+from db.models import Base
+from db.session import get_engine, session_scope, sessionmaker_for
 from review.app import create_app
+from tests.conftest import PG_ADMIN_URL
 from tests.review.seed import PASSWORD, Seeded, seed
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -70,9 +75,58 @@ def url(seeded_url: tuple[str, Seeded]) -> str:
     return seeded_url[0]
 
 
+@pytest.fixture(scope="session")
+def _pg_database() -> Iterator[str]:
+    """One migrated PostgreSQL database for the session, emptied and re-seeded per test
+    (TRUNCATE … RESTART IDENTITY is much cheaper than CREATE/DROP DATABASE)."""
+    name = f"veilleur_rt_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def both(
+    request: pytest.FixtureRequest, _template_db: tuple[Path, Seeded], tmp_path: Path
+) -> Iterator[tuple[str, Seeded]]:
+    """(url, ids) of a freshly seeded database: a SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        target = tmp_path / "veilleur.sqlite"
+        shutil.copyfile(_template_db[0], target)
+        yield f"sqlite:///{target}", _template_db[1]
+        return
+    url = request.getfixturevalue("_pg_database")
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with get_engine(url).begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield url, _seed(url)
+    get_engine(url).dispose()  # no connection left checked out into the next test
+
+
 @pytest.fixture
-def seeded_both(db_url: str) -> Seeded:
-    return _seed(db_url)
+def both_url(both: tuple[str, Seeded]) -> str:
+    return both[0]
+
+
+@pytest.fixture
+def seeded_both(both: tuple[str, Seeded]) -> Seeded:
+    return both[1]
+
+
+@pytest.fixture
+def dbs(both_url: str) -> Iterator[Session]:
+    """A session on the seeded copy; the test commits what it wants kept."""
+    with sessionmaker_for(both_url)() as s:
+        yield s
 
 
 def make_app(db_url: str, tmp_path: Path, **config: object) -> Flask:
@@ -118,8 +172,8 @@ def alice(client: FlaskClient) -> FlaskClient:
 
 
 @pytest.fixture
-def app_both(db_url: str, seeded_both: Seeded, tmp_path: Path) -> Flask:
-    return make_app(db_url, tmp_path)
+def app_both(both_url: str, tmp_path: Path) -> Flask:
+    return make_app(both_url, tmp_path)
 
 
 @pytest.fixture
