@@ -12,6 +12,7 @@ carries the colleague's review and the caller's transaction rolls back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,23 +37,41 @@ class VerdictError(ValueError):
     """Raised when a verdict form is incomplete or names an unknown verdict or rule."""
 
 
-class ReviewConflict(Exception):
-    """Raised when another analyst recorded a review after the one this form saw."""
-
-    def __init__(self, current: Review | None) -> None:
-        super().__init__("notice reviewed by someone else meanwhile")
-        self.current = current
-
-
 @dataclass(frozen=True)
 class TrailEntry:
+    """One review as plain data (it outlives the session and the rolled-back transaction)."""
+
     id: int
     verdict: str
     reason_rule: str | None
     note: str
     username: str | None
-    created_at: object
+    created_at: datetime
     previous_review_id: int | None
+
+
+class ReviewConflict(Exception):
+    """Raised when another analyst recorded a review after the one this form saw; ``current``
+    is that colleague's review (None if the head was reset meanwhile)."""
+
+    def __init__(self, current: TrailEntry | None) -> None:
+        super().__init__("notice reviewed by someone else meanwhile")
+        self.current = current
+
+
+def _entry(session: Session, review_id: int | None) -> TrailEntry | None:
+    if review_id is None:
+        return None
+    row = session.execute(
+        select(Review, User.username)
+        .outerjoin(User, User.id == Review.user_id)
+        .where(Review.id == review_id)
+    ).first()
+    if row is None:
+        return None
+    r, name = row
+    return TrailEntry(r.id, r.verdict, r.reason_rule, r.note, name, r.created_at,
+                      r.previous_review_id)
 
 
 def latest_review(session: Session, notice_id: int) -> Review | None:
@@ -111,7 +130,7 @@ def record_verdict(
     head = session.get(ReviewHead, notice_id, populate_existing=True)
     current_id = head.review_id if head else None
     if current_id != seen_review_id:
-        raise ReviewConflict(session.get(Review, current_id) if current_id else None)
+        raise ReviewConflict(_entry(session, current_id))
     review = Review(
         notice_id=notice_id,
         user_id=user_id,
@@ -133,7 +152,8 @@ def record_verdict(
                     )
                 )
         except IntegrityError:
-            raise ReviewConflict(latest_review(session, notice_id)) from None
+            head = session.get(ReviewHead, notice_id, populate_existing=True)
+            raise ReviewConflict(_entry(session, head.review_id if head else None)) from None
         return review
     moved = session.execute(
         update(ReviewHead)
@@ -143,5 +163,6 @@ def record_verdict(
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         session.expire_all()
-        raise ReviewConflict(latest_review(session, notice_id))
+        head = session.get(ReviewHead, notice_id)
+        raise ReviewConflict(_entry(session, head.review_id if head else None))
     return review

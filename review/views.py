@@ -23,7 +23,7 @@ from flask import (
 )
 from sqlalchemy.orm import Session
 
-from db.models import Document, Review, User
+from db.models import Document, User
 from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
 from review.db import read, write
@@ -173,10 +173,8 @@ def verdict(notice_id: int) -> Any:
         log.info("verdict_conflict notice=%d user=%s seen=%s", notice_id, user.username, seen)
         with read() as s:
             ctx = _notice_context(s, notice_id)
-            other: Review | None = s.get(Review, exc.current.id) if exc.current else None
-            other_user = s.get(User, other.user_id) if other and other.user_id else None
         return render_template(
-            "notice.html", conflict=other, conflict_user=other_user,
+            "notice.html", conflict=exc.current,
             draft={k: form.get(k, "") for k in ("verdict", "note", "reason_rule")}, **ctx,
         ), 409
     log.info("verdict_saved notice=%d review=%d user=%s", notice_id, review_id, user.username)
