@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from db.session import session_scope
+from db.session import database_url, session_scope
 
 __all__ = ["serve", "users"]
 
@@ -67,7 +67,8 @@ def _run(action: str, fn: object) -> None:
     from review.auth import UserError
 
     try:
-        with session_scope() as s:
+        # resolve the URL here: get_engine(None) would cache whichever DATABASE_URL came first
+        with session_scope(database_url()) as s:
             fn(s)  # type: ignore[operator]
     except UserError as exc:
         raise click.ClickException(f"{action}: {exc}") from exc
