@@ -147,7 +147,7 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-def login(client: FlaskClient, username: str = "alice", password: str = PASSWORD):  # noqa: ANN201
+def login(client: FlaskClient, username: str = "alice", password: str = PASSWORD):
     token = csrf_token(client)
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}

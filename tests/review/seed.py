@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -24,7 +25,6 @@ from db.models import (
     NoticeLink,
     User,
 )
-from argon2 import PasswordHasher
 from review.render import fold
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "review"

@@ -39,7 +39,7 @@ def _crawler(url: str, stop: threading.Event, stats: dict[str, object]) -> None:
 
 def test_ui_writes_while_crawler_writes(alice_both: FlaskClient, both_url: str,
                                         seeded_both: Seeded) -> None:
-    stop, stats = threading.Event(), {}
+    stop, stats = threading.Event(), dict[str, object]()
     writer = threading.Thread(target=_crawler, args=(both_url, stop, stats))
     writer.start()
     statuses = []

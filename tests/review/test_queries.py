@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from db.models import Review, ReviewHead
@@ -13,7 +14,7 @@ from tests.review.seed import Seeded
 def test_detail_lists_twin_publication(dbs: Session, seeded_both: Seeded) -> None:
     detail = notice_detail(dbs, seeded_both.notices["20-100747"])
     assert detail is not None
-    assert [(l["relation"], l["notice_id"]) for l in detail.links] == [
+    assert [(link["relation"], link["notice_id"]) for link in detail.links] == [
         ("twin", seeded_both.notices["381341-2020"])
     ]
 
@@ -57,7 +58,7 @@ def test_feedback_lists_relevant_notices_found_by_hand(dbs: Session, seeded_both
     assert [r["id"] for r in rules_feedback(dbs)["by_hand"]] == [nid]
 
 
-def test_feedback_page_renders(alice_both, seeded_both: Seeded) -> None:  # type: ignore[no-untyped-def]
+def test_feedback_page_renders(alice_both: FlaskClient, seeded_both: Seeded) -> None:
     page = alice_both.get("/rules").get_data(as_text=True)
     assert "videosurveillance.videoprotection" in page
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from db.models import Document, DocumentPage, Notice, NoticeDocument, Review, ReviewHead
@@ -12,7 +14,7 @@ from review.queue import QueueFilters, decode_cursor, encode_cursor, queue_page
 from tests.review.seed import Seeded, load_records, make_notice
 
 
-def _ids(session: Session, **filters: object) -> list[int]:
+def _ids(session: Session, **filters: Any) -> list[int]:
     return [r["id"] for r in queue_page(session, QueueFilters(**filters), limit=500).rows]
 
 
@@ -151,6 +153,8 @@ def test_bad_cursor_starts_from_the_top() -> None:
     assert decode_cursor("2020-02-31_x") is None
 
 
-def test_queue_page_renders_filters_from_query_string(alice_both, seeded_both: Seeded) -> None:  # type: ignore[no-untyped-def]
+def test_queue_page_renders_filters_from_query_string(
+    alice_both: FlaskClient, seeded_both: Seeded
+) -> None:
     page = alice_both.get("/?departement=69&q=vid%C3%A9o").get_data(as_text=True)
     assert "Collonges" in page and "Dirisi" not in page

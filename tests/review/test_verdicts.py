@@ -6,6 +6,7 @@ import re
 import threading
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -24,7 +25,7 @@ def _form(client: FlaskClient, notice_id: int) -> tuple[str, str]:
     return _TOKEN.search(page).group(1), _SEEN.search(page).group(1)  # type: ignore[union-attr]
 
 
-def _post(client: FlaskClient, notice_id: int, token: str, seen: str, **data: str):  # noqa: ANN202
+def _post(client: FlaskClient, notice_id: int, token: str, seen: str, **data: str):
     return client.post(f"/notices/{notice_id}/verdict",
                        data={"csrf_token": token, "seen_review_id": seen, **data})
 
@@ -127,7 +128,7 @@ def test_web_verdict_appears_in_the_trail(alice_both: FlaskClient, seeded_both: 
     assert "location de sono pour fêtes" in page and "alice" in page
 
 
-def test_web_conflict_shows_the_other_verdict(app_both, seeded_both: Seeded) -> None:  # type: ignore[no-untyped-def]
+def test_web_conflict_shows_the_other_verdict(app_both: Flask, seeded_both: Seeded) -> None:
     nid = seeded_both.notices["20-100747"]
     alice, bob = app_both.test_client(), app_both.test_client()
     login(alice, "alice")
@@ -140,7 +141,7 @@ def test_web_conflict_shows_the_other_verdict(app_both, seeded_both: Seeded) -> 
     assert response.status_code == 409 and "caméras sur voie publique" in page and "bob" in page
 
 
-def test_web_conflict_keeps_the_analysts_draft(app_both, seeded_both: Seeded) -> None:  # type: ignore[no-untyped-def]
+def test_web_conflict_keeps_the_analysts_draft(app_both: Flask, seeded_both: Seeded) -> None:
     nid = seeded_both.notices["20-100747"]
     alice, bob = app_both.test_client(), app_both.test_client()
     login(alice, "alice")
