@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 
 __all__ = [
     "PG_CONFIG",
+    "QUEUE_INDEX",
     "PG_NOTICE_DOCUMENT",
     "PG_PAGE_DOCUMENT",
     "create_fulltext",
@@ -78,6 +79,19 @@ _SQLITE_TRIGGERS = [
     "document_pages_fts_ai", "document_pages_fts_ad", "document_pages_fts_au",
 ]  # fmt: skip
 
+#: keyset pagination of the review queue: newest first, undated last, flagged rows only. On
+#: SQLite the index also covers the columns the queue filters on, so a filter that keeps one
+#: row in a hundred is answered from the index without reading the (large) notice rows.
+#: The predicate is the bare ``flagged`` (not ``flagged = 1``) so that SQLite's planner cannot
+#: prefer the spine's ``(flagged, published_at)`` index, which forces reading every row.
+QUEUE_INDEX = "ix_notices_review_queue"
+_QUEUE_DDL = {
+    "sqlite": f"CREATE INDEX IF NOT EXISTS {QUEUE_INDEX} ON notices "
+    "(published_at DESC, id DESC, departements, score, kind, source) WHERE flagged",
+    "postgresql": f"CREATE INDEX IF NOT EXISTS {QUEUE_INDEX} ON notices "
+    "(published_at DESC NULLS LAST, id DESC) WHERE flagged",
+}
+
 _PG_INDEXES = {
     "ix_notices_fulltext": f"CREATE INDEX IF NOT EXISTS ix_notices_fulltext ON notices "
     f"USING gin (({PG_NOTICE_DOCUMENT}))",
@@ -110,7 +124,10 @@ def _create_pg_config(conn: Connection) -> None:
 
 
 def create_fulltext(conn: Connection) -> None:
-    """Create the search tables/indexes/triggers for the connection's dialect (idempotent)."""
+    """Create the search tables/indexes/triggers and the queue index for the connection's
+    dialect (idempotent)."""
+    if conn.dialect.name in _QUEUE_DDL:
+        conn.execute(text(_QUEUE_DDL[conn.dialect.name]))
     if conn.dialect.name == "sqlite":
         for ddl in _SQLITE_DDL:
             conn.execute(text(ddl))
@@ -123,6 +140,7 @@ def create_fulltext(conn: Connection) -> None:
 
 
 def drop_fulltext(conn: Connection) -> None:
+    conn.execute(text(f"DROP INDEX IF EXISTS {QUEUE_INDEX}"))
     if conn.dialect.name == "sqlite":
         for trig in _SQLITE_TRIGGERS:
             conn.execute(text(f"DROP TRIGGER IF EXISTS {trig}"))
@@ -140,20 +158,22 @@ def ensure_fulltext(conn: Connection) -> bool:
         rows = conn.execute(
             text("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table')")
         ).scalars()
-        present = set(rows)
-        wanted = {*_SQLITE_TRIGGERS, "notices_fts", "document_pages_fts"}
+        present = set(rows) | set(
+            conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars()
+        )
+        wanted = {*_SQLITE_TRIGGERS, "notices_fts", "document_pages_fts", QUEUE_INDEX}
         if wanted <= present:
             return False
     elif conn.dialect.name == "postgresql":
         rows = conn.execute(
             text("SELECT indexname FROM pg_indexes WHERE indexname = ANY(:n)"),
-            {"n": list(_PG_INDEXES)},
+            {"n": [*_PG_INDEXES, QUEUE_INDEX]},
         ).scalars()
-        if set(rows) == set(_PG_INDEXES):
+        if set(rows) == {*_PG_INDEXES, QUEUE_INDEX}:
             return False
     else:
         return False
-    log.warning("fulltext action=rebuild dialect=%s", conn.dialect.name)
+    log.warning("fulltext action=rebuild dialect=%s", conn.dialect.name)  # also the queue index
     create_fulltext(conn)
     return True
 

@@ -148,30 +148,35 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+_ROW_COLUMNS = (
+    Notice.id,
+    Notice.title,
+    Notice.buyer_name,
+    Notice.departements,
+    Notice.published_at,
+    Notice.deadline_at,
+    Notice.kind,
+    Notice.source,
+    Notice.score,
+    Notice.categories,
+    Notice.estimated_value,
+    Notice.flagged,
+    ReviewHead.verdict.label("verdict"),
+)
+
+
 def _filtered(session: Session, filters: QueueFilters) -> Select[Any]:
+    """The page's (id, published_at) only: every filter column but the buyer's name is in the
+    queue index (SQLite: ``ix_notices_review_queue`` covers them), so the planner can walk
+    that index without reading the large notice rows; :func:`_rows` fetches the page after."""
     head_verdict = ReviewHead.verdict
-    stmt = (
-        select(
-            Notice.id,
-            Notice.title,
-            Notice.buyer_name,
-            Notice.departements,
-            Notice.published_at,
-            Notice.deadline_at,
-            Notice.kind,
-            Notice.source,
-            Notice.score,
-            Notice.categories,
-            Notice.estimated_value,
-            Notice.flagged,
-            head_verdict.label("verdict"),
-        )
-        .outerjoin(ReviewHead, ReviewHead.notice_id == Notice.id)
-    )
+    stmt = select(Notice.id, Notice.published_at)
+    if filters.status:
+        stmt = stmt.outerjoin(ReviewHead, ReviewHead.notice_id == Notice.id)
     f = filters
     if not f.unflagged:
-        # `= true()` renders `flagged = 1` on SQLite, which the partial index matches exactly
-        stmt = stmt.where(Notice.flagged == true())
+        # the bare column, exactly the partial index's predicate (see db.fulltext.QUEUE_INDEX)
+        stmt = stmt.where(text("notices.flagged"))
     if f.status == "new":
         stmt = stmt.where(or_(head_verdict.is_(None), head_verdict == "new"))
     elif f.status:
@@ -223,16 +228,28 @@ def _ordered(session: Session, stmt: Select[Any]) -> Select[Any]:
     return stmt.order_by(Notice.published_at.desc(), Notice.id.desc())
 
 
+def _rows(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    found = session.execute(
+        select(*_ROW_COLUMNS)
+        .outerjoin(ReviewHead, ReviewHead.notice_id == Notice.id)
+        .where(Notice.id.in_(ids))
+    )
+    by_id = {r.id: dict(r._mapping) for r in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def queue_page(
     session: Session, filters: QueueFilters, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> QueuePage:
     """One page of the queue after ``cursor`` (an opaque string from the previous page)."""
     stmt = _ordered(session, _after(_filtered(session, filters), decode_cursor(cursor)))
-    rows = [dict(r._mapping) for r in session.execute(stmt.limit(limit + 1))]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1]["published_at"], rows[-1]["id"]) if more else None
-    return QueuePage(rows=rows, next_cursor=next_cursor)
+    keys = session.execute(stmt.limit(limit + 1)).all()
+    more = len(keys) > limit
+    keys = keys[:limit]
+    next_cursor = encode_cursor(keys[-1].published_at, keys[-1].id) if more else None
+    return QueuePage(rows=_rows(session, [k.id for k in keys]), next_cursor=next_cursor)
 
 
 def iter_queue(session: Session, filters: QueueFilters, batch: int = 500) -> Iterator[dict[str, Any]]:

@@ -34,22 +34,11 @@ def upgrade() -> None:
         "WHERE r.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.notice_id = r.notice_id)"
     )
     bind = op.get_bind()
-    # keyset pagination of the queue: newest first, undated last, flagged rows only
-    if bind.dialect.name == 'postgresql':
-        op.execute(
-            "CREATE INDEX ix_notices_review_queue ON notices "
-            "(published_at DESC NULLS LAST, id DESC) WHERE flagged"
-        )
-    else:
-        op.execute(
-            "CREATE INDEX ix_notices_review_queue ON notices "
-            "(published_at DESC, id DESC) WHERE flagged = 1"
-        )
+    # the queue's keyset index, the full-text tables/indexes/triggers: see db/fulltext.py
     create_fulltext(bind)
 
 
 def downgrade() -> None:
     drop_fulltext(op.get_bind())
-    op.execute("DROP INDEX IF EXISTS ix_notices_review_queue")
     op.drop_index('ix_review_heads_verdict', table_name='review_heads')
     op.drop_table('review_heads')
