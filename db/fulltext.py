@@ -24,9 +24,9 @@ from sqlalchemy import Connection, text
 
 __all__ = [
     "PG_CONFIG",
-    "QUEUE_INDEX",
     "PG_NOTICE_DOCUMENT",
     "PG_PAGE_DOCUMENT",
+    "QUEUE_INDEX",
     "create_fulltext",
     "drop_fulltext",
     "ensure_fulltext",

@@ -170,7 +170,7 @@ def _filtered(session: Session, filters: QueueFilters) -> Select[Any]:
     queue index (SQLite: ``ix_notices_review_queue`` covers them), so the planner can walk
     that index without reading the large notice rows; :func:`_rows` fetches the page after."""
     head_verdict = ReviewHead.verdict
-    stmt = select(Notice.id, Notice.published_at)
+    stmt: Any = select(Notice.id, Notice.published_at)
     if filters.status:
         stmt = stmt.outerjoin(ReviewHead, ReviewHead.notice_id == Notice.id)
     f = filters
