@@ -123,6 +123,13 @@ def seeded_both(both: tuple[str, Seeded]) -> Seeded:
 
 
 @pytest.fixture
+def sq(url: str) -> Iterator[Session]:
+    """A session on the seeded SQLite copy (for logic that does not depend on the dialect)."""
+    with sessionmaker_for(url)() as s:
+        yield s
+
+
+@pytest.fixture
 def dbs(both_url: str) -> Iterator[Session]:
     """A session on the seeded copy; the test commits what it wants kept."""
     with sessionmaker_for(both_url)() as s:

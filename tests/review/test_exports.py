@@ -16,15 +16,15 @@ def test_json_export_has_the_filtered_rows(alice_both: FlaskClient, seeded_both:
     assert [r["id"] for r in rows] == [seeded_both.notices["20-100747"]]
 
 
-def test_json_export_carries_the_verdict(alice_both: FlaskClient, seeded_both: Seeded) -> None:
-    rows = json.loads(alice_both.get("/export.json?departement=62").get_data(as_text=True))
+def test_json_export_carries_the_verdict(alice: FlaskClient, seeded: Seeded) -> None:
+    rows = json.loads(alice.get("/export.json?departement=62").get_data(as_text=True))
     assert rows[0]["verdict"] == "new"
 
 
-def test_csv_export_has_every_queue_row(alice_both: FlaskClient, seeded_both: Seeded) -> None:
-    body = alice_both.get("/export.csv").get_data(as_text=True)
+def test_csv_export_has_every_queue_row(alice: FlaskClient, seeded: Seeded) -> None:
+    body = alice.get("/export.csv").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body)))
-    queue = alice_both.get("/").get_data(as_text=True)
+    queue = alice.get("/").get_data(as_text=True)
     assert len(rows) == queue.count('class="notice-link"') == 8
 
 

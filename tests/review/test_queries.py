@@ -11,27 +11,27 @@ from review.verdicts import record_verdict
 from tests.review.seed import Seeded
 
 
-def test_detail_lists_twin_publication(dbs: Session, seeded_both: Seeded) -> None:
-    detail = notice_detail(dbs, seeded_both.notices["20-100747"])
+def test_detail_lists_twin_publication(sq: Session, seeded: Seeded) -> None:
+    detail = notice_detail(sq, seeded.notices["20-100747"])
     assert detail is not None
     assert [(link["relation"], link["notice_id"]) for link in detail.links] == [
-        ("twin", seeded_both.notices["381341-2020"])
+        ("twin", seeded.notices["381341-2020"])
     ]
 
 
-def test_detail_lists_same_procedure(dbs: Session, seeded_both: Seeded) -> None:
-    detail = notice_detail(dbs, seeded_both.notices["381341-2020"])
+def test_detail_lists_same_procedure(sq: Session, seeded: Seeded) -> None:
+    detail = notice_detail(sq, seeded.notices["381341-2020"])
     assert detail is not None
-    assert [p["id"] for p in detail.procedure] == [seeded_both.notices["20-100747"]]
+    assert [p["id"] for p in detail.procedure] == [seeded.notices["20-100747"]]
 
 
-def test_detail_maps_matched_document_pages(dbs: Session, seeded_both: Seeded) -> None:
-    detail = notice_detail(dbs, seeded_both.notices["20-102325"])
-    assert detail is not None and detail.matched_pages == {seeded_both.document_id: [2]}
+def test_detail_maps_matched_document_pages(sq: Session, seeded: Seeded) -> None:
+    detail = notice_detail(sq, seeded.notices["20-102325"])
+    assert detail is not None and detail.matched_pages == {seeded.document_id: [2]}
 
 
-def test_detail_includes_unreadable_documents(dbs: Session, seeded_both: Seeded) -> None:
-    detail = notice_detail(dbs, seeded_both.notices["20-102325"])
+def test_detail_includes_unreadable_documents(sq: Session, seeded: Seeded) -> None:
+    detail = notice_detail(sq, seeded.notices["20-102325"])
     assert detail is not None and "encrypted" in [d["status"] for d in detail.documents]
 
 
@@ -58,8 +58,8 @@ def test_feedback_lists_relevant_notices_found_by_hand(dbs: Session, seeded_both
     assert [r["id"] for r in rules_feedback(dbs)["by_hand"]] == [nid]
 
 
-def test_feedback_page_renders(alice_both: FlaskClient, seeded_both: Seeded) -> None:
-    page = alice_both.get("/rules").get_data(as_text=True)
+def test_feedback_page_renders(alice: FlaskClient, seeded: Seeded) -> None:
+    page = alice.get("/rules").get_data(as_text=True)
     assert "videosurveillance.videoprotection" in page
 
 

@@ -29,8 +29,8 @@ def test_queue_is_newest_first_with_undated_last(dbs: Session, seeded_both: Seed
     assert dated == sorted(dated, reverse=True) and dates[-1] is None
 
 
-def test_unflagged_filter_shows_everything(dbs: Session, seeded_both: Seeded) -> None:
-    assert seeded_both.notices["20-100627"] in _ids(dbs, unflagged=True)
+def test_unflagged_filter_shows_everything(sq: Session, seeded: Seeded) -> None:
+    assert seeded.notices["20-100627"] in _ids(sq, unflagged=True)
 
 
 def test_filter_by_departement(dbs: Session, seeded_both: Seeded) -> None:
@@ -41,34 +41,34 @@ def test_departement_filter_matches_whole_codes(dbs: Session, seeded_both: Seede
     assert _ids(dbs, departement="2") == []
 
 
-def test_filter_by_category_uses_flags(dbs: Session, seeded_both: Seeded) -> None:
-    assert _ids(dbs, category="big_data_policing") == [seeded_both.notices["20-102325"]]
+def test_filter_by_category_uses_flags(sq: Session, seeded: Seeded) -> None:
+    assert _ids(sq, category="big_data_policing") == [seeded.notices["20-102325"]]
 
 
 def test_filter_by_buyer_substring(dbs: Session, seeded_both: Seeded) -> None:
     assert _ids(dbs, buyer="COLLONGES") == [seeded_both.notices["20-102325"]]
 
 
-def test_filter_by_buyer_treats_percent_literally(dbs: Session, seeded_both: Seeded) -> None:
-    assert _ids(dbs, buyer="%") == []
+def test_filter_by_buyer_treats_percent_literally(sq: Session, seeded: Seeded) -> None:
+    assert _ids(sq, buyer="%") == []
 
 
-def test_filter_by_source(dbs: Session, seeded_both: Seeded) -> None:
-    assert _ids(dbs, source="ted") == [seeded_both.notices["381341-2020"]]
+def test_filter_by_source(sq: Session, seeded: Seeded) -> None:
+    assert _ids(sq, source="ted") == [seeded.notices["381341-2020"]]
 
 
-def test_filter_by_date_range(dbs: Session, seeded_both: Seeded) -> None:
-    got = _ids(dbs, date_from=date(2020, 8, 14), date_to=date(2020, 8, 14))
-    assert sorted(got) == sorted([seeded_both.notices["20-101536"], seeded_both.notices["20-102628"]])
+def test_filter_by_date_range(sq: Session, seeded: Seeded) -> None:
+    got = _ids(sq, date_from=date(2020, 8, 14), date_to=date(2020, 8, 14))
+    assert sorted(got) == sorted([seeded.notices["20-101536"], seeded.notices["20-102628"]])
 
 
-def test_filter_by_min_score(dbs: Session, seeded_both: Seeded) -> None:
-    got = _ids(dbs, min_score=4)
-    assert sorted(got) == sorted([seeded_both.notices["20-100747"], seeded_both.notices["381341-2020"]])
+def test_filter_by_min_score(sq: Session, seeded: Seeded) -> None:
+    got = _ids(sq, min_score=4)
+    assert sorted(got) == sorted([seeded.notices["20-100747"], seeded.notices["381341-2020"]])
 
 
-def test_filter_by_kind(dbs: Session, seeded_both: Seeded) -> None:
-    assert _ids(dbs, kind="award") == []
+def test_filter_by_kind(sq: Session, seeded: Seeded) -> None:
+    assert _ids(sq, kind="award") == []
 
 
 def test_status_new_means_no_verdict(dbs: Session, seeded_both: Seeded) -> None:

@@ -38,13 +38,13 @@ def test_first_verdict_is_recorded(both_url: str, seeded_both: Seeded) -> None:
         assert s.get(ReviewHead, nid).verdict == "relevant"  # type: ignore[union-attr]
 
 
-def test_trail_keeps_every_verdict(both_url: str, seeded_both: Seeded) -> None:
-    nid, uid = seeded_both.notices["20-100747"], seeded_both.users["alice"]
-    with session_scope(both_url) as s:
+def test_trail_keeps_every_verdict(url: str, seeded: Seeded) -> None:
+    nid, uid = seeded.notices["20-100747"], seeded.users["alice"]
+    with session_scope(url) as s:
         first = record_verdict(s, nid, uid, "follow_up", None).id
-    with session_scope(both_url) as s:
+    with session_scope(url) as s:
         record_verdict(s, nid, uid, "foi_requested", first)
-    with session_scope(both_url) as s:
+    with session_scope(url) as s:
         verdicts = s.scalars(select(Review.verdict).where(Review.notice_id == nid).order_by(Review.id))
         assert list(verdicts) == ["follow_up", "foi_requested"]
 
@@ -100,21 +100,21 @@ def test_simultaneous_first_verdicts_one_wins(both_url: str, seeded_both: Seeded
     assert sorted(outcomes) == ["conflict", "saved"]
 
 
-def test_not_relevant_requires_the_misfiring_rule(both_url: str, seeded_both: Seeded) -> None:
-    with pytest.raises(VerdictError), session_scope(both_url) as s:
-        record_verdict(s, seeded_both.notices["20-101536"], seeded_both.users["alice"],
+def test_not_relevant_requires_the_misfiring_rule(url: str, seeded: Seeded) -> None:
+    with pytest.raises(VerdictError), session_scope(url) as s:
+        record_verdict(s, seeded.notices["20-101536"], seeded.users["alice"],
                        "not_relevant", None, note="sound and light rental")
 
 
-def test_not_relevant_rule_must_have_fired(both_url: str, seeded_both: Seeded) -> None:
-    with pytest.raises(VerdictError), session_scope(both_url) as s:
-        record_verdict(s, seeded_both.notices["20-101536"], seeded_both.users["alice"],
+def test_not_relevant_rule_must_have_fired(url: str, seeded: Seeded) -> None:
+    with pytest.raises(VerdictError), session_scope(url) as s:
+        record_verdict(s, seeded.notices["20-101536"], seeded.users["alice"],
                        "not_relevant", None, note="x", reason_rule="cpv.32323500")
 
 
-def test_not_relevant_requires_a_reason(both_url: str, seeded_both: Seeded) -> None:
-    with pytest.raises(VerdictError), session_scope(both_url) as s:
-        record_verdict(s, seeded_both.notices["20-101536"], seeded_both.users["alice"],
+def test_not_relevant_requires_a_reason(url: str, seeded: Seeded) -> None:
+    with pytest.raises(VerdictError), session_scope(url) as s:
+        record_verdict(s, seeded.notices["20-101536"], seeded.users["alice"],
                        "not_relevant", None, reason_rule="videosurveillance.video")
 
 
@@ -141,9 +141,9 @@ def test_web_conflict_shows_the_other_verdict(app_both: Flask, seeded_both: Seed
     assert response.status_code == 409 and "caméras sur voie publique" in page and "bob" in page
 
 
-def test_web_conflict_keeps_the_analysts_draft(app_both: Flask, seeded_both: Seeded) -> None:
-    nid = seeded_both.notices["20-100747"]
-    alice, bob = app_both.test_client(), app_both.test_client()
+def test_web_conflict_keeps_the_analysts_draft(app: Flask, seeded: Seeded) -> None:
+    nid = seeded.notices["20-100747"]
+    alice, bob = app.test_client(), app.test_client()
     login(alice, "alice")
     login(bob, "bob")
     a_token, a_seen = _form(alice, nid)
