@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from db.session import session_scope
@@ -121,3 +122,18 @@ def test_language_toggle_wins_over_browser(alice: FlaskClient) -> None:
     alice.get("/lang/en")
     page = alice.get("/", headers={"Accept-Language": "fr"}).get_data(True)
     assert "Flagged notices" in page
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from review.app import load_secret_key
+
+    monkeypatch.delenv("VEILLEUR_SECRET_KEY", raising=False)
+    first = load_secret_key(tmp_path)
+    assert load_secret_key(tmp_path) == first and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_secret_key_from_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from review.app import load_secret_key
+
+    monkeypatch.setenv("VEILLEUR_SECRET_KEY", "from-env")
+    assert load_secret_key(tmp_path) == "from-env"
