@@ -8,7 +8,7 @@ To add a language: add its dictionary to ``MESSAGES`` and its code to ``LANGUAGE
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import g, request, session
 
 __all__ = ["LANGUAGES", "MESSAGES", "current_language", "translate"]
 
@@ -124,11 +124,17 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def current_language() -> str:
+    """The request's language, worked out once per request (templates ask for every string)."""
+    cached = g.get("lang")
+    if cached:
+        return str(cached)
     chosen = session.get("lang")
     if chosen in LANGUAGES:
-        return str(chosen)
-    best = request.accept_languages.best_match(LANGUAGES)
-    return best or "fr"
+        lang = str(chosen)
+    else:
+        lang = request.accept_languages.best_match(LANGUAGES) or "fr"
+    g.lang = lang
+    return lang
 
 
 def translate(key: str, lang: str | None = None) -> str:
