@@ -17,7 +17,7 @@ LANGUAGES = ("fr", "en")
 MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
         "app.name": "Veilleur — bureau des analystes",
-        "nav.queue": "File", "nav.rules": "Retours sur les règles", "nav.logout": "Déconnexion",
+        "nav.queue": "File d'attente", "nav.rules": "Retours sur les règles", "nav.logout": "Déconnexion",
         "login.title": "Connexion", "login.username": "Identifiant",
         "login.password": "Mot de passe", "login.submit": "Se connecter",
         "login.failed": "Identifiant ou mot de passe incorrect.",
@@ -40,6 +40,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.source_link": "Voir l'avis à la source", "notice.hits": "Ce qui a déclenché le signalement",
         "notice.no_hits": "Aucune règle n'a signalé cet avis.",
         "notice.rule": "Règle", "notice.field": "Champ", "notice.page": "page",
+        "notice.snippet": "Extrait (mot repéré surligné)",
         "notice.description": "Description", "notice.documents": "Documents",
         "notice.no_documents": "Aucun document.", "notice.download": "télécharger",
         "notice.timeline": "Histoire de l'achat", "notice.no_timeline": "Aucun avis lié connu.",
@@ -92,6 +93,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.source_link": "See the notice at its source", "notice.hits": "What flagged it",
         "notice.no_hits": "No rule flagged this notice.",
         "notice.rule": "Rule", "notice.field": "Field", "notice.page": "page",
+        "notice.snippet": "Snippet (match highlighted)",
         "notice.description": "Description", "notice.documents": "Documents",
         "notice.no_documents": "No document.", "notice.download": "download",
         "notice.timeline": "The purchase's story", "notice.no_timeline": "No linked notice known.",

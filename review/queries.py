@@ -119,6 +119,9 @@ def notice_detail(session: Session, notice_id: int) -> NoticeDetail | None:
                 .limit(100)
             )
         ]
+    links = _links(session, notice)
+    linked = {link["notice_id"] for link in links}
+    procedure = [p for p in procedure if p["id"] not in linked]
     matched: dict[int, list[int]] = {}
     for f in flags:
         if f.document_id is not None and f.page is not None:
@@ -130,7 +133,7 @@ def notice_detail(session: Session, notice_id: int) -> NoticeDetail | None:
         flags=flags,
         rule_ids=sorted({f.rule_id for f in flags}),
         documents=_documents(session, notice_id),
-        links=_links(session, notice),
+        links=links,
         procedure=procedure,
         head=session.get(ReviewHead, notice_id),
         matched_pages=matched,

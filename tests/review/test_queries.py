@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from db.models import Review, ReviewHead
 from review.queries import notice_detail, rules_feedback
 from review.verdicts import record_verdict
-from tests.review.seed import Seeded
+from tests.review.seed import Seeded, load_records, make_notice
 
 
 def test_detail_lists_twin_publication(sq: Session, seeded: Seeded) -> None:
@@ -20,10 +20,17 @@ def test_detail_lists_twin_publication(sq: Session, seeded: Seeded) -> None:
 
 
 def test_detail_lists_same_procedure(sq: Session, seeded: Seeded) -> None:
+    award = make_notice(load_records()[0], suffix="-AWARD")
+    award.kind, award.procedure_key = "award", "ca-deux-baies-videoprotection-2020"
+    sq.add(award)
+    sq.commit()
     detail = notice_detail(sq, seeded.notices["381341-2020"])
-    assert detail is not None
-    assert [p["id"] for p in detail.procedure] == [seeded.notices["20-100747"]]
+    assert detail is not None and [p["id"] for p in detail.procedure] == [award.id]
 
+
+def test_detail_does_not_repeat_linked_notices(sq: Session, seeded: Seeded) -> None:
+    detail = notice_detail(sq, seeded.notices["381341-2020"])
+    assert detail is not None and detail.procedure == []
 
 def test_detail_maps_matched_document_pages(sq: Session, seeded: Seeded) -> None:
     detail = notice_detail(sq, seeded.notices["20-102325"])
