@@ -34,7 +34,8 @@ VERDICTS = ("new", "relevant", "not_relevant", "follow_up", "foi_requested", "do
 
 
 class VerdictError(ValueError):
-    """Raised when a verdict form is incomplete or names an unknown verdict or rule."""
+    """Raised when a verdict form is incomplete or names an unknown verdict or rule; the
+    message is a key of the interface catalogue (``verdict.err.*`` in ``review/i18n.py``)."""
 
 
 @dataclass(frozen=True)
@@ -99,18 +100,18 @@ def _validate(
     session: Session, notice_id: int, verdict: str, reason_rule: str | None, note: str
 ) -> None:
     if verdict not in VERDICTS:
-        raise VerdictError("unknown verdict")
+        raise VerdictError("verdict.err.unknown")
     if verdict != "not_relevant":
         if reason_rule:
-            raise VerdictError("a misfiring rule only goes with 'not relevant'")
+            raise VerdictError("verdict.err.rule_only_not_relevant")
         return
     rules = set(session.scalars(select(Flag.rule_id).where(Flag.notice_id == notice_id)))
     if rules and not reason_rule:
-        raise VerdictError("say which rule misfired")
+        raise VerdictError("verdict.err.need_rule")
     if reason_rule and reason_rule not in rules:
-        raise VerdictError("that rule did not fire on this notice")
+        raise VerdictError("verdict.err.rule_not_fired")
     if not note.strip():
-        raise VerdictError("say why the notice is not relevant")
+        raise VerdictError("verdict.err.need_note")
 
 
 def record_verdict(

@@ -167,7 +167,7 @@ def verdict(notice_id: int) -> Any:
     try:
         review_id = write(save)
     except VerdictError as exc:
-        flash(str(exc), "error")
+        flash(i18n.translate(str(exc)), "error")
         return redirect(url_for("review.notice", notice_id=notice_id))
     except ReviewConflict as exc:
         log.info("verdict_conflict notice=%d user=%s seen=%s", notice_id, user.username, seen)

@@ -160,3 +160,11 @@ def test_status_filter_follows_the_latest_verdict(alice_both: FlaskClient, seede
     _post(alice_both, nid, token, seen, verdict="follow_up")
     page = alice_both.get("/?status=follow_up").get_data(as_text=True)
     assert page.count('class="notice-link"') == 1 and "Collonges" in page
+
+
+def test_incomplete_form_explains_in_french(alice: FlaskClient, seeded: Seeded) -> None:
+    nid = seeded.notices["20-101536"]
+    token, seen = _form(alice, nid)
+    _post(alice, nid, token, seen, verdict="not_relevant", reason_rule="videosurveillance.video")
+    page = alice.get(f"/notices/{nid}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Expliquez pourquoi l&#39;avis n&#39;est pas pertinent." in page
