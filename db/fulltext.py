@@ -93,6 +93,9 @@ _QUEUE_DDL = {
 }
 
 _PG_INDEXES = {
+    # the queue's département filter is ``departements @> '["13"]'`` on PostgreSQL
+    "ix_notices_departements_gin": "CREATE INDEX IF NOT EXISTS ix_notices_departements_gin "
+    "ON notices USING gin (departements jsonb_path_ops)",
     "ix_notices_fulltext": f"CREATE INDEX IF NOT EXISTS ix_notices_fulltext ON notices "
     f"USING gin (({PG_NOTICE_DOCUMENT}))",
     "ix_document_pages_fulltext": f"CREATE INDEX IF NOT EXISTS ix_document_pages_fulltext "

@@ -8,6 +8,7 @@ undated notices last, served by the partial index ``ix_notices_review_queue`` (m
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
@@ -186,9 +187,17 @@ def _filtered(session: Session, filters: QueueFilters) -> Select[Any]:
             exists().where(and_(Flag.notice_id == Notice.id, Flag.category == f.category))
         )
     if f.departement:
-        # JSON list stored as text on SQLite and jsonb on PostgreSQL: both print '"13"'
-        needle = '%"' + _like_escape(f.departement) + '"%'
-        stmt = stmt.where(cast(Notice.departements, String).like(needle, escape="\\"))
+        if session.get_bind().dialect.name == "postgresql":
+            # jsonb containment, answered by the GIN index ix_notices_departements_gin
+            stmt = stmt.where(
+                text("notices.departements @> CAST(:dep AS jsonb)").bindparams(
+                    dep=json.dumps([f.departement])
+                )
+            )
+        else:
+            # the JSON list is stored as text; the queue index covers it (no row reads)
+            needle = '%"' + _like_escape(f.departement) + '"%'
+            stmt = stmt.where(cast(Notice.departements, String).like(needle, escape="\\"))
     if f.buyer:
         stmt = stmt.where(Notice.buyer_name.ilike(f"%{_like_escape(f.buyer)}%", escape="\\"))
     if f.source:
