@@ -4,6 +4,7 @@ requires a logged-in active user; every POST carries a CSRF token (Flask-WTF CSR
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from flask import (
 )
 from sqlalchemy.orm import Session
 
-from db.models import Document, User
+from db.models import Document, Notice, User
 from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
 from review.db import read, write
@@ -118,8 +119,6 @@ _CHOICES: dict[str, Any] = {}
 
 def _cached_choices(s: Session) -> dict[str, list[str]]:
     """Drop-down values, recomputed at most once a minute (they change with crawls only)."""
-    import time
-
     now = time.monotonic()
     key = current_app.config["DATABASE_URL"]
     hit = _CHOICES.get(key)
@@ -156,6 +155,9 @@ def verdict(notice_id: int) -> Any:
     seen_raw = form.get("seen_review_id", "")
     seen = int(seen_raw) if seen_raw.isdigit() else None
     user: User = g.user
+    with read() as s:
+        if s.get(Notice, notice_id) is None:
+            abort(404)
 
     def save(s: Session) -> int:
         review = record_verdict(

@@ -168,3 +168,8 @@ def test_incomplete_form_explains_in_french(alice: FlaskClient, seeded: Seeded) 
     _post(alice, nid, token, seen, verdict="not_relevant", reason_rule="videosurveillance.video")
     page = alice.get(f"/notices/{nid}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Expliquez pourquoi l&#39;avis n&#39;est pas pertinent." in page
+
+
+def test_verdict_on_unknown_notice_is_404(alice: FlaskClient, seeded: Seeded) -> None:
+    token, _ = _form(alice, seeded.notices["20-101536"])
+    assert _post(alice, 999_999, token, "", verdict="relevant").status_code == 404
