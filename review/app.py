@@ -26,7 +26,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from db.fulltext import ensure_fulltext
 from db.models import User
-from db.session import database_url, get_engine, sessionmaker_for
+from db.session import database_url as resolve_database_url
+from db.session import get_engine, sessionmaker_for
 from review import i18n
 from review.auth import LoginRateLimiter
 from review.db import is_locked_error, read
@@ -86,12 +87,12 @@ def _load_user() -> None:
     g.user = user
 
 
-def create_app(database_url_: str | None = None, config: dict[str, Any] | None = None) -> Flask:
-    """Build the app for ``database_url_`` (default ``DATABASE_URL``); ``config`` overrides."""
+def create_app(database_url: str | None = None, config: dict[str, Any] | None = None) -> Flask:
+    """Build the app for ``database_url`` (default ``DATABASE_URL``); ``config`` overrides."""
     app = Flask(__name__)
     insecure = os.environ.get("VEILLEUR_INSECURE_COOKIES") == "1"
     app.config.update(
-        DATABASE_URL=database_url(database_url_),
+        DATABASE_URL=resolve_database_url(database_url),
         SESSION_COOKIE_NAME="veilleur_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
