@@ -19,6 +19,7 @@ import http.client
 import json
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -236,7 +237,12 @@ def bench(kind: str, n: int, clients: int, requests: int) -> None:
     if kind == "sqlite":
         tmp = Path(tempfile.mkdtemp(prefix="veilleur-bench-"))
         url = f"sqlite:///{tmp / 'bench.sqlite'}"
-        cleanup: Callable[[], None] | None = None
+
+        def remove() -> None:
+            get_engine(url).dispose()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+        cleanup: Callable[[], None] | None = remove
     else:
         name = f"veilleur_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
