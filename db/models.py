@@ -398,3 +398,23 @@ class Lock(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewHead(Base):
+    """The latest review of each reviewed notice (one row per notice, written with the review).
+
+    ``reviews`` stays the append-only trail; this row is the compare-and-swap point that keeps
+    two analysts from silently overwriting each other (the UPDATE only succeeds when
+    ``review_id`` is still the one the analyst's form saw), and it makes the queue's status
+    filter a cheap join instead of a "latest row per notice" subquery.
+    """
+
+    __tablename__ = "review_heads"
+    __table_args__ = (Index("ix_review_heads_verdict", "verdict"),)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
+    verdict: Mapped[str] = mapped_column(String(30))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+__all__ += ["ReviewHead"]

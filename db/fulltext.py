@@ -1,0 +1,197 @@
+"""Full-text search over notices and document pages, on SQLite (FTS5) and PostgreSQL.
+
+SQLite: two external-content FTS5 tables (``notices_fts``, ``document_pages_fts``) kept in step
+by triggers, tokenizer ``unicode61 remove_diacritics 2`` so "videoprotection" finds
+"vidéoprotection". The update trigger fires only when an indexed column is in the SET clause,
+so the crawler's ``last_seen_at`` touches cost nothing.
+
+PostgreSQL: GIN expression indexes over ``to_tsvector('veilleur_fr', …)``; ``veilleur_fr`` is a
+copy of the ``french`` configuration with ``unaccent`` in front of the stemmer when the
+extension can be created (it is a trusted extension since PostgreSQL 13), plain ``french``
+stemming otherwise. Queries must use exactly :data:`PG_NOTICE_DOCUMENT` /
+:data:`PG_PAGE_DOCUMENT` for the indexes to be used.
+
+The DDL lives here (not only in the migration) because SQLite's batch ALTER recreates a table
+and drops its triggers: :func:`ensure_fulltext` puts them back and is called at web start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy import Connection, text
+
+__all__ = [
+    "PG_CONFIG",
+    "PG_NOTICE_DOCUMENT",
+    "PG_PAGE_DOCUMENT",
+    "QUEUE_INDEX",
+    "create_fulltext",
+    "drop_fulltext",
+    "ensure_fulltext",
+    "fts5_query",
+]
+
+log = logging.getLogger(__name__)
+
+PG_CONFIG = "veilleur_fr"
+# left(): a tsvector is capped at 1 MB; a huge scraped text must never make an INSERT fail.
+PG_NOTICE_DOCUMENT = (
+    "to_tsvector('veilleur_fr'::regconfig, left(coalesce(title, '') || ' ' || "
+    "coalesce(description, '') || ' ' || coalesce(buyer_name, '') || ' ' || "
+    "coalesce(extra_text, ''), 200000))"
+)
+PG_PAGE_DOCUMENT = "to_tsvector('veilleur_fr'::regconfig, left(coalesce(text, ''), 200000))"
+
+_NOTICE_COLS = "title, description, buyer_name, extra_text"
+_SQLITE_DDL = [
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS notices_fts USING fts5({_NOTICE_COLS},
+        content='notices', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+    f"""CREATE TRIGGER IF NOT EXISTS notices_fts_ai AFTER INSERT ON notices BEGIN
+        INSERT INTO notices_fts(rowid, {_NOTICE_COLS})
+        VALUES (new.id, new.title, new.description, new.buyer_name, new.extra_text); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS notices_fts_ad AFTER DELETE ON notices BEGIN
+        INSERT INTO notices_fts(notices_fts, rowid, {_NOTICE_COLS})
+        VALUES ('delete', old.id, old.title, old.description, old.buyer_name, old.extra_text);
+        END""",
+    f"""CREATE TRIGGER IF NOT EXISTS notices_fts_au
+        AFTER UPDATE OF {_NOTICE_COLS} ON notices BEGIN
+        INSERT INTO notices_fts(notices_fts, rowid, {_NOTICE_COLS})
+        VALUES ('delete', old.id, old.title, old.description, old.buyer_name, old.extra_text);
+        INSERT INTO notices_fts(rowid, {_NOTICE_COLS})
+        VALUES (new.id, new.title, new.description, new.buyer_name, new.extra_text); END""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS document_pages_fts USING fts5(text,
+        content='document_pages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER IF NOT EXISTS document_pages_fts_ai AFTER INSERT ON document_pages BEGIN
+        INSERT INTO document_pages_fts(rowid, text) VALUES (new.id, new.text); END""",
+    """CREATE TRIGGER IF NOT EXISTS document_pages_fts_ad AFTER DELETE ON document_pages BEGIN
+        INSERT INTO document_pages_fts(document_pages_fts, rowid, text)
+        VALUES ('delete', old.id, old.text); END""",
+    """CREATE TRIGGER IF NOT EXISTS document_pages_fts_au AFTER UPDATE OF text ON document_pages
+        BEGIN
+        INSERT INTO document_pages_fts(document_pages_fts, rowid, text)
+        VALUES ('delete', old.id, old.text);
+        INSERT INTO document_pages_fts(rowid, text) VALUES (new.id, new.text); END""",
+]
+_SQLITE_TRIGGERS = [
+    "notices_fts_ai", "notices_fts_ad", "notices_fts_au",
+    "document_pages_fts_ai", "document_pages_fts_ad", "document_pages_fts_au",
+]  # fmt: skip
+
+#: keyset pagination of the review queue: newest first, undated last, flagged rows only. On
+#: SQLite the index also covers the columns the queue filters on, so a filter that keeps one
+#: row in a hundred is answered from the index without reading the (large) notice rows.
+#: The predicate is the bare ``flagged`` (not ``flagged = 1``) so that SQLite's planner cannot
+#: prefer the spine's ``(flagged, published_at)`` index, which forces reading every row.
+QUEUE_INDEX = "ix_notices_review_queue"
+_QUEUE_DDL = {
+    "sqlite": f"CREATE INDEX IF NOT EXISTS {QUEUE_INDEX} ON notices "
+    "(published_at DESC, id DESC, departements, score, kind, source) WHERE flagged",
+    "postgresql": f"CREATE INDEX IF NOT EXISTS {QUEUE_INDEX} ON notices "
+    "(published_at DESC NULLS LAST, id DESC) WHERE flagged",
+}
+
+_PG_INDEXES = {
+    # the queue's département filter is ``departements @> '["13"]'`` on PostgreSQL
+    "ix_notices_departements_gin": "CREATE INDEX IF NOT EXISTS ix_notices_departements_gin "
+    "ON notices USING gin (departements jsonb_path_ops)",
+    "ix_notices_fulltext": f"CREATE INDEX IF NOT EXISTS ix_notices_fulltext ON notices "
+    f"USING gin (({PG_NOTICE_DOCUMENT}))",
+    "ix_document_pages_fulltext": f"CREATE INDEX IF NOT EXISTS ix_document_pages_fulltext "
+    f"ON document_pages USING gin (({PG_PAGE_DOCUMENT}))",
+}
+
+
+def _create_pg_config(conn: Connection) -> None:
+    exists = conn.execute(
+        text("SELECT 1 FROM pg_ts_config WHERE cfgname = :n"), {"n": PG_CONFIG}
+    ).first()
+    if exists:
+        return
+    unaccent = True
+    try:
+        with conn.begin_nested():
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS unaccent"))
+    except Exception as exc:  # no privilege or extension not shipped: stem without unaccent
+        log.warning("fulltext unaccent=unavailable error=%r", str(exc)[:200])
+        unaccent = False
+    conn.execute(text(f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = french)"))
+    if unaccent:
+        conn.execute(
+            text(
+                f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG} ALTER MAPPING FOR "
+                "hword, hword_part, word WITH unaccent, french_stem"
+            )
+        )
+
+
+def create_fulltext(conn: Connection) -> None:
+    """Create the search tables/indexes/triggers and the queue index for the connection's
+    dialect (idempotent)."""
+    if conn.dialect.name in _QUEUE_DDL:
+        conn.execute(text(_QUEUE_DDL[conn.dialect.name]))
+    if conn.dialect.name == "sqlite":
+        for ddl in _SQLITE_DDL:
+            conn.execute(text(ddl))
+        conn.execute(text("INSERT INTO notices_fts(notices_fts) VALUES ('rebuild')"))
+        conn.execute(text("INSERT INTO document_pages_fts(document_pages_fts) VALUES ('rebuild')"))
+    elif conn.dialect.name == "postgresql":
+        _create_pg_config(conn)
+        for ddl in _PG_INDEXES.values():
+            conn.execute(text(ddl))
+
+
+def drop_fulltext(conn: Connection) -> None:
+    conn.execute(text(f"DROP INDEX IF EXISTS {QUEUE_INDEX}"))
+    if conn.dialect.name == "sqlite":
+        for trig in _SQLITE_TRIGGERS:
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {trig}"))
+        conn.execute(text("DROP TABLE IF EXISTS notices_fts"))
+        conn.execute(text("DROP TABLE IF EXISTS document_pages_fts"))
+    elif conn.dialect.name == "postgresql":
+        for name in _PG_INDEXES:
+            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        conn.execute(text(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}"))
+
+
+def ensure_fulltext(conn: Connection) -> bool:
+    """Recreate whatever part of the search index is missing; True when something was rebuilt."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table')")
+        ).scalars()
+        present = set(rows) | set(
+            conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars()
+        )
+        wanted = {*_SQLITE_TRIGGERS, "notices_fts", "document_pages_fts", QUEUE_INDEX}
+        if wanted <= present:
+            return False
+    elif conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            text("SELECT indexname FROM pg_indexes WHERE indexname = ANY(:n)"),
+            {"n": [*_PG_INDEXES, QUEUE_INDEX]},
+        ).scalars()
+        if set(rows) == {*_PG_INDEXES, QUEUE_INDEX}:
+            return False
+    else:
+        return False
+    log.warning("fulltext action=rebuild dialect=%s", conn.dialect.name)  # also the queue index
+    create_fulltext(conn)
+    return True
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts5_query(user_text: str) -> str | None:
+    """A safe FTS5 MATCH expression: every word quoted (so no FTS syntax is ever interpreted),
+    all required; a trailing ``*`` on a word asks for a prefix match. None when no word."""
+    parts: list[str] = []
+    for raw in user_text.split():
+        prefix = raw.endswith("*")
+        for word in _TOKEN.findall(raw):
+            parts.append(f'"{word}"')
+        if prefix and parts:
+            parts[-1] += "*"
+    return " ".join(parts) if parts else None

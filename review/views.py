@@ -1,0 +1,236 @@
+"""Routes of the analysts' desk. Every route but login, the language toggle and static files
+requires a logged-in active user; every POST carries a CSRF token (Flask-WTF CSRFProtect)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from sqlalchemy.orm import Session
+
+from db.models import Document, Notice, User
+from review import exports, i18n
+from review.auth import LoginRateLimiter, authenticate
+from review.db import read, write
+from review.queries import document_page, filter_choices, notice_detail, rules_feedback
+from review.queue import STATUSES, QueueFilters, queue_page
+from review.render import highlight, rule_terms
+from review.verdicts import ReviewConflict, VerdictError, record_verdict, review_trail
+
+__all__ = ["bp"]
+
+log = logging.getLogger(__name__)
+bp = Blueprint("review", __name__)
+PUBLIC_ENDPOINTS = {"review.login", "review.set_language", "static"}
+
+
+def _local_target(target: str | None) -> str:
+    """Only same-site paths are followed after login or a language switch."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("review.queue")
+
+
+@bp.before_app_request
+def _require_login() -> Any:
+    if request.endpoint in PUBLIC_ENDPOINTS or g.get("user") is not None:
+        return None
+    if request.method == "GET":
+        return redirect(url_for("review.login", next=request.full_path.rstrip("?")))
+    abort(401)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Any:
+    if code in i18n.LANGUAGES:
+        session["lang"] = code
+    return redirect(_local_target(request.args.get("next")))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        return render_template("login.html", next=request.args.get("next", ""))
+    limiter: LoginRateLimiter = current_app.extensions["veilleur_limiter"]
+    ip = request.remote_addr or "?"
+    username = request.form.get("username", "")[:100]
+    password = request.form.get("password", "")[:1000]
+    if limiter.blocked(ip, username):
+        log.warning("login_limited ip=%s user=%r", ip, username)
+        return render_template("login.html", error=i18n.translate("login.limited")), 429
+
+    def check(s: Session) -> tuple[int, str] | None:
+        user = authenticate(s, username, password)
+        return (user.id, user.password_hash[-16:]) if user else None
+
+    found = write(check)
+    if found is None:
+        limiter.failed(ip, username)
+        log.info("login_failed ip=%s user=%r", ip, username)
+        return render_template("login.html", error=i18n.translate("login.failed")), 401
+    limiter.succeeded(ip, username)
+    lang = session.get("lang")
+    session.clear()  # no session fixation: a fresh session after login
+    session.permanent = True
+    session["uid"], session["pw"] = found
+    if lang:
+        session["lang"] = lang
+    log.info("login_ok ip=%s user=%r", ip, username)
+    return redirect(_local_target(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("review.login"))
+
+
+@bp.get("/")
+def queue() -> Any:
+    filters = QueueFilters.from_args(request.args)
+    cursor = request.args.get("after")
+    with read() as s:
+        page = queue_page(s, filters, cursor)
+        choices = _cached_choices(s)
+    return render_template(
+        "queue.html", page=page, filters=filters, args=filters.as_args(), choices=choices,
+        statuses=STATUSES, cursor=cursor,
+    )
+
+
+_CHOICES: dict[str, Any] = {}
+
+
+def _cached_choices(s: Session) -> dict[str, list[str]]:
+    """Drop-down values, recomputed at most once a minute (they change with crawls only)."""
+    now = time.monotonic()
+    key = current_app.config["DATABASE_URL"]
+    hit = _CHOICES.get(key)
+    if hit is None or now - hit[0] > 60:
+        hit = (now, filter_choices(s))
+        _CHOICES[key] = hit
+    return hit[1]
+
+
+def _notice_context(s: Session, notice_id: int) -> dict[str, Any]:
+    detail = notice_detail(s, notice_id)
+    if detail is None:
+        abort(404)
+    terms_by_flag = {f.id: rule_terms(f.rule_id) for f in detail.flags}
+    return {
+        "d": detail,
+        "n": detail.notice,
+        "trail": review_trail(s, notice_id),
+        "snippets": {f.id: highlight(f.snippet, terms_by_flag[f.id]) for f in detail.flags},
+        "statuses": STATUSES,
+    }
+
+
+@bp.get("/notices/<int:notice_id>")
+def notice(notice_id: int) -> Any:
+    with read() as s:
+        ctx = _notice_context(s, notice_id)
+    return render_template("notice.html", **ctx)
+
+
+@bp.post("/notices/<int:notice_id>/verdict")
+def verdict(notice_id: int) -> Any:
+    form = request.form
+    seen_raw = form.get("seen_review_id", "")
+    seen = int(seen_raw) if seen_raw.isdigit() else None
+    user: User = g.user
+    with read() as s:
+        if s.get(Notice, notice_id) is None:
+            abort(404)
+
+    def save(s: Session) -> int:
+        review = record_verdict(
+            s, notice_id, user.id, form.get("verdict", ""), seen,
+            note=form.get("note", ""), reason_rule=form.get("reason_rule") or None,
+        )
+        return review.id
+
+    try:
+        review_id = write(save)
+    except VerdictError as exc:
+        flash(i18n.translate(str(exc)), "error")
+        return redirect(url_for("review.notice", notice_id=notice_id))
+    except ReviewConflict as exc:
+        log.info("verdict_conflict notice=%d user=%s seen=%s", notice_id, user.username, seen)
+        with read() as s:
+            ctx = _notice_context(s, notice_id)
+        return render_template(
+            "notice.html", conflict=exc.current,
+            draft={k: form.get(k, "") for k in ("verdict", "note", "reason_rule")}, **ctx,
+        ), 409
+    log.info("verdict_saved notice=%d review=%d user=%s", notice_id, review_id, user.username)
+    flash(i18n.translate("verdict.saved"), "ok")
+    return redirect(url_for("review.notice", notice_id=notice_id) + "#trail")
+
+
+@bp.get("/documents/<int:document_id>/pages/<int:page_number>")
+def page(document_id: int, page_number: int) -> Any:
+    with read() as s:
+        found = document_page(s, document_id, page_number)
+        if found is None:
+            abort(404)
+        doc, pages = found
+        s.expunge_all()
+    terms = [t for t in request.args.getlist("t") if t][:10]
+    rendered = [(p.member, highlight(p.text, terms)) for p in pages]
+    return render_template(
+        "page.html", doc=doc, pages=rendered, page_number=page_number,
+        notice_id=request.args.get("notice", type=int),
+    )
+
+
+@bp.get("/documents/<int:document_id>/download")
+def download(document_id: int) -> Any:
+    with read() as s:
+        doc = s.get(Document, document_id)
+        if doc is None or not doc.storage_path:
+            abort(404)
+        storage_path, sha = doc.storage_path, doc.sha256
+    root = Path(current_app.config["DOCUMENTS_DIR"]).resolve()
+    path = (root / storage_path).resolve()
+    # the path comes from the database, never from the request; still refuse escapes
+    if not path.is_relative_to(root) or not path.is_file():
+        log.warning("download_refused document=%d", document_id)
+        abort(404)
+    response = send_file(
+        path, mimetype="application/octet-stream", as_attachment=True,
+        download_name=f"document-{sha[:16]}{path.suffix[:10]}", max_age=0,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/rules")
+def rules() -> Any:
+    with read() as s:
+        report = rules_feedback(s)
+    return render_template("rules.html", report=report)
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str) -> Response:
+    if fmt not in ("csv", "json"):
+        abort(404)
+    filters = QueueFilters.from_args(request.args)
+    return exports.stream(fmt, filters, current_app.extensions["veilleur_sessionmaker"])

@@ -1,0 +1,35 @@
+"""db.fulltext: search objects survive a table rebuild; user text never becomes FTS syntax."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from db.fulltext import ensure_fulltext, fts5_query
+from db.session import get_engine
+
+
+def test_ensure_restores_dropped_triggers(sqlite_url: str) -> None:
+    engine = get_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER notices_fts_ai"))  # what a batch ALTER TABLE does
+        assert ensure_fulltext(conn) is True
+    with engine.connect() as conn:
+        names = set(conn.execute(text("SELECT name FROM sqlite_master")).scalars())
+    assert "notices_fts_ai" in names
+
+
+def test_ensure_is_a_no_op_when_complete(db_url: str) -> None:
+    with get_engine(db_url).begin() as conn:
+        assert ensure_fulltext(conn) is False
+
+
+def test_fts5_query_quotes_every_word() -> None:
+    assert fts5_query('caméra NEAR("x") OR -y') == '"caméra" "NEAR" "x" "OR" "y"'
+
+
+def test_fts5_query_keeps_a_trailing_star_as_prefix() -> None:
+    assert fts5_query("vidéo*") == '"vidéo"*'
+
+
+def test_fts5_query_without_words_is_none() -> None:
+    assert fts5_query(" ** () ") is None

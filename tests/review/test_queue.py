@@ -1,0 +1,160 @@
+"""The queue on SQLite and PostgreSQL: filters, full-text search, keyset pagination."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from db.models import Document, DocumentPage, Notice, NoticeDocument, Review, ReviewHead
+from db.session import session_scope
+from review.queue import QueueFilters, decode_cursor, encode_cursor, queue_page
+from tests.review.seed import Seeded, load_records, make_notice
+
+
+def _ids(session: Session, **filters: Any) -> list[int]:
+    return [r["id"] for r in queue_page(session, QueueFilters(**filters), limit=500).rows]
+
+
+def test_queue_lists_only_flagged_notices(dbs: Session, seeded_both: Seeded) -> None:
+    assert seeded_both.notices["20-100627"] not in _ids(dbs)
+
+
+def test_queue_is_newest_first_with_undated_last(dbs: Session, seeded_both: Seeded) -> None:
+    rows = queue_page(dbs, QueueFilters(), limit=500).rows
+    dates = [r["published_at"] for r in rows]
+    dated = [d for d in dates if d is not None]
+    assert dated == sorted(dated, reverse=True) and dates[-1] is None
+
+
+def test_unflagged_filter_shows_everything(sq: Session, seeded: Seeded) -> None:
+    assert seeded.notices["20-100627"] in _ids(sq, unflagged=True)
+
+
+def test_filter_by_departement(dbs: Session, seeded_both: Seeded) -> None:
+    assert _ids(dbs, departement="62") == [seeded_both.notices["20-100747"]]
+
+
+def test_departement_filter_matches_whole_codes(dbs: Session, seeded_both: Seeded) -> None:
+    assert _ids(dbs, departement="2") == []
+
+
+def test_filter_by_category_uses_flags(sq: Session, seeded: Seeded) -> None:
+    assert _ids(sq, category="big_data_policing") == [seeded.notices["20-102325"]]
+
+
+def test_filter_by_buyer_substring(dbs: Session, seeded_both: Seeded) -> None:
+    assert _ids(dbs, buyer="COLLONGES") == [seeded_both.notices["20-102325"]]
+
+
+def test_filter_by_buyer_treats_percent_literally(sq: Session, seeded: Seeded) -> None:
+    assert _ids(sq, buyer="%") == []
+
+
+def test_filter_by_source(sq: Session, seeded: Seeded) -> None:
+    assert _ids(sq, source="ted") == [seeded.notices["381341-2020"]]
+
+
+def test_filter_by_date_range(sq: Session, seeded: Seeded) -> None:
+    got = _ids(sq, date_from=date(2020, 8, 14), date_to=date(2020, 8, 14))
+    assert sorted(got) == sorted([seeded.notices["20-101536"], seeded.notices["20-102628"]])
+
+
+def test_filter_by_min_score(sq: Session, seeded: Seeded) -> None:
+    got = _ids(sq, min_score=4)
+    assert sorted(got) == sorted([seeded.notices["20-100747"], seeded.notices["381341-2020"]])
+
+
+def test_filter_by_kind(sq: Session, seeded: Seeded) -> None:
+    assert _ids(sq, kind="award") == []
+
+
+def test_status_new_means_no_verdict(dbs: Session, seeded_both: Seeded) -> None:
+    nid = seeded_both.notices["20-100747"]
+    review = Review(notice_id=nid, user_id=seeded_both.users["alice"], verdict="relevant")
+    dbs.add(review)
+    dbs.flush()
+    dbs.add(ReviewHead(notice_id=nid, review_id=review.id, verdict="relevant"))
+    dbs.commit()
+    assert nid not in _ids(dbs, status="new") and _ids(dbs, status="relevant") == [nid]
+
+
+def test_search_finds_notice_text_without_accents(dbs: Session, seeded_both: Seeded) -> None:
+    # the notice says "VIDEOPROTECTION" in its title; the analyst types it with an accent
+    assert seeded_both.notices["20-100747"] in _ids(dbs, q="vidéoprotection")
+
+
+def test_search_is_stemmed_or_tokenized_consistently(dbs: Session, seeded_both: Seeded) -> None:
+    assert _ids(dbs, q="enregistreurs numériques") != []
+
+
+def test_search_finds_document_page_text(dbs: Session, seeded_both: Seeded) -> None:
+    # "tranquillité" only appears in the CCTP document attached to the Collonges notice
+    assert _ids(dbs, q="tranquillité publique") == [seeded_both.notices["20-102325"]]
+
+
+def test_search_with_fts_syntax_characters_does_not_fail(
+    dbs: Session, seeded_both: Seeded
+) -> None:
+    assert _ids(dbs, q='NEAR( "vid* OR -) AND ^') == []
+
+
+def test_search_sees_notices_inserted_later(both_url: str, seeded_both: Seeded) -> None:
+    rec = load_records()[0]
+    with session_scope(both_url) as s:
+        n = make_notice(rec, suffix="-NEW")
+        n.title = "Hyperviseur urbain de la tranquillité"
+        s.add(n)
+    with session_scope(both_url) as s:
+        assert len(_ids(s, q="hyperviseur")) == 1
+
+
+def test_search_sees_pages_of_documents_attached_later(both_url: str, seeded_both: Seeded) -> None:
+    with session_scope(both_url) as s:
+        doc = Document(sha256="c" * 64, status="ok", page_count=1)
+        doc.pages = [DocumentPage(page_number=1, text="lecture automatique de plaques")]
+        s.add(doc)
+        s.flush()
+        s.add(NoticeDocument(notice_id=seeded_both.notices["20-100126"], url="https://x.fr/a.pdf",
+                             document_id=doc.id))
+    with session_scope(both_url) as s:
+        assert _ids(s, q="plaques") == [seeded_both.notices["20-100126"]]
+
+
+def test_search_forgets_updated_text(both_url: str, seeded_both: Seeded) -> None:
+    nid = seeded_both.notices["20-100126"]
+    with session_scope(both_url) as s:
+        notice = s.get(Notice, nid)
+        assert notice is not None
+        notice.title, notice.description = "Sémaphores", "Surveillance des sémaphores"
+    with session_scope(both_url) as s:
+        assert nid not in _ids(s, q="PROTEC")
+
+
+def test_keyset_pages_cover_the_queue_once(dbs: Session, seeded_both: Seeded) -> None:
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = queue_page(dbs, QueueFilters(), cursor, limit=3)
+        seen += [r["id"] for r in page.rows]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == _ids(dbs)
+
+
+def test_cursor_round_trips() -> None:
+    assert decode_cursor(encode_cursor(date(2020, 8, 9), 42)) == (date(2020, 8, 9), 42)
+
+
+def test_bad_cursor_starts_from_the_top() -> None:
+    assert decode_cursor("2020-02-31_x") is None
+
+
+def test_queue_page_renders_filters_from_query_string(
+    alice_both: FlaskClient, seeded_both: Seeded
+) -> None:
+    page = alice_both.get("/?departement=69&q=vid%C3%A9o").get_data(as_text=True)
+    assert "Collonges" in page and "Dirisi" not in page
