@@ -59,8 +59,13 @@ def load_texts() -> list[dict[str, str]]:
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
-            out.append({"title": (rec["title"] or "")[:300], "buyer": (rec["buyer"] or "")[:200],
-                        "text": rec["text"][:1500]})
+            out.append(
+                {
+                    "title": (rec["title"] or "")[:300],
+                    "buyer": (rec["buyer"] or "")[:200],
+                    "text": rec["text"][:1500],
+                }
+            )
     return out
 
 
@@ -82,8 +87,10 @@ def build(url: str, n: int, seed: int = 7) -> None:
     user_hash = PasswordHasher().hash(PASSWORD)
     with engine.begin() as conn:
         drop_fulltext(conn)  # bulk load first, index once afterwards (much faster)
-        conn.execute(insert(User), [{"username": "bench", "password_hash": user_hash,
-                                     "role": "analyst", "active": True}])
+        conn.execute(
+            insert(User),
+            [{"username": "bench", "password_hash": user_hash, "role": "analyst", "active": True}],
+        )
     batch, flags, nid = 5000, [], 0
     day0 = date(2019, 1, 1)
     for first in range(0, n, batch):
@@ -107,10 +114,17 @@ def build(url: str, n: int, seed: int = 7) -> None:
                 "categories": [rng.choice(CATEGORIES)] if flagged else [],
             })  # fmt: skip
             if flagged:
-                flags.append({"notice_id": nid, "rule_id": f"{rows[-1]['categories'][0]}.term",
-                              "rule_version": "bench", "category": rows[-1]["categories"][0],
-                              "field": "description", "snippet": _snippet(rec["text"]),
-                              "weight": 2.0})
+                flags.append(
+                    {
+                        "notice_id": nid,
+                        "rule_id": f"{rows[-1]['categories'][0]}.term",
+                        "rule_version": "bench",
+                        "category": rows[-1]["categories"][0],
+                        "field": "description",
+                        "snippet": _snippet(rec["text"]),
+                        "weight": 2.0,
+                    }
+                )
         with engine.begin() as conn:
             conn.execute(insert(Notice), rows)
             if flags:
@@ -121,12 +135,23 @@ def build(url: str, n: int, seed: int = 7) -> None:
     print(f"loaded and indexed in {time.perf_counter() - start:.1f} s")
     with engine.begin() as conn:
         flagged_ids = list(conn.scalars(select(Notice.id).where(Notice.flagged).limit(n // 50)))
-        reviews = [{"notice_id": i, "user_id": 1, "verdict": rng.choice(("relevant", "follow_up")),
-                    "note": "", "reason_rule": None} for i in flagged_ids]
+        reviews = [
+            {
+                "notice_id": i,
+                "user_id": 1,
+                "verdict": rng.choice(("relevant", "follow_up")),
+                "note": "",
+                "reason_rule": None,
+            }
+            for i in flagged_ids
+        ]
         conn.execute(insert(Review), reviews)
-        conn.execute(text(
-            "INSERT INTO review_heads (notice_id, review_id, verdict, updated_at) "
-            "SELECT notice_id, id, verdict, created_at FROM reviews"))
+        conn.execute(
+            text(
+                "INSERT INTO review_heads (notice_id, review_id, verdict, updated_at) "
+                "SELECT notice_id, id, verdict, created_at FROM reviews"
+            )
+        )
         if engine.dialect.name == "postgresql":
             conn.execute(text("ANALYZE"))
             conn.execute(text("SELECT setval('notices_id_seq', (SELECT max(id) FROM notices))"))
@@ -155,8 +180,12 @@ class Client:
         _, page = self.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
         body = urlencode({"username": "bench", "password": PASSWORD, "csrf_token": token})
-        self.conn.request("POST", "/login", body=body, headers={
-            "Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        self.conn.request(
+            "POST",
+            "/login",
+            body=body,
+            headers={"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         resp = self.conn.getresponse()
         resp.read()
         self.cookie = resp.getheader("Set-Cookie", "").split(";", 1)[0]
@@ -197,8 +226,10 @@ def run_load(port: int, ids: list[int], clients: int, requests: int) -> dict[str
         "queue first page": lambda r: "/",
         "queue page 21 (keyset)": lambda r: deep,
         "queue filtered (dep+status)": lambda r: f"/?departement={r.choice(DEPS)}&status=new",
-        "queue search": lambda r: "/?" + urlencode({"q": r.choice(("vidéoprotection", "caméras",
-                                                                   "restauration scolaire"))}),
+        "queue search": lambda r: (
+            "/?"
+            + urlencode({"q": r.choice(("vidéoprotection", "caméras", "restauration scolaire"))})
+        ),
         "notice page": lambda r: f"/notices/{r.choice(ids)}",
     }
 
@@ -269,8 +300,9 @@ def bench(kind: str, n: int, clients: int, requests: int) -> None:
         finally:
             proc.terminate()
             proc.wait(10)
-        report(f"{kind}: {n} notices, {clients} concurrent clients, {requests} requests each",
-               timings)
+        report(
+            f"{kind}: {n} notices, {clients} concurrent clients, {requests} requests each", timings
+        )
     finally:
         if cleanup is not None:
             cleanup()

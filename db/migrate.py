@@ -29,3 +29,7 @@ def upgrade(url: str | None = None, revision: str = "heads") -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+        # SQLite batch ALTERs rebuild tables and drop the search triggers: put them back
+        from db.fulltext import ensure_fulltext
+
+        ensure_fulltext(connection)

@@ -61,10 +61,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-@lru_cache(maxsize=16)
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL per process."""
-    resolved = _normalize(database_url(url))
+    """One engine per URL per process (the URL resolved first, so ``DATABASE_URL`` changes
+    between calls are honoured)."""
+    return _engine(_normalize(database_url(url)))
+
+
+def _cache_clear() -> None:
+    _engine.cache_clear()
+
+
+get_engine.cache_clear = _cache_clear  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=16)
+def _engine(resolved: str) -> Engine:
     if resolved.startswith("sqlite"):
         path = resolved.split("///", 1)[-1]
         if path and path != ":memory:":

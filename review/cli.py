@@ -76,7 +76,9 @@ def _run(action: str, fn: object) -> None:
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["analyst", "admin"]), default="analyst", show_default=True)
+@click.option(
+    "--role", type=click.Choice(["analyst", "admin"]), default="analyst", show_default=True
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def add(username: str, role: str, password_stdin: bool) -> None:
     """Create an account.  Example: veilleur users add alice --role admin"""

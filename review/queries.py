@@ -85,18 +85,36 @@ def _links(session: Session, notice: Notice) -> list[dict[str, Any]]:
         .where(NoticeLink.notice_id == notice.id)
     )
     for link, title, kind, published in outgoing:
-        out.append({"direction": "out", "relation": link.relation, "reason": link.reason,
-                    "notice_id": link.target_notice_id, "key": f"{link.target_source}:"
-                    f"{link.target_key}", "title": title, "kind": kind, "published_at": published})
+        out.append(
+            {
+                "direction": "out",
+                "relation": link.relation,
+                "reason": link.reason,
+                "notice_id": link.target_notice_id,
+                "key": f"{link.target_source}:{link.target_key}",
+                "title": title,
+                "kind": kind,
+                "published_at": published,
+            }
+        )
     incoming = session.execute(
         select(NoticeLink, other.title, other.kind, other.published_at)
         .join(other, other.id == NoticeLink.notice_id)
         .where(NoticeLink.target_notice_id == notice.id)
     )
     for link, title, kind, published in incoming:
-        out.append({"direction": "in", "relation": link.relation, "reason": link.reason,
-                    "notice_id": link.notice_id, "key": None, "title": title, "kind": kind,
-                    "published_at": published})
+        out.append(
+            {
+                "direction": "in",
+                "relation": link.relation,
+                "reason": link.reason,
+                "notice_id": link.notice_id,
+                "key": None,
+                "title": title,
+                "kind": kind,
+                "published_at": published,
+            }
+        )
     out.sort(key=lambda r: (r["published_at"] is None, r["published_at"] or 0))
     return out
 
@@ -105,9 +123,7 @@ def notice_detail(session: Session, notice_id: int) -> NoticeDetail | None:
     notice = session.get(Notice, notice_id)
     if notice is None:
         return None
-    flags = list(
-        session.scalars(select(Flag).where(Flag.notice_id == notice_id).order_by(Flag.id))
-    )
+    flags = list(session.scalars(select(Flag).where(Flag.notice_id == notice_id).order_by(Flag.id)))
     procedure: list[dict[str, Any]] = []
     if notice.procedure_key:
         procedure = [
@@ -183,9 +199,7 @@ def rules_feedback(session: Session, limit: int = 200) -> dict[str, Any]:
             Flag.rule_id,
             func.min(Flag.category),
             func.count(func.distinct(Flag.notice_id)),
-            func.count(func.distinct(Flag.notice_id)).filter(
-                ReviewHead.verdict == "not_relevant"
-            ),
+            func.count(func.distinct(Flag.notice_id)).filter(ReviewHead.verdict == "not_relevant"),
             func.count(func.distinct(Flag.notice_id)).filter(
                 ReviewHead.verdict.in_(POSITIVE_VERDICTS)
             ),
@@ -202,8 +216,9 @@ def rules_feedback(session: Session, limit: int = 200) -> dict[str, Any]:
     by_hand = [
         dict(r._mapping)
         for r in session.execute(
-            select(Notice.id, Notice.title, Notice.buyer_name, Notice.published_at,
-                   ReviewHead.verdict)
+            select(
+                Notice.id, Notice.title, Notice.buyer_name, Notice.published_at, ReviewHead.verdict
+            )
             .join(ReviewHead, ReviewHead.notice_id == Notice.id)
             .where(ReviewHead.verdict.in_(POSITIVE_VERDICTS), or_(~has_flag))
             .order_by(Notice.published_at.desc(), Notice.id.desc())

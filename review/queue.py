@@ -261,7 +261,9 @@ def queue_page(
     return QueuePage(rows=_rows(session, [k.id for k in keys]), next_cursor=next_cursor)
 
 
-def iter_queue(session: Session, filters: QueueFilters, batch: int = 500) -> Iterator[dict[str, Any]]:
+def iter_queue(
+    session: Session, filters: QueueFilters, batch: int = 500
+) -> Iterator[dict[str, Any]]:
     """Every row of the filtered queue, fetched page by page (for streamed exports)."""
     cursor: str | None = None
     while True:

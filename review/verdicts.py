@@ -71,8 +71,9 @@ def _entry(session: Session, review_id: int | None) -> TrailEntry | None:
     if row is None:
         return None
     r, name = row
-    return TrailEntry(r.id, r.verdict, r.reason_rule, r.note, name, r.created_at,
-                      r.previous_review_id)
+    return TrailEntry(
+        r.id, r.verdict, r.reason_rule, r.note, name, r.created_at, r.previous_review_id
+    )
 
 
 def latest_review(session: Session, notice_id: int) -> Review | None:
@@ -89,9 +90,7 @@ def review_trail(session: Session, notice_id: int) -> list[TrailEntry]:
         .order_by(Review.id.desc())
     )
     return [
-        TrailEntry(
-            r.id, r.verdict, r.reason_rule, r.note, name, r.created_at, r.previous_review_id
-        )
+        TrailEntry(r.id, r.verdict, r.reason_rule, r.note, name, r.created_at, r.previous_review_id)
         for r, name in rows
     ]
 
@@ -148,7 +147,9 @@ def record_verdict(
             with session.begin_nested():
                 session.add(
                     ReviewHead(
-                        notice_id=notice_id, review_id=review.id, verdict=verdict,
+                        notice_id=notice_id,
+                        review_id=review.id,
+                        verdict=verdict,
                         updated_at=review.created_at,
                     )
                 )

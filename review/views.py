@@ -109,8 +109,13 @@ def queue() -> Any:
         page = queue_page(s, filters, cursor)
         choices = _cached_choices(s)
     return render_template(
-        "queue.html", page=page, filters=filters, args=filters.as_args(), choices=choices,
-        statuses=STATUSES, cursor=cursor,
+        "queue.html",
+        page=page,
+        filters=filters,
+        args=filters.as_args(),
+        choices=choices,
+        statuses=STATUSES,
+        cursor=cursor,
     )
 
 
@@ -161,8 +166,13 @@ def verdict(notice_id: int) -> Any:
 
     def save(s: Session) -> int:
         review = record_verdict(
-            s, notice_id, user.id, form.get("verdict", ""), seen,
-            note=form.get("note", ""), reason_rule=form.get("reason_rule") or None,
+            s,
+            notice_id,
+            user.id,
+            form.get("verdict", ""),
+            seen,
+            note=form.get("note", ""),
+            reason_rule=form.get("reason_rule") or None,
         )
         return review.id
 
@@ -176,8 +186,10 @@ def verdict(notice_id: int) -> Any:
         with read() as s:
             ctx = _notice_context(s, notice_id)
         return render_template(
-            "notice.html", conflict=exc.current,
-            draft={k: form.get(k, "") for k in ("verdict", "note", "reason_rule")}, **ctx,
+            "notice.html",
+            conflict=exc.current,
+            draft={k: form.get(k, "") for k in ("verdict", "note", "reason_rule")},
+            **ctx,
         ), 409
     log.info("verdict_saved notice=%d review=%d user=%s", notice_id, review_id, user.username)
     flash(i18n.translate("verdict.saved"), "ok")
@@ -195,7 +207,10 @@ def page(document_id: int, page_number: int) -> Any:
     terms = [t for t in request.args.getlist("t") if t][:10]
     rendered = [(p.member, highlight(p.text, terms)) for p in pages]
     return render_template(
-        "page.html", doc=doc, pages=rendered, page_number=page_number,
+        "page.html",
+        doc=doc,
+        pages=rendered,
+        page_number=page_number,
         notice_id=request.args.get("notice", type=int),
     )
 
@@ -214,8 +229,11 @@ def download(document_id: int) -> Any:
         log.warning("download_refused document=%d", document_id)
         abort(404)
     response = send_file(
-        path, mimetype="application/octet-stream", as_attachment=True,
-        download_name=f"document-{sha[:16]}{path.suffix[:10]}", max_age=0,
+        path,
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=f"document-{sha[:16]}{path.suffix[:10]}",
+        max_age=0,
     )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

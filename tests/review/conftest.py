@@ -142,8 +142,12 @@ def make_app(db_url: str, tmp_path: Path, **config: object) -> Flask:
     (docs / "aa" / "cctp.pdf").write_bytes(b"%PDF-1.4 <html><script>alert(1)</script></html>")
     return create_app(
         db_url,
-        {"SECRET_KEY": "test-secret", "SESSION_COOKIE_SECURE": False, "DOCUMENTS_DIR": str(docs),
-         **config},
+        {
+            "SECRET_KEY": "test-secret",
+            "SESSION_COOKIE_SECURE": False,
+            "DOCUMENTS_DIR": str(docs),
+            **config,
+        },
     )
 
 

@@ -29,7 +29,9 @@ from review.render import fold
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "review"
 PASSWORD = "correct horse battery"
-HOSTILE_TITLE = '<script>alert("xss-title")</script><img src=x onerror=alert("xss-img")> Vidéoprotection'
+HOSTILE_TITLE = (
+    '<script>alert("xss-title")</script><img src=x onerror=alert("xss-img")> Vidéoprotection'
+)
 HOSTILE_TEXT = (
     '"><svg onload=alert("xss-svg")><iframe src="javascript:alert(1)"></iframe>'
     "</textarea><b>gras</b> {{ 7*7 }} caméras de vidéoprotection "
@@ -38,14 +40,16 @@ HOSTILE_URL = "javascript:alert('xss-url')"
 
 # word searched in each record's text to cut a real snippet, per rule id
 RULE_WORDS = {
-    "videosurveillance.videoprotection": ["videoprotection", "video protection", "video-protection"],
+    "videosurveillance.videoprotection": [
+        "videoprotection",
+        "video protection",
+        "video-protection",
+    ],
     "cpv.32323500": ["32323500"],
     "videosurveillance.centre_operationnel": ["centre operationnel", "audiovisuel"],
     "videosurveillance.telesurveillance": ["telesurveillance"],
     "videosurveillance.video": ["video"],
 }
-
-
 
 
 def load_records() -> list[dict]:
@@ -118,8 +122,17 @@ def add_flags(s: Session, notice: Notice, rec: dict) -> None:
     for rule in rec["rules"]:
         text = notice.title + "\n" + notice.description
         snip = snippet(text, RULE_WORDS[rule]) or notice.title
-        s.add(Flag(notice_id=notice.id, rule_id=rule, rule_version="fixture",
-                   category="videosurveillance", field="description", snippet=snip, weight=2.0))
+        s.add(
+            Flag(
+                notice_id=notice.id,
+                rule_id=rule,
+                rule_version="fixture",
+                category="videosurveillance",
+                field="description",
+                snippet=snip,
+                weight=2.0,
+            )
+        )
 
 
 def seed(s: Session, hasher: PasswordHasher | None = None) -> Seeded:
@@ -142,31 +155,74 @@ def seed(s: Session, hasher: PasswordHasher | None = None) -> Seeded:
     boamp, ted = out.notices["20-100747"], out.notices["381341-2020"]
     for nid in (boamp, ted):
         s.get(Notice, nid).procedure_key = "ca-deux-baies-videoprotection-2020"  # type: ignore[union-attr]
-    s.add(NoticeLink(notice_id=ted, target_source="boamp", target_key="20-100747",
-                     target_notice_id=boamp, relation="twin",
-                     reason="TED republication of the BOAMP notice (same buyer, same title)"))
+    s.add(
+        NoticeLink(
+            notice_id=ted,
+            target_source="boamp",
+            target_key="20-100747",
+            target_notice_id=boamp,
+            relation="twin",
+            reason="TED republication of the BOAMP notice (same buyer, same title)",
+        )
+    )
     # a document whose page 2 matched, and an unreadable one, on the Collonges notice
     cctp = load_pages()[0]
     words = cctp["text"].split()
     half = len(words) // 2
-    doc = Document(sha256="a" * 64, media_type="application/pdf", size_bytes=len(cctp["text"]),
-                   page_count=2, status="ok", storage_path="aa/cctp.pdf")
-    doc.pages = [DocumentPage(page_number=1, text=" ".join(words[:half])),
-                 DocumentPage(page_number=2, text=" ".join(words[half:]))]
-    bad = Document(sha256="b" * 64, media_type="application/pdf", status="encrypted",
-                   status_reason="PDF is encrypted and has no text layer")
+    doc = Document(
+        sha256="a" * 64,
+        media_type="application/pdf",
+        size_bytes=len(cctp["text"]),
+        page_count=2,
+        status="ok",
+        storage_path="aa/cctp.pdf",
+    )
+    doc.pages = [
+        DocumentPage(page_number=1, text=" ".join(words[:half])),
+        DocumentPage(page_number=2, text=" ".join(words[half:])),
+    ]
+    bad = Document(
+        sha256="b" * 64,
+        media_type="application/pdf",
+        status="encrypted",
+        status_reason="PDF is encrypted and has no text layer",
+    )
     s.add_all([doc, bad])
     s.flush()
     target = out.notices["20-102325"]
-    s.add(NoticeDocument(notice_id=target, url=cctp["url"], title="CCTP Big Data tranquillité publique",
-                         document_id=doc.id, fetch_status="ok"))
-    s.add(NoticeDocument(notice_id=target, url="https://example.org/dce.pdf", title="DCE",
-                         document_id=bad.id, fetch_status="ok"))
+    s.add(
+        NoticeDocument(
+            notice_id=target,
+            url=cctp["url"],
+            title="CCTP Big Data tranquillité publique",
+            document_id=doc.id,
+            fetch_status="ok",
+        )
+    )
+    s.add(
+        NoticeDocument(
+            notice_id=target,
+            url="https://example.org/dce.pdf",
+            title="DCE",
+            document_id=bad.id,
+            fetch_status="ok",
+        )
+    )
     page_text = " ".join(words[half:])
     page_snip = snippet(page_text, ["tranquillite", "donnees", "video"]) or page_text[:160]
-    s.add(Flag(notice_id=target, document_id=doc.id, page=2, rule_id="big_data.donnees",
-               rule_version="fixture", category="big_data_policing", field="document",
-               snippet=page_snip, weight=2.0))
+    s.add(
+        Flag(
+            notice_id=target,
+            document_id=doc.id,
+            page=2,
+            rule_id="big_data.donnees",
+            rule_version="fixture",
+            category="big_data_policing",
+            field="document",
+            snippet=page_snip,
+            weight=2.0,
+        )
+    )
     out.document_id, out.unreadable_id = doc.id, bad.id
     # hostile: a real notice laced with injection attempts
     base = records[0]
@@ -177,9 +233,17 @@ def seed(s: Session, hasher: PasswordHasher | None = None) -> Seeded:
     hostile.url = HOSTILE_URL
     s.add(hostile)
     s.flush()
-    s.add(Flag(notice_id=hostile.id, rule_id="videosurveillance.videoprotection",
-               rule_version="fixture", category="videosurveillance", field="title",
-               snippet=HOSTILE_TITLE, weight=2.0))
+    s.add(
+        Flag(
+            notice_id=hostile.id,
+            rule_id="videosurveillance.videoprotection",
+            rule_version="fixture",
+            category="videosurveillance",
+            field="title",
+            snippet=HOSTILE_TITLE,
+            weight=2.0,
+        )
+    )
     out.hostile_id = hostile.id
     s.flush()
     return out

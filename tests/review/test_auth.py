@@ -108,8 +108,15 @@ def test_password_hash_is_argon2id(url: str) -> None:
 
 def test_login_redirect_stays_on_site(client: FlaskClient) -> None:
     token = csrf_token(client)
-    response = client.post("/login", data={"username": "alice", "password": PASSWORD,
-                                           "csrf_token": token, "next": "//evil.example/"})
+    response = client.post(
+        "/login",
+        data={
+            "username": "alice",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -124,12 +131,16 @@ def test_language_toggle_wins_over_browser(alice: FlaskClient) -> None:
     assert "Flagged notices" in page
 
 
-def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_key_is_generated_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from review.app import load_secret_key
 
     monkeypatch.delenv("VEILLEUR_SECRET_KEY", raising=False)
     first = load_secret_key(tmp_path)
-    assert load_secret_key(tmp_path) == first and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert (
+        load_secret_key(tmp_path) == first and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    )
 
 
 def test_secret_key_from_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -101,10 +101,14 @@ def test_search_reaches_document_text(page: Page, server: tuple[str, Seeded]) ->
     page.fill("input[name=q]", "tranquillité publique")
     page.click("#filters button[type=submit]")
     page.wait_for_url("**q=**")
-    assert page.locator("a.notice-link").count() == 1 and "Collonges" in page.inner_text("table.queue")
+    assert page.locator("a.notice-link").count() == 1 and "Collonges" in page.inner_text(
+        "table.queue"
+    )
 
 
-def test_open_notice_shows_the_matched_document_page(page: Page, server: tuple[str, Seeded]) -> None:
+def test_open_notice_shows_the_matched_document_page(
+    page: Page, server: tuple[str, Seeded]
+) -> None:
     page.click("a.notice-link")
     page.wait_for_selector("#hits")
     page.click("#hits a.page-link")

@@ -17,8 +17,11 @@ def runner(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def test_users_add_from_stdin_creates_a_working_login(runner: CliRunner, sqlite_url: str) -> None:
-    result = runner.invoke(cli, ["users", "add", "carole", "--role", "admin", "--password-stdin"],
-                           input="a long enough password\n")
+    result = runner.invoke(
+        cli,
+        ["users", "add", "carole", "--role", "admin", "--password-stdin"],
+        input="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     with session_scope(sqlite_url) as s:
         assert authenticate(s, "carole", "a long enough password") is not None
@@ -36,13 +39,17 @@ def test_users_add_refuses_short_password(runner: CliRunner) -> None:
 
 def test_users_add_refuses_duplicate(runner: CliRunner) -> None:
     runner.invoke(cli, ["users", "add", "fay", "--password-stdin"], input="password-fay-1\n")
-    result = runner.invoke(cli, ["users", "add", "fay", "--password-stdin"], input="password-fay-2\n")
+    result = runner.invoke(
+        cli, ["users", "add", "fay", "--password-stdin"], input="password-fay-2\n"
+    )
     assert result.exit_code != 0 and "already exists" in result.output
 
 
 def test_users_passwd_changes_the_password(runner: CliRunner, sqlite_url: str) -> None:
     runner.invoke(cli, ["users", "add", "gil", "--password-stdin"], input="first password\n")
-    result = runner.invoke(cli, ["users", "passwd", "gil", "--password-stdin"], input="second password\n")
+    result = runner.invoke(
+        cli, ["users", "passwd", "gil", "--password-stdin"], input="second password\n"
+    )
     assert result.exit_code == 0, result.output
     with session_scope(sqlite_url) as s:
         assert authenticate(s, "gil", "second password") is not None

@@ -37,8 +37,9 @@ def _crawler(url: str, stop: threading.Event, stats: dict[str, object]) -> None:
     stats["batches"] = batch
 
 
-def test_ui_writes_while_crawler_writes(alice_both: FlaskClient, both_url: str,
-                                        seeded_both: Seeded) -> None:
+def test_ui_writes_while_crawler_writes(
+    alice_both: FlaskClient, both_url: str, seeded_both: Seeded
+) -> None:
     stop, stats = threading.Event(), dict[str, object]()
     writer = threading.Thread(target=_crawler, args=(both_url, stop, stats))
     writer.start()
@@ -51,8 +52,12 @@ def test_ui_writes_while_crawler_writes(alice_both: FlaskClient, both_url: str,
             token = _TOKEN.search(page).group(1)  # type: ignore[union-attr]
             seen = _SEEN.search(page).group(1)  # type: ignore[union-attr]
             verdict = "follow_up" if i % 2 else "relevant"
-            statuses.append(alice_both.post(f"/notices/{nid}/verdict", data={
-                "csrf_token": token, "seen_review_id": seen, "verdict": verdict}).status_code)
+            statuses.append(
+                alice_both.post(
+                    f"/notices/{nid}/verdict",
+                    data={"csrf_token": token, "seen_review_id": seen, "verdict": verdict},
+                ).status_code
+            )
     finally:
         stop.set()
         writer.join(60)

@@ -32,6 +32,7 @@ def test_detail_does_not_repeat_linked_notices(sq: Session, seeded: Seeded) -> N
     detail = notice_detail(sq, seeded.notices["381341-2020"])
     assert detail is not None and detail.procedure == []
 
+
 def test_detail_maps_matched_document_pages(sq: Session, seeded: Seeded) -> None:
     detail = notice_detail(sq, seeded.notices["20-102325"])
     assert detail is not None and detail.matched_pages == {seeded.document_id: [2]}
@@ -43,16 +44,24 @@ def test_detail_includes_unreadable_documents(sq: Session, seeded: Seeded) -> No
 
 
 def test_feedback_ranks_the_blamed_rule_first(dbs: Session, seeded_both: Seeded) -> None:
-    record_verdict(dbs, seeded_both.notices["20-101536"], seeded_both.users["alice"],
-                   "not_relevant", None, note="sono", reason_rule="videosurveillance.video")
+    record_verdict(
+        dbs,
+        seeded_both.notices["20-101536"],
+        seeded_both.users["alice"],
+        "not_relevant",
+        None,
+        note="sono",
+        reason_rule="videosurveillance.video",
+    )
     dbs.commit()
     first = rules_feedback(dbs)["rules"][0]
     assert (first.rule_id, first.blamed) == ("videosurveillance.video", 1)
 
 
 def test_feedback_counts_confirmations(dbs: Session, seeded_both: Seeded) -> None:
-    record_verdict(dbs, seeded_both.notices["20-100747"], seeded_both.users["alice"],
-                   "relevant", None)
+    record_verdict(
+        dbs, seeded_both.notices["20-100747"], seeded_both.users["alice"], "relevant", None
+    )
     dbs.commit()
     rules = {r.rule_id: r for r in rules_feedback(dbs)["rules"]}
     assert rules["cpv.32323500"].confirmed == 1

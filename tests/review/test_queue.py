@@ -95,9 +95,7 @@ def test_search_finds_document_page_text(dbs: Session, seeded_both: Seeded) -> N
     assert _ids(dbs, q="tranquillité publique") == [seeded_both.notices["20-102325"]]
 
 
-def test_search_with_fts_syntax_characters_does_not_fail(
-    dbs: Session, seeded_both: Seeded
-) -> None:
+def test_search_with_fts_syntax_characters_does_not_fail(dbs: Session, seeded_both: Seeded) -> None:
     assert _ids(dbs, q='NEAR( "vid* OR -) AND ^') == []
 
 
@@ -117,8 +115,13 @@ def test_search_sees_pages_of_documents_attached_later(both_url: str, seeded_bot
         doc.pages = [DocumentPage(page_number=1, text="lecture automatique de plaques")]
         s.add(doc)
         s.flush()
-        s.add(NoticeDocument(notice_id=seeded_both.notices["20-100126"], url="https://x.fr/a.pdf",
-                             document_id=doc.id))
+        s.add(
+            NoticeDocument(
+                notice_id=seeded_both.notices["20-100126"],
+                url="https://x.fr/a.pdf",
+                document_id=doc.id,
+            )
+        )
     with session_scope(both_url) as s:
         assert _ids(s, q="plaques") == [seeded_both.notices["20-100126"]]
 

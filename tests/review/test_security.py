@@ -28,7 +28,9 @@ def test_hostile_buyer_is_escaped(alice: FlaskClient, seeded: Seeded) -> None:
     assert "<b onmouseover" not in page
 
 
-def test_hostile_snippet_is_escaped_inside_the_highlight(alice: FlaskClient, seeded: Seeded) -> None:
+def test_hostile_snippet_is_escaped_inside_the_highlight(
+    alice: FlaskClient, seeded: Seeded
+) -> None:
     page = alice.get(f"/notices/{seeded.hostile_id}").get_data(as_text=True)
     assert "<mark>Vidéoprotection</mark>" in page and "<script>alert" not in page
 
@@ -50,7 +52,11 @@ def test_template_syntax_in_text_is_not_evaluated(alice: FlaskClient, seeded: Se
 
 def test_csp_forbids_inline_script(alice: FlaskClient) -> None:
     csp = alice.get("/").headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp
+        and "frame-ancestors 'none'" in csp
+    )
 
 
 def test_nosniff_and_frame_headers(client: FlaskClient) -> None:
@@ -82,7 +88,9 @@ def test_document_without_stored_file_is_404(alice: FlaskClient, seeded: Seeded)
     assert alice.get(f"/documents/{seeded.unreadable_id}/download").status_code == 404
 
 
-def test_storage_path_escaping_documents_dir_is_refused(alice: FlaskClient, url: str, seeded: Seeded) -> None:
+def test_storage_path_escaping_documents_dir_is_refused(
+    alice: FlaskClient, url: str, seeded: Seeded
+) -> None:
     from db.models import Document
     from db.session import session_scope
 
@@ -104,7 +112,9 @@ def test_unreadable_document_status_is_shown(alice: FlaskClient, seeded: Seeded)
 
 
 def test_safe_url_refuses_other_schemes() -> None:
-    assert [safe_url(u) for u in ("javascript:x", "data:text/html,x", "//evil.fr/", "file:///etc")] == [None] * 4
+    assert [
+        safe_url(u) for u in ("javascript:x", "data:text/html,x", "//evil.fr/", "file:///etc")
+    ] == [None] * 4
 
 
 def test_safe_url_refuses_control_characters() -> None:
@@ -118,4 +128,4 @@ def test_highlight_ignores_accents_and_case() -> None:
 
 
 def test_csv_cell_neutralises_formulas() -> None:
-    assert csv_cell('=HYPERLINK("http://x")') == "'=HYPERLINK(\"http://x\")"
+    assert csv_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'

@@ -26,8 +26,9 @@ def _form(client: FlaskClient, notice_id: int) -> tuple[str, str]:
 
 
 def _post(client: FlaskClient, notice_id: int, token: str, seen: str, **data: str):
-    return client.post(f"/notices/{notice_id}/verdict",
-                       data={"csrf_token": token, "seen_review_id": seen, **data})
+    return client.post(
+        f"/notices/{notice_id}/verdict", data={"csrf_token": token, "seen_review_id": seen, **data}
+    )
 
 
 def test_first_verdict_is_recorded(both_url: str, seeded_both: Seeded) -> None:
@@ -45,7 +46,9 @@ def test_trail_keeps_every_verdict(url: str, seeded: Seeded) -> None:
     with session_scope(url) as s:
         record_verdict(s, nid, uid, "foi_requested", first)
     with session_scope(url) as s:
-        verdicts = s.scalars(select(Review.verdict).where(Review.notice_id == nid).order_by(Review.id))
+        verdicts = s.scalars(
+            select(Review.verdict).where(Review.notice_id == nid).order_by(Review.id)
+        )
         assert list(verdicts) == ["follow_up", "foi_requested"]
 
 
@@ -102,27 +105,53 @@ def test_simultaneous_first_verdicts_one_wins(both_url: str, seeded_both: Seeded
 
 def test_not_relevant_requires_the_misfiring_rule(url: str, seeded: Seeded) -> None:
     with pytest.raises(VerdictError), session_scope(url) as s:
-        record_verdict(s, seeded.notices["20-101536"], seeded.users["alice"],
-                       "not_relevant", None, note="sound and light rental")
+        record_verdict(
+            s,
+            seeded.notices["20-101536"],
+            seeded.users["alice"],
+            "not_relevant",
+            None,
+            note="sound and light rental",
+        )
 
 
 def test_not_relevant_rule_must_have_fired(url: str, seeded: Seeded) -> None:
     with pytest.raises(VerdictError), session_scope(url) as s:
-        record_verdict(s, seeded.notices["20-101536"], seeded.users["alice"],
-                       "not_relevant", None, note="x", reason_rule="cpv.32323500")
+        record_verdict(
+            s,
+            seeded.notices["20-101536"],
+            seeded.users["alice"],
+            "not_relevant",
+            None,
+            note="x",
+            reason_rule="cpv.32323500",
+        )
 
 
 def test_not_relevant_requires_a_reason(url: str, seeded: Seeded) -> None:
     with pytest.raises(VerdictError), session_scope(url) as s:
-        record_verdict(s, seeded.notices["20-101536"], seeded.users["alice"],
-                       "not_relevant", None, reason_rule="videosurveillance.video")
+        record_verdict(
+            s,
+            seeded.notices["20-101536"],
+            seeded.users["alice"],
+            "not_relevant",
+            None,
+            reason_rule="videosurveillance.video",
+        )
 
 
 def test_web_verdict_appears_in_the_trail(alice_both: FlaskClient, seeded_both: Seeded) -> None:
     nid = seeded_both.notices["20-101536"]
     token, seen = _form(alice_both, nid)
-    response = _post(alice_both, nid, token, seen, verdict="not_relevant",
-                     reason_rule="videosurveillance.video", note="location de sono pour fêtes")
+    response = _post(
+        alice_both,
+        nid,
+        token,
+        seen,
+        verdict="not_relevant",
+        reason_rule="videosurveillance.video",
+        note="location de sono pour fêtes",
+    )
     assert response.status_code == 302
     page = alice_both.get(f"/notices/{nid}").get_data(as_text=True)
     assert "location de sono pour fêtes" in page and "alice" in page
@@ -149,12 +178,15 @@ def test_web_conflict_keeps_the_analysts_draft(app: Flask, seeded: Seeded) -> No
     a_token, a_seen = _form(alice, nid)
     b_token, b_seen = _form(bob, nid)
     _post(bob, nid, b_token, b_seen, verdict="relevant")
-    page = _post(alice, nid, a_token, a_seen, verdict="documented",
-                 note="ma note de travail").get_data(as_text=True)
+    page = _post(
+        alice, nid, a_token, a_seen, verdict="documented", note="ma note de travail"
+    ).get_data(as_text=True)
     assert "ma note de travail</textarea>" in page
 
 
-def test_status_filter_follows_the_latest_verdict(alice_both: FlaskClient, seeded_both: Seeded) -> None:
+def test_status_filter_follows_the_latest_verdict(
+    alice_both: FlaskClient, seeded_both: Seeded
+) -> None:
     nid = seeded_both.notices["20-102325"]
     token, seen = _form(alice_both, nid)
     _post(alice_both, nid, token, seen, verdict="follow_up")
