@@ -163,16 +163,6 @@ def held_lock(
         log.info("lock_released name=%s holder=%s", name, me)
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def break_if_holder_died(session: Session, name: str) -> bool:
     """Remove lease ``name`` when its holder was a process of this host that no longer runs
     (a crawl killed with SIGKILL must not block its source until the lease expires).
@@ -186,7 +176,9 @@ def break_if_holder_died(session: Session, name: str) -> bool:
     pid_text = rest.split(":", 1)[0]
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
-    if _process_alive(int(pid_text)):
+    from db.runs import pid_alive
+
+    if pid_alive(int(pid_text)):
         return False
     session.execute(delete(Lock).where(Lock.name == name, Lock.holder == holder))
     log.warning("lock_broken name=%s dead_holder=%s", name, holder)

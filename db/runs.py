@@ -17,6 +17,7 @@ __all__ = [
     "finish_run",
     "get_watermark",
     "mark_interrupted_runs",
+    "pid_alive",
     "previous_run",
     "record_error",
     "set_watermark",
@@ -52,7 +53,8 @@ def set_watermark(session: Session, name: str, value: date) -> None:
         source.watermark = value
 
 
-def _pid_alive(pid: int | None) -> bool:
+def pid_alive(pid: int | None) -> bool:
+    """True when a process with this id runs on this host (or may: not ours to signal)."""
     if not pid:
         return False
     try:
@@ -71,7 +73,7 @@ def mark_interrupted_runs(session: Session, source_id: int) -> int:
     ).all()
     count = 0
     for run in stale:
-        if run.pid != os.getpid() and not _pid_alive(run.pid):
+        if run.pid != os.getpid() and not pid_alive(run.pid):
             run.status = "interrupted"
             run.finished_at = run.finished_at or utcnow()
             run.message = (run.message or "") + "process ended without closing the run"
