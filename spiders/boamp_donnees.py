@@ -282,6 +282,9 @@ def parse_donnees(raw: str | dict[str, Any] | None) -> ParsedDonnees:
     elif out.shape == "EFORMS" and isinstance(doc["EFORMS"], dict):
         _parse_eforms(doc["EFORMS"], out, found)
     out.cpv_codes = _cpv_codes(found["cpv"])
-    leaves = list(dict.fromkeys(text_leaves(doc)))
+    # what the description and lots already say is not repeated: it would be indexed and
+    # scanned twice (the MAPA/FNSimple description is most of the document)
+    known = out.description + "\n" + "\n".join(str(lot.get("description", "")) for lot in out.lots)
+    leaves = [leaf for leaf in dict.fromkeys(text_leaves(doc)) if leaf not in known]
     out.extra_text = "\n".join(leaves)[:200_000]
     return out
