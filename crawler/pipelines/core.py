@@ -12,7 +12,7 @@ from scrapy.exceptions import DropItem
 from crawler.items import NOTICE_KINDS, Notice
 from extract.fields import notice_text_fields
 
-__all__ = ["FlagPipeline", "StorePipeline", "ValidatePipeline"]
+__all__ = ["FlagPipeline", "LazyDecision", "StorePipeline", "ValidatePipeline"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ class ValidatePipeline:
 
 
 class FlagPipeline:
-    """Runs the rules on the notice and its documents' pages; the decision rides on the item."""
+    """Prepares the rules' reading of the notice and its documents' pages; the decision rides
+    on the item and is computed when Store needs it (see ``LazyDecision``)."""
 
     def __init__(self, crawler: Crawler) -> None:
         from extract.rules import default_ruleset
@@ -85,10 +86,34 @@ class FlagPipeline:
             cpv_codes=item.cpv_codes,
             pages=pages,
         )
-        item.decision = self.ruleset.evaluate(texts)
-        if item.decision.flagged:
-            self.crawler.stats.inc_value("veilleur/items_flagged")
+        item.decision = LazyDecision(self.ruleset, texts, self.crawler.stats)
         return item
+
+
+class LazyDecision:
+    """The rules' decision, computed on first use.
+
+    Store reads only ``rules_version`` for a notice whose content and rules are unchanged, so
+    an unchanged re-crawl never runs the rules (they were the largest cost of a second crawl).
+    """
+
+    def __init__(self, ruleset: Any, texts: list[Any], stats: Any) -> None:
+        self.rules_version: str = ruleset.version
+        self._ruleset = ruleset
+        self._texts: list[Any] | None = texts
+        self._stats = stats
+        self._decision: Any = None
+
+    def resolve(self) -> Any:
+        if self._decision is None:
+            self._decision = self._ruleset.evaluate(self._texts or [])
+            self._texts = None
+            if self._decision.flagged:
+                self._stats.inc_value("veilleur/items_flagged")
+        return self._decision
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.resolve(), name)
 
 
 class StorePipeline:
