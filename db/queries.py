@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -80,48 +78,19 @@ class StoreResult:
     reflagged: int = 0
 
 
-def _jsonable(value: Any) -> Any:
-    """JSON-ready values; NUL characters dropped (PostgreSQL refuses them in text and JSONB)."""
-    if isinstance(value, dict | list) and _plain_json(value):
-        return value
-    return _jsonable_walk(value)
-
-
-def _plain_json(value: Any) -> bool:
-    """True when ``value`` serializes as JSON as it is, without a NUL anywhere (fast path)."""
-    try:
-        return b"\\u0000" not in orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
-    except (TypeError, ValueError):
-        return False
-
-
-def _jsonable_walk(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable_walk(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable_walk(v) for v in value]
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
 def notice_snapshot(item: NoticeItem) -> dict[str, Any]:
     """The normalized fields of a notice as JSON, for ``notice_versions``."""
     data = {name: getattr(item, name) for name in _ITEM_COLUMNS if name != "raw"}
     data["documents"] = [{"url": d.url, "title": d.title} for d in item.documents]
-    return _jsonable(data)
+    return data
 
 
 def _columns(item: NoticeItem) -> dict[str, Any]:
+    """Column values; JSON columns go as they are (``db.session._json_dumps`` cleans them),
+    text columns lose NUL characters, which PostgreSQL refuses."""
     values = {name: getattr(item, name) for name in _ITEM_COLUMNS}
     return {
-        name: value
-        if isinstance(value, date | datetime | float | int | type(None))
-        else _jsonable(value)
+        name: value.replace("\x00", "") if isinstance(value, str) else value
         for name, value in values.items()
     }
 

@@ -47,9 +47,24 @@ def _normalize(url: str) -> str:
     return url
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def _json_dumps(value: Any) -> str:
-    # orjson: the JSON columns (raw payloads above all) dominate a batch's serialization time
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    """The JSON columns' serializer, for every caller: orjson (raw payloads dominate a batch's
+    serialization time), dates as ISO strings, NaN as null, and no NUL character, which
+    PostgreSQL refuses in JSONB — cleaned only in the rare document that has one."""
+    out = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    if b"\\u0000" in out:
+        out = orjson.dumps(_without_nul(value), option=orjson.OPT_NON_STR_KEYS)
+    return out.decode("utf-8")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
