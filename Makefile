@@ -22,7 +22,7 @@ test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/mypy crawler spiders extract db review digest
+	$(BIN)/mypy vocabulary extract db crawler spiders review digest veilleur
 
 bench: $(VENV)/.installed
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done

@@ -24,8 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.commands.demo import DEMO_DATA  # noqa: E402
-from crawler.replay import OpendatasoftEmulator, ReplayServer  # noqa: E402
+from veilleur.demo import DEMO_DATA  # noqa: E402
+from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer  # noqa: E402
 
 
 def records(n: int) -> list[dict[str, Any]]:
@@ -48,7 +48,7 @@ def crawl(url: str, server: str) -> float:
     command = [
         sys.executable,
         "-m",
-        "crawler.cli",
+        "veilleur.cli",
         "crawl",
         "boamp",
         "--quiet",

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from extract.rules import RULES_DIR, RuleSet
 from extract.text import fold
-from extract.types import TextField
+from vocabulary.decision import TextField
 
 DEFAULT_CORPUS = Path("/work/shared/corpus/boamp_ted_html_2020_text.jsonl")
 

@@ -25,13 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.items import Notice  # noqa: E402
 from db.linking import link_all  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.queries import upsert_notices  # noqa: E402
 from db.session import session_scope  # noqa: E402
 from spiders.parsers.decp_json import DecpRecordError, merge_duplicates, parse_decp_document  # noqa: E402
 from spiders.parsers.ted_xml import parse_ted_xml  # noqa: E402
+from vocabulary.items import NoticeItem  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 
@@ -50,7 +50,7 @@ def bench_ted(corpus: Path, rounds: int = 5) -> None:
     )
 
 
-def _store(url: str, notices: list[Notice]) -> tuple[float, int, int]:
+def _store(url: str, notices: list[NoticeItem]) -> tuple[float, int, int]:
     started = time.perf_counter()
     new = changed = 0
     for i in range(0, len(notices), 500):
@@ -60,9 +60,9 @@ def _store(url: str, notices: list[Notice]) -> tuple[float, int, int]:
     return time.perf_counter() - started, new, changed
 
 
-def bench_decp(corpus: Path, url: str) -> list[Notice]:
+def bench_decp(corpus: Path, url: str) -> list[NoticeItem]:
     started = time.perf_counter()
-    parsed: list[Notice] = []
+    parsed: list[NoticeItem] = []
     errors = 0
     for path in sorted((corpus / "decp_2019").glob("*.json")):
         for item in parse_decp_document(path.read_bytes(), path.name):
@@ -87,7 +87,7 @@ def bench_decp(corpus: Path, url: str) -> list[Notice]:
     return merged
 
 
-def bench_linking(url: str, contracts: list[Notice]) -> None:
+def bench_linking(url: str, contracts: list[NoticeItem]) -> None:
     tenders = []
     for n, contract in enumerate(c for c in contracts if c.published_at and c.buyer_siret):
         words = contract.title.split()

@@ -8,7 +8,7 @@ import scrapy
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
-from crawler.exceptions import UnknownSourceError
+from vocabulary.errors import UnknownSourceError
 
 __all__ = ["source_names", "spider_class"]
 

@@ -7,18 +7,16 @@ retried download) never duplicates text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Document, DocumentPage, Notice, NoticeDocument
+from vocabulary.documents import FINAL_OK, ExtractionResult, is_retryable
 
 __all__ = [
-    "FINAL_OK",
     "DocumentListing",
     "find_document_by_url",
     "get_document",
@@ -27,31 +25,6 @@ __all__ = [
     "load_pages",
     "save_document",
 ]
-
-#: statuses of documents read in full (everything else "needs attention")
-FINAL_OK = ("ok", "ocr")
-#: reason codes of outcomes that point at the download rather than the document
-_RETRYABLE_REASONS = ("empty", "html", "truncated")
-
-
-class _PageLike(Protocol):
-    page_number: int
-    text: str
-    member: str
-    method: str
-
-
-class _ResultLike(Protocol):
-    """What ``extract.result.ExtractionResult`` offers (db/ does not import extract/)."""
-
-    status: str
-    reason: str | None
-    media_type: str | None
-    page_count: int | None
-
-    @property
-    def pages(self) -> Sequence[_PageLike]: ...
-
 
 @dataclass
 class DocumentListing:
@@ -63,10 +36,7 @@ class DocumentListing:
 
 def is_final(document: Document) -> bool:
     """True when the stored outcome should not be fetched and extracted again."""
-    if document.status == "pending":
-        return False
-    code = (document.status_reason or "").split(":", 1)[0].strip()
-    return not (document.status in ("not_a_document", "corrupt") and code in _RETRYABLE_REASONS)
+    return not is_retryable(document.status, document.status_reason)
 
 
 def get_document(session: Session, sha256: str) -> Document | None:
@@ -88,7 +58,7 @@ def find_document_by_url(session: Session, url: str) -> Document | None:
 def save_document(
     session: Session,
     sha256: str,
-    result: _ResultLike,
+    result: ExtractionResult,
     storage_path: str | None,
     *,
     size_bytes: int | None = None,

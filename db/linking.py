@@ -37,9 +37,9 @@ from rapidfuzz import fuzz
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from crawler.items import normalize_source_id
 from db.models import Notice, NoticeLink
 from db.queries import RELATION_BY_KIND
+from vocabulary.items import normalize_source_id
 
 __all__ = [
     "LinkStats",

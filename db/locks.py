@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Lock, utcnow
 from db.session import session_scope
+from vocabulary.errors import VeilleurError
 
 __all__ = [
     "LockBusy",
@@ -42,7 +43,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class LockBusy(RuntimeError):
+class LockBusy(VeilleurError, RuntimeError):
     """Raised by :func:`held_lock` when another live holder has the lease."""
 
     def __init__(self, name: str, holder: str | None) -> None:

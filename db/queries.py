@@ -14,8 +14,6 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from crawler.items import Notice as NoticeItem
-from crawler.items import normalize_source_id
 from db.models import (
     Document,
     Flag,
@@ -26,7 +24,8 @@ from db.models import (
     utcnow,
 )
 from db.upsert import insert_ignore
-from extract.types import Decision
+from vocabulary.decision import Decision
+from vocabulary.items import NoticeItem, normalize_source_id
 
 __all__ = [
     "RELATION_BY_KIND",

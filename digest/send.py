@@ -32,6 +32,7 @@ from email.policy import compat32
 from email.utils import formatdate, make_msgid
 
 from digest.render import RenderedDigest, sanitize_header
+from vocabulary.errors import VeilleurError
 
 __all__ = ["SendError", "SmtpSender", "SmtpSettings", "build_message"]
 
@@ -45,7 +46,7 @@ _UTF8_QP = _charset.Charset("utf-8")
 _UTF8_QP.body_encoding = _charset.QP
 
 
-class SendError(RuntimeError):
+class SendError(VeilleurError, RuntimeError):
     """Raised when nothing could be sent: server unreachable, TLS or authentication failure,
     or every recipient refused. Nothing is recorded; the next run tries again."""
 

@@ -15,7 +15,9 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from extract.result import ExtractionResult, Limits
+from extract.result import Limits
+from vocabulary.documents import DocumentStatus, ExtractionResult
+from vocabulary.errors import VeilleurError
 
 __all__ = ["ArchiveRefused", "Member", "TocReport", "check_toc", "decode_name", "iter_members"]
 
@@ -24,11 +26,11 @@ _METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile
 _RATIO_FLOOR = 1024 * 1024
 
 
-class ArchiveRefused(Exception):
+class ArchiveRefused(VeilleurError):
     """Raised by :func:`check_toc` when the table of contents breaks a cap; ``status`` is the
     document status to record (``too_large`` or ``corrupt``)."""
 
-    def __init__(self, status: str, reason: str) -> None:
+    def __init__(self, status: DocumentStatus, reason: str) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason

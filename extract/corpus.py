@@ -24,7 +24,8 @@ from typing import Any
 
 from lxml import etree
 
-from extract.types import TextField
+from vocabulary.decision import TextField
+from vocabulary.errors import VeilleurError
 
 __all__ = [
     "CorpusError",
@@ -37,7 +38,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class CorpusError(Exception):
+class CorpusError(VeilleurError):
     """Raised when a labelled file is missing, unreadable, or does not hold the record id."""
 
 

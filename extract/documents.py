@@ -14,9 +14,10 @@ import time
 from extract.archive import Member, iter_members
 from extract.office import extract_doc, extract_office
 from extract.pdf import extract_pdf
-from extract.result import BudgetExceeded, ExtractionResult, Limits, Page
+from extract.result import BudgetExceeded, Limits
 from extract.sniff import sniff
 from extract.textclean import clean_text
+from vocabulary.documents import ExtractionResult, PageText
 
 __all__ = ["extract_document"]
 
@@ -31,7 +32,7 @@ def _text(data: bytes, member: str) -> ExtractionResult:
             raw = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raw = data.decode("cp1252", "replace")
-    return ExtractionResult("ok", page_count=1, pages=[Page(1, clean_text(raw), member, "text")])
+    return ExtractionResult("ok", page_count=1, pages=[PageText(1, clean_text(raw), member, "text")])
 
 
 def _dispatch(

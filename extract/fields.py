@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from extract.types import TextField
+from vocabulary.decision import TextField
 
 __all__ = ["notice_text_fields"]
 

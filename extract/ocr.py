@@ -14,12 +14,14 @@ import shutil
 import subprocess
 from typing import Any
 
+from vocabulary.errors import VeilleurError
+
 __all__ = ["OcrError", "ocr_available", "ocr_image", "render_page_png"]
 
 log = logging.getLogger(__name__)
 
 
-class OcrError(RuntimeError):
+class OcrError(VeilleurError, RuntimeError):
     """Raised when tesseract is missing, fails, or exceeds its per-page time."""
 
 

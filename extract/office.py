@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from extract.archive import ArchiveRefused, check_toc
-from extract.result import ExtractionResult, Limits, Page
+from extract.result import Limits
 from extract.textclean import clean_text
+from vocabulary.documents import ExtractionResult, PageText
 
 __all__ = ["extract_doc", "extract_office"]
 
@@ -88,7 +89,7 @@ def extract_office(data: bytes, kind: str, limits: Limits, *, member: str = "") 
         raise
     except Exception as exc:  # each library has its own error zoo; all mean "cannot read"
         return ExtractionResult("corrupt", f"corrupt: {kind}: {type(exc).__name__}: {exc}")
-    pages = [Page(i + 1, clean_text(t), member, "office") for i, t in enumerate(texts)]
+    pages = [PageText(i + 1, clean_text(t), member, "office") for i, t in enumerate(texts)]
     return ExtractionResult("ok", page_count=len(pages), pages=pages)
 
 
@@ -116,7 +117,7 @@ def extract_doc(data: bytes, limits: Limits, *, member: str = "") -> ExtractionR
             )
         if proc.returncode == 0:
             text = clean_text(proc.stdout.decode("utf-8", "replace"))
-            return ExtractionResult("ok", page_count=1, pages=[Page(1, text, member, "office")])
+            return ExtractionResult("ok", page_count=1, pages=[PageText(1, text, member, "office")])
         return ExtractionResult("corrupt", f"corrupt: {tool} exit {proc.returncode}")
     return ExtractionResult(
         "not_a_document", "unsupported: .doc needs antiword or catdoc (scripts/system-deps)"

@@ -25,8 +25,9 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from extract.ocr import OcrError, ocr_available, ocr_image, render_page_png
-from extract.result import BudgetExceeded, ExtractionResult, Limits, Page
+from extract.result import BudgetExceeded, Limits
 from extract.textclean import clean_text, has_real_words
+from vocabulary.documents import ExtractionResult, PageText
 
 __all__ = ["extract_pdf", "inflated_size_exceeds"]
 
@@ -194,7 +195,7 @@ def extract_pdf(
             except (pdfium.PdfiumError, OcrError, ValueError, OSError) as exc:
                 problems.append(f"page {index + 1}: {exc}")
                 text, method = "", "failed"
-            result.pages.append(Page(index + 1, text, member, method))
+            result.pages.append(PageText(index + 1, text, member, method))
     except BudgetExceeded:
         result.status = "timeout"
         result.reason = (

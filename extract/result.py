@@ -1,58 +1,14 @@
-"""What document extraction returns, and the caps it works under.
+"""The caps document extraction works under, and how a worker stops at its time budget.
 
-Kept free of Scrapy and SQLAlchemy: the crawler converts :class:`Page` to
-``crawler.items.PageText`` and the database layer stores :class:`ExtractionResult` as it is.
-A document is never "read, nothing found" unless it was read: ``status`` says how far we got
-and ``reason`` says why, in words an analyst can act on.
+What extraction returns (``ExtractionResult``, ``PageText``, statuses) is shared vocabulary:
+see ``vocabulary.documents``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-__all__ = [
-    "FINAL_OK",
-    "RETRYABLE_REASONS",
-    "STATUSES",
-    "BudgetExceeded",
-    "ExtractionResult",
-    "Limits",
-    "Page",
-    "is_retryable",
-    "needs_attention",
-]
-
-#: every status a document can end with (``pending`` is the database's "not yet")
-STATUSES = (
-    "ok",  # every page read from its text layer
-    "ocr",  # every page read, some of them by OCR
-    "partial",  # some pages or members could not be read (reason says which)
-    "encrypted",  # a password is needed to open it
-    "corrupt",  # the bytes claim a format but do not parse (or the download was truncated)
-    "too_large",  # over a size, page, member or decompression cap
-    "timeout",  # the wall-clock budget ran out (pages read until then are kept)
-    "resource_limit",  # the worker hit its memory cap or died
-    "not_a_document",  # empty body, HTML page, image, unsupported format
-)
-#: statuses meaning "read as completely as a document can be read"
-FINAL_OK = ("ok", "ocr")
-
-#: reason codes (the text before the first ":") of outcomes that say more about the download
-#: than about the document: the pipeline fetches such a URL again on the next run
-RETRYABLE_REASONS = ("empty", "html", "truncated")
-
-
-def needs_attention(status: str) -> bool:
-    """True when an analyst should look: anything not read in full."""
-    return status not in FINAL_OK
-
-
-def is_retryable(status: str, reason: str | None) -> bool:
-    """True when the outcome is likely a bad download (retry next run), not a bad document."""
-    if status == "pending":
-        return True
-    code = (reason or "").split(":", 1)[0].strip()
-    return status in ("not_a_document", "corrupt") and code in RETRYABLE_REASONS
+__all__ = ["BudgetExceeded", "Limits"]
 
 
 @dataclass(frozen=True)
@@ -92,35 +48,6 @@ class Limits:
     max_ratio: float = 200.0
     #: archives inside archives: a DCE zip holding per-lot zips is common, deeper is not
     max_depth: int = 1
-
-
-@dataclass
-class Page:
-    """One page's text. ``member`` names the archive member ("" for the document itself);
-    ``method`` is ``text`` (text layer), ``pdfplumber``, ``ocr`` or ``office``."""
-
-    page_number: int
-    text: str
-    member: str = ""
-    method: str = "text"
-
-
-@dataclass
-class ExtractionResult:
-    """The outcome of reading one document."""
-
-    status: str
-    reason: str | None = None
-    media_type: str | None = None
-    page_count: int | None = None
-    pages: list[Page] = field(default_factory=list)
-    #: things worth knowing that did not change the status (skipped links, images in a ZIP)
-    warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def text(self) -> str:
-        return "\n\f".join(p.text for p in self.pages)
 
 
 class BudgetExceeded(BaseException):

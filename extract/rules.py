@@ -30,7 +30,8 @@ from typing import Any
 import ahocorasick
 
 from extract.text import BREAK, FFFD, fold, fold_with_offsets, snippet
-from extract.types import Decision, Hit, TextField
+from vocabulary.decision import Decision, Hit, TextField
+from vocabulary.errors import VeilleurError
 
 __all__ = ["RULES_DIR", "Exclusion", "Rule", "RuleError", "RuleSet", "default_ruleset"]
 
@@ -42,7 +43,7 @@ MAX_HITS_PER_RULE_FIELD = 3
 _SCOPES = ("overlap", "window", "notice")
 
 
-class RuleError(ValueError):
+class RuleError(VeilleurError, ValueError):
     """Raised when a rule file is malformed (bad TOML, unknown key, missing id/terms)."""
 
 

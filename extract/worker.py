@@ -26,7 +26,8 @@ from multiprocessing.connection import Connection
 from types import FrameType, TracebackType
 from typing import Any
 
-from extract.result import BudgetExceeded, ExtractionResult, Limits
+from extract.result import BudgetExceeded, Limits
+from vocabulary.documents import ExtractionResult
 
 __all__ = ["WorkerPool"]
 

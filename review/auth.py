@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import User
+from vocabulary.errors import VeilleurError
 
 __all__ = [
     "ROLES",
@@ -40,7 +41,7 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash("veilleur-timing-equaliser")
 
 
-class UserError(ValueError):
+class UserError(VeilleurError, ValueError):
     """Raised for a refused account operation (unknown user, taken name, weak password)."""
 
 

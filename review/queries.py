@@ -23,6 +23,7 @@ from db.models import (
     Review,
     ReviewHead,
 )
+from vocabulary.terms import POSITIVE_VERDICTS
 
 __all__ = [
     "NoticeDetail",
@@ -34,7 +35,6 @@ __all__ = [
 ]
 
 #: verdicts that say "an analyst wants this" (a rule that missed it should have caught it)
-POSITIVE_VERDICTS = ("relevant", "follow_up", "foi_requested", "documented")
 
 
 @dataclass

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, fts5_query
 from db.models import Flag, Notice, ReviewHead
+from vocabulary.terms import VERDICTS
 
 __all__ = [
-    "STATUSES",
     "QueueFilters",
     "QueuePage",
     "decode_cursor",
@@ -30,7 +30,6 @@ __all__ = [
     "queue_page",
 ]
 
-STATUSES = ("new", "relevant", "not_relevant", "follow_up", "foi_requested", "documented")
 PAGE_SIZE = 50
 
 
@@ -73,7 +72,7 @@ class QueueFilters:
 
         status = s("status")
         return cls(
-            status=status if status in STATUSES else None,
+            status=status if status in VERDICTS else None,
             category=s("category", 50),
             departement=s("departement", 3),
             buyer=s("buyer"),

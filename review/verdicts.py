@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Flag, Review, ReviewHead, User, utcnow
+from vocabulary.errors import VeilleurError
+from vocabulary.terms import VERDICTS
 
 __all__ = [
-    "VERDICTS",
     "ReviewConflict",
     "VerdictError",
     "latest_review",
@@ -30,10 +31,9 @@ __all__ = [
 ]
 
 #: what an analyst can record (``new`` is the absence of a verdict, or a reset to it)
-VERDICTS = ("new", "relevant", "not_relevant", "follow_up", "foi_requested", "documented")
 
 
-class VerdictError(ValueError):
+class VerdictError(VeilleurError, ValueError):
     """Raised when a verdict form is incomplete or names an unknown verdict or rule; the
     message is a key of the interface catalogue (``verdict.err.*`` in ``review/i18n.py``)."""
 
@@ -51,7 +51,7 @@ class TrailEntry:
     previous_review_id: int | None
 
 
-class ReviewConflict(Exception):
+class ReviewConflict(VeilleurError):
     """Raised when another analyst recorded a review after the one this form saw; ``current``
     is that colleague's review (None if the head was reset meanwhile)."""
 

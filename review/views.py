@@ -29,9 +29,10 @@ from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
 from review.db import read, write
 from review.queries import document_page, filter_choices, notice_detail, rules_feedback
-from review.queue import STATUSES, QueueFilters, queue_page
+from review.queue import QueueFilters, queue_page
 from review.render import highlight, rule_terms
 from review.verdicts import ReviewConflict, VerdictError, record_verdict, review_trail
+from vocabulary.terms import VERDICTS
 
 __all__ = ["bp"]
 
@@ -114,7 +115,7 @@ def queue() -> Any:
         filters=filters,
         args=filters.as_args(),
         choices=choices,
-        statuses=STATUSES,
+        statuses=VERDICTS,
         cursor=cursor,
     )
 
@@ -143,7 +144,7 @@ def _notice_context(s: Session, notice_id: int) -> dict[str, Any]:
         "n": detail.notice,
         "trail": review_trail(s, notice_id),
         "snippets": {f.id: highlight(f.snippet, terms_by_flag[f.id]) for f in detail.flags},
-        "statuses": STATUSES,
+        "statuses": VERDICTS,
     }
 
 

@@ -15,16 +15,17 @@ from crawler.base_spiders.fields import (
     to_str_list,
 )
 from crawler.base_spiders.opendatasoft import OpendatasoftSpider
-from crawler.exceptions import BadRecordError
-from crawler.items import Notice
 from spiders.boamp_donnees import parse_donnees
+from vocabulary.errors import BadRecordError
+from vocabulary.items import NoticeItem
+from vocabulary.terms import NoticeKind
 
 __all__ = ["BoampSpider", "notice_kind"]
 
 NOTICE_URL = "https://www.boamp.fr/pages/avis/?q=idweb:{idweb}"
 
 
-def notice_kind(nature: str | None, etat: str | None) -> str:
+def notice_kind(nature: str | None, etat: str | None) -> NoticeKind:
     """Map BOAMP's ``nature`` (APPEL_OFFRE, ATTRIBUTION, RECTIFICATIF, PERIODIQUE…) and ``etat``
     (INITIAL, RECTIFICATIF, ANNULATION) to a notice kind."""
     nature_u, etat_u = (nature or "").upper(), (etat or "").upper()
@@ -52,13 +53,13 @@ class BoampSpider(OpendatasoftSpider):
     date_field: ClassVar[str] = "dateparution"
     id_field: ClassVar[str] = "idweb"
 
-    def parse_record(self, record: dict[str, Any], response: Response) -> Notice | None:
+    def parse_record(self, record: dict[str, Any], response: Response) -> NoticeItem | None:
         idweb = clean_text(record.get("idweb") or record.get("id"))
         if not idweb:
             raise BadRecordError("record has no idweb")
         warnings: list[str] = []
         title = clean_text(record.get("objet"))
-        notice = Notice(
+        notice = NoticeItem(
             source=self.name,
             source_id=idweb,
             kind=notice_kind(record.get("nature"), record.get("etat")),
@@ -94,12 +95,12 @@ class BoampSpider(OpendatasoftSpider):
                         related.append(token)
         return related
 
-    def _parse_titulaire(self, record: dict[str, Any], notice: Notice) -> None:
+    def _parse_titulaire(self, record: dict[str, Any], notice: NoticeItem) -> None:
         for name in to_str_list(record.get("titulaire")):
             notice.awardees.append({"name": name})
 
     def _parse_donnees_into(
-        self, record: dict[str, Any], notice: Notice, response: Response
+        self, record: dict[str, Any], notice: NoticeItem, response: Response
     ) -> None:
         try:
             parsed = parse_donnees(record.get("donnees"))

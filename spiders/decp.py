@@ -27,14 +27,14 @@ from scrapy.http import Response
 
 from crawler.base_spiders.base import BaseSpider
 from crawler.base_spiders.opendatasoft import OpendatasoftSpider
-from crawler.exceptions import BadRecordError, SpiderArgumentError
-from crawler.items import Notice
 from spiders.parsers.decp_json import (
     DecpRecordError,
     merge_duplicates,
     parse_decp_document,
     parse_decp_record,
 )
+from vocabulary.errors import BadRecordError, SpiderArgumentError
+from vocabulary.items import NoticeItem
 
 __all__ = [
     "DecpFilesSpider",
@@ -60,7 +60,7 @@ class DecpFilesSpider(BaseSpider):
     def __init__(self, *args: Any, files: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._files_arg = [f.strip() for f in str(files).split(",") if f.strip()] if files else []
-        self.contracts: list[Notice] = []
+        self.contracts: list[NoticeItem] = []
         self.files: list[str] = []
 
     @classmethod
@@ -196,7 +196,7 @@ class DecpOpendatasoftSpider(OpendatasoftSpider):
     date_field: ClassVar[str] = "datenotification"
     id_field: ClassVar[str] = "id"
 
-    def parse_record(self, record: dict[str, Any], response: Response) -> Notice | None:
+    def parse_record(self, record: dict[str, Any], response: Response) -> NoticeItem | None:
         try:
             notice = parse_decp_record(flat_to_decp(record), self.dataset)
         except ValueError as exc:

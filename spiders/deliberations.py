@@ -30,7 +30,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.base_spiders.base import BaseSpider
-from crawler.items import DocumentRef, Notice
+from vocabulary.items import DocumentRef, NoticeItem
 
 __all__ = ["ScdlDatagouvSpider", "decode_csv", "scdl_builder", "scdl_row_to_notice"]
 
@@ -64,7 +64,7 @@ def _siret(value: str) -> str | None:
     return digits if len(digits) == 14 else None
 
 
-def scdl_row_to_notice(source: str, row: dict[str, str], file_url: str) -> Notice:
+def scdl_row_to_notice(source: str, row: dict[str, str], file_url: str) -> NoticeItem:
     """One SCDL deliberation; raises ``ValueError`` when the row has no object."""
     cells = {(k or "").strip().upper(): (v or "").strip() for k, v in row.items()}
     title = cells.get("DELIB_OBJET", "")
@@ -93,7 +93,7 @@ def scdl_row_to_notice(source: str, row: dict[str, str], file_url: str) -> Notic
         if published or not cells.get("DELIB_DATE")
         else [f"published_at: {cells['DELIB_DATE'][:40]!r} is not a date"]
     )
-    return Notice(
+    return NoticeItem(
         source=source,
         source_id=ident,
         kind="deliberation",
@@ -164,7 +164,7 @@ class ScdlDatagouvSpider(BaseSpider):
         parts = urlsplit(url)
         return self.portal_url(parts.path)
 
-    def parse_csv(self, response: Response) -> Iterable[Notice]:
+    def parse_csv(self, response: Response) -> Iterable[NoticeItem]:
         text = decode_csv(response.body)
         head = text[:4096]
         if "DELIB_OBJET" not in head.upper():

@@ -32,8 +32,6 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.base_spiders.base import BaseSpider
-from crawler.exceptions import SpiderArgumentError
-from crawler.items import Notice
 from spiders.parsers.ted_xml import (
     NOTICE_URL,
     TED_SOURCE,
@@ -41,6 +39,9 @@ from spiders.parsers.ted_xml import (
     canonical_publication_number,
     parse_ted_xml,
 )
+from vocabulary.errors import SpiderArgumentError
+from vocabulary.items import NoticeItem
+from vocabulary.terms import NoticeKind
 
 __all__ = ["TedSpider", "build_query", "notice_from_hit"]
 
@@ -54,7 +55,7 @@ SEARCH_FIELDS = [
     "classification-cpv",
     "links",
 ]
-_HIT_KINDS = {"cn": "tender", "can": "award", "pin": "prior_information", "corr": "correction"}
+_HIT_KINDS: dict[str, NoticeKind] = {"cn": "tender", "can": "award", "pin": "prior_information", "corr": "correction"}
 
 
 def _csv(value: Any, sep: str = ",") -> list[str]:
@@ -92,7 +93,7 @@ def _lang(value: Any) -> str:
     return str(value or "").strip()
 
 
-def notice_from_hit(hit: dict[str, Any]) -> Notice:
+def notice_from_hit(hit: dict[str, Any]) -> NoticeItem:
     """A notice from the search hit alone (when its XML cannot be had)."""
     number = canonical_publication_number(str(hit.get("publication-number", "")))
     notice_type = _lang(hit.get("notice-type"))
@@ -101,7 +102,7 @@ def notice_from_hit(hit: dict[str, Any]) -> Notice:
         published_at: date | None = date.fromisoformat(published)
     except ValueError:
         published_at = None
-    return Notice(
+    return NoticeItem(
         source=TED_SOURCE,
         source_id=number,
         kind=_HIT_KINDS.get(notice_type.split("-")[0], "other"),
@@ -252,7 +253,7 @@ class TedSpider(BaseSpider):
         parts = urlsplit(url)
         return self.portal_url(parts.path + (f"?{parts.query}" if parts.query else ""))
 
-    def parse_notice(self, response: Response) -> Iterable[Notice]:
+    def parse_notice(self, response: Response) -> Iterable[NoticeItem]:
         number = response.meta["number"]
         try:
             notice = parse_ted_xml(response.body, response.url)
@@ -266,14 +267,14 @@ class TedSpider(BaseSpider):
         self.count_notice()
         yield notice
 
-    def on_xml_error(self, failure: Any) -> Iterable[Notice]:
+    def on_xml_error(self, failure: Any) -> Iterable[NoticeItem]:
         request = failure.request
         self.record_error(
             request.url, "document_failed", repr(failure.value)[:500], request.meta.get("number")
         )
         yield from self._fallback(request.meta["hit"], request.url)
 
-    def _fallback(self, hit: dict[str, Any], url: str) -> Iterable[Notice]:
+    def _fallback(self, hit: dict[str, Any], url: str) -> Iterable[NoticeItem]:
         notice = notice_from_hit(hit)
         if notice.source_id and notice.title:
             notice.fetched_from = url

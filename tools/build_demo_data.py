@@ -1,6 +1,6 @@
-"""Build ``crawler/demo_data/boamp/records.json`` from the shared corpus (run once; output committed).
+"""Build ``veilleur/demo/data/boamp/records.json`` from the shared corpus (run once; output committed).
 
-Records come from three real sources (see crawler/demo_data/boamp/README.md):
+Records come from three real sources (see veilleur/demo/data/boamp/README.md):
 1. verbatim BOAMP API v2.1 records (old 2006 schema);
 2. BOAMP API records assembled from real eForms XML notices (``EFORMS`` shape);
 3. BOAMP API records assembled from real BOAMP web notices of August 2020 (``MAPA`` and

@@ -30,7 +30,7 @@ import scrapy
 from scrapy.crawler import Crawler
 
 from crawler import signals as veilleur_signals
-from crawler.exceptions import SpiderArgumentError
+from vocabulary.errors import SpiderArgumentError
 
 __all__ = ["BaseSpider", "parse_date_arg"]
 

@@ -1,4 +1,4 @@
-"""Coercion of raw record values into Notice fields. Bad values become ``None`` plus a warning
+"""Coercion of raw record values into NoticeItem fields. Bad values become ``None`` plus a warning
 (kept on the notice and recorded by the Validate pipeline), never an exception mid-crawl."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
 
-from crawler.exceptions import BadRecordError
-from crawler.items import DocumentRef, Notice
+from vocabulary.errors import BadRecordError
+from vocabulary.items import DocumentRef, NoticeItem
+from vocabulary.terms import NoticeKind
 
 __all__ = [
     "clean_text",
@@ -126,20 +127,20 @@ def _get(record: dict[str, Any], path: str) -> Any:
 def notice_from_mapping(
     *,
     source: str,
-    kind: str,
+    kind: NoticeKind,
     record: dict[str, Any],
     field_map: dict[str, str],
     document_fields: list[str],
     url_template: str,
     fallback_url: str,
-) -> Notice:
-    """A Notice from a flat record and a ``{notice field: record field}`` map (config sources)."""
+) -> NoticeItem:
+    """A NoticeItem from a flat record and a ``{notice field: record field}`` map (config sources)."""
     warnings: list[str] = []
     source_id = clean_text(_get(record, field_map.get("source_id", "id")))
     if not source_id:
         raise BadRecordError(f"no id in field {field_map.get('source_id', 'id')!r}")
     title = clean_text(_get(record, field_map.get("title", "title")))
-    notice = Notice(
+    notice = NoticeItem(
         source=source,
         source_id=source_id,
         kind=kind,

@@ -38,7 +38,8 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 from w3lib.url import canonicalize_url
 
 from crawler.base_spiders.base import BaseSpider
-from crawler.items import DocumentRef, Notice
+from vocabulary.items import DocumentRef, NoticeItem
+from vocabulary.terms import NoticeKind
 
 __all__ = ["HtmlListingSpider", "decode_listing", "html_listing_builder", "parse_listing_date"]
 
@@ -133,7 +134,7 @@ class HtmlListingSpider(BaseSpider):
     link: ClassVar[str] = ""
     id_selector: ClassVar[str] = ""
     next_page: ClassVar[str] = ""
-    kind: ClassVar[str] = "deliberation"
+    kind: ClassVar[NoticeKind] = "deliberation"
     buyer_name: ClassVar[str | None] = None
     buyer_siret: ClassVar[str | None] = None
     departements: ClassVar[list[str]] = []
@@ -218,7 +219,7 @@ class HtmlListingSpider(BaseSpider):
         self.pages_seen.add(key)
         yield self.listing_request(url, page.meta["page"] + 1)
 
-    def _row_notice(self, row: Selector, page: TextResponse) -> Notice | None:
+    def _row_notice(self, row: Selector, page: TextResponse) -> NoticeItem | None:
         title = _text(_select(row, self.title)) if self.title else ""
         links = []
         for anchor in _select(row, self.link) if self.link else []:
@@ -247,7 +248,7 @@ class HtmlListingSpider(BaseSpider):
         if not ident:
             basis = links[0].url if links else f"{title}|{published}"
             ident = hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
-        return Notice(
+        return NoticeItem(
             source=self.name,
             source_id=ident,
             kind=self.kind,

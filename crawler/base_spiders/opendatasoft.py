@@ -5,7 +5,7 @@ Recipe:
 1. Subclass and set ``dataset`` (dataset id), ``date_field`` (a date field to page on),
    ``id_field`` (the record's stable id) and ``base_url`` (portal root, e.g.
    ``https://boamp-datadila.opendatasoft.com``).
-2. Implement ``parse_record(record, response) -> Notice | None``; raise ``BadRecordError`` for a
+2. Implement ``parse_record(record, response) -> NoticeItem | None``; raise ``BadRecordError`` for a
    record that cannot become a notice (it is recorded, the crawl goes on).
 3. Or write no code at all: a ``[[opendatasoft]]`` entry in ``spiders/portals.toml`` (see
    ``ConfiguredOpendatasoftSpider``).
@@ -32,8 +32,9 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.base_spiders.base import BaseSpider
-from crawler.exceptions import BadRecordError
-from crawler.items import Notice
+from vocabulary.errors import BadRecordError
+from vocabulary.items import NoticeItem
+from vocabulary.terms import NoticeKind
 
 __all__ = ["ConfiguredOpendatasoftSpider", "DateWindow", "OpendatasoftSpider"]
 
@@ -172,7 +173,7 @@ class OpendatasoftSpider(BaseSpider):
             self.record_error(response.url, "bad_json", f"{type(exc).__name__}: {exc}"[:500])
             return None
 
-    def _records(self, records: list[Any], response: Response) -> Iterable[Notice]:
+    def _records(self, records: list[Any], response: Response) -> Iterable[NoticeItem]:
         for record in records:
             if self.sample_exhausted():
                 return
@@ -198,23 +199,23 @@ class OpendatasoftSpider(BaseSpider):
             self.count_notice()
             yield notice
 
-    def parse_record(self, record: dict[str, Any], response: Response) -> Notice | None:
+    def parse_record(self, record: dict[str, Any], response: Response) -> NoticeItem | None:
         raise NotImplementedError
 
 
 class ConfiguredOpendatasoftSpider(OpendatasoftSpider):
     """An Opendatasoft dataset described by a ``[[opendatasoft]]`` entry of ``portals.toml``.
 
-    ``field_map`` maps Notice fields to record fields (``title = "objet"``); ``kind`` is fixed
+    ``field_map`` maps NoticeItem fields to record fields (``title = "objet"``); ``kind`` is fixed
     per entry; ``document_fields`` lists record fields holding document URLs.
     """
 
     field_map: ClassVar[dict[str, str]] = {}
-    kind: ClassVar[str] = "other"
+    kind: ClassVar[NoticeKind] = "other"
     document_fields: ClassVar[list[str]] = []
     url_template: ClassVar[str] = ""
 
-    def parse_record(self, record: dict[str, Any], response: Response) -> Notice | None:
+    def parse_record(self, record: dict[str, Any], response: Response) -> NoticeItem | None:
         from crawler.base_spiders.fields import notice_from_mapping
 
         return notice_from_mapping(

@@ -9,15 +9,16 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.items import NOTICE_KINDS, Notice
 from extract.fields import notice_text_fields
+from vocabulary.items import NoticeItem
+from vocabulary.terms import NOTICE_KINDS
 
 __all__ = ["FlagPipeline", "LazyDecision", "StorePipeline", "ValidatePipeline"]
 
 logger = logging.getLogger(__name__)
 
 
-def _record(spider: Any, item: Notice, error_kind: str, message: str) -> None:
+def _record(spider: Any, item: NoticeItem, error_kind: str, message: str) -> None:
     record_error = getattr(spider, "record_error", None)
     if record_error is not None:
         record_error(item.fetched_from or item.url, error_kind, message, item.source_id)
@@ -35,8 +36,8 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         spider = self.crawler.spider
-        if not isinstance(item, Notice):
-            raise DropItem(f"not a Notice: {type(item).__name__}")
+        if not isinstance(item, NoticeItem):
+            raise DropItem(f"not a NoticeItem: {type(item).__name__}")
         for warning in item.warnings:
             _record(spider, item, "bad_field", warning)
         if not item.key:
@@ -69,7 +70,7 @@ class FlagPipeline:
     def from_crawler(cls, crawler: Crawler) -> FlagPipeline:
         return cls(crawler)
 
-    def process_item(self, item: Notice) -> Notice:
+    def process_item(self, item: NoticeItem) -> NoticeItem:
         pages = [
             (ref.sha256, page.page_number, page.text)
             for ref in item.documents
@@ -124,7 +125,7 @@ class StorePipeline:
         self.crawler = crawler
         self.database_url = crawler.settings.get("DATABASE_URL")
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 500)
-        self.buffer: list[Notice] = []
+        self.buffer: list[NoticeItem] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -135,7 +136,7 @@ class StorePipeline:
 
         upgrade(self.database_url)
 
-    def process_item(self, item: Notice) -> Notice:
+    def process_item(self, item: NoticeItem) -> NoticeItem:
         self.buffer.append(item)
         self.crawler.stats.inc_value("veilleur/items_seen")
         if len(self.buffer) >= self.batch_size:
@@ -171,7 +172,7 @@ class StorePipeline:
             result.unchanged,
         )
 
-    def _store_one_by_one(self, batch: list[Notice]) -> Any:
+    def _store_one_by_one(self, batch: list[NoticeItem]) -> Any:
         from db.queries import StoreResult, upsert_notices
         from db.session import session_scope
 

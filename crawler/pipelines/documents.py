@@ -21,7 +21,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import scrapy
@@ -30,11 +30,12 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 
-from crawler.items import DocumentRef, PageText
 from db.documents import find_document_by_url, get_document, is_final, load_pages, save_document
 from db.session import session_scope
-from extract.result import ExtractionResult, Limits
+from extract.result import Limits
 from extract.worker import WorkerPool
+from vocabulary.documents import DocumentStatus, ExtractionResult, PageText
+from vocabulary.items import DocumentRef
 
 __all__ = ["DocumentsPipeline", "storage_path_for"]
 
@@ -110,7 +111,8 @@ class DocumentsPipeline:
             return
         known = await _in_thread(self._known_by_url, ref.url)
         if known is not None:
-            self._fill_from_db(ref, *known)
+            ref.sha256 = known[0]
+            _fill_from_result(ref, known[1])
             self._stat("known")
             return
         body = await self._download(ref)
@@ -120,7 +122,7 @@ class DocumentsPipeline:
         ref.sha256 = sha
         known = await _in_thread(self._known_by_sha, sha)
         if known is not None:
-            self._fill_from_db(ref, *known)
+            _fill_from_result(ref, known[1])
             self._stat("known")
             return
         result = await self._extract_once(sha, body, ref.url)
@@ -204,16 +206,12 @@ class DocumentsPipeline:
             tmp.replace(path)
         return path
 
-    def _known_by_url(
-        self, url: str
-    ) -> tuple[str, str, str | None, str | None, int | None, list[PageText]] | None:
+    def _known_by_url(self, url: str) -> tuple[str, ExtractionResult] | None:
         with session_scope(self.database_url) as session:
             document = find_document_by_url(session, url)
             return _snapshot(session, document)
 
-    def _known_by_sha(
-        self, sha: str
-    ) -> tuple[str, str, str | None, str | None, int | None, list[PageText]] | None:
+    def _known_by_sha(self, sha: str) -> tuple[str, ExtractionResult] | None:
         with session_scope(self.database_url) as session:
             return _snapshot(session, get_document(session, sha))
 
@@ -221,46 +219,29 @@ class DocumentsPipeline:
         with session_scope(self.database_url) as session:
             save_document(session, sha, result, path, size_bytes=size)
 
-    def _fill_from_db(
-        self,
-        ref: DocumentRef,
-        sha: str,
-        status: str,
-        reason: str | None,
-        media_type: str | None,
-        page_count: int | None,
-        pages: list[PageText],
-    ) -> None:
-        ref.sha256, ref.status, ref.status_reason = sha, status, reason
-        ref.media_type, ref.page_count, ref.pages = media_type, page_count, pages
-
     def _stat(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"documents/{key}")
 
 
-def _snapshot(
-    session: Any, document: Any
-) -> tuple[str, str, str | None, str | None, int | None, list[PageText]] | None:
+def _snapshot(session: Any, document: Any) -> tuple[str, ExtractionResult] | None:
+    """The stored outcome of ``document`` (sha256, result), or None if it must be read again."""
     if document is None or not is_final(document):
         return None
     pages = [
         PageText(p.page_number, p.text, p.member, p.method) for p in load_pages(session, document)
     ]
-    return (
-        document.sha256,
-        document.status,
-        document.status_reason,
-        document.media_type,
-        document.page_count,
-        pages,
+    status = cast(DocumentStatus, document.status)
+    result = ExtractionResult(
+        status, document.status_reason, document.media_type, document.page_count, pages
     )
+    return document.sha256, result
 
 
 def _fill_from_result(ref: DocumentRef, result: ExtractionResult) -> None:
     ref.status, ref.status_reason = result.status, result.reason
     ref.media_type, ref.page_count = result.media_type, result.page_count
-    ref.pages = [PageText(p.page_number, p.text, p.member, p.method) for p in result.pages]
+    ref.pages = list(result.pages)
 
 
 async def _in_thread(fn: Callable[..., T], *args: Any) -> T:

@@ -1,4 +1,4 @@
-"""DECP JSON (``{"marches": [...]}``) → one ``contract`` :class:`Notice` per contract.
+"""DECP JSON (``{"marches": [...]}``) → one ``contract`` :class:`NoticeItem` per contract.
 
 The "données essentielles de la commande publique" are published by many platforms, each with
 its own defects; what this module repairs and why:
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crawler.items import Notice
 from spiders.parsers.ted_xml import departement_from_postcode
+from vocabulary.items import NoticeItem
 
 __all__ = [
     "DECP_SOURCE",
@@ -175,7 +175,7 @@ def _modifications_text(mods: list[Any]) -> tuple[str, list[dict[str, Any]]]:
     return "\n".join(lines), parties
 
 
-def parse_decp_record(record: dict[str, Any], file_label: str = "") -> Notice:
+def parse_decp_record(record: dict[str, Any], file_label: str = "") -> NoticeItem:
     """One DECP contract; raises ``ValueError`` when the record names no buyer."""
     buyer = record.get("acheteur") or record.get("autoriteConcedante")
     if not isinstance(buyer, dict) or not buyer.get("id"):
@@ -205,7 +205,7 @@ def parse_decp_record(record: dict[str, Any], file_label: str = "") -> Notice:
         clean_text(record.get("procedure")),
         f"{record['dureeMois']} mois" if record.get("dureeMois") else "",
     ]
-    return Notice(
+    return NoticeItem(
         source=DECP_SOURCE,
         source_id=f"{siret}:{str(raw_id).strip()}",
         kind="contract",
@@ -228,7 +228,7 @@ def parse_decp_record(record: dict[str, Any], file_label: str = "") -> Notice:
 
 def parse_decp_document(
     data: bytes | str | dict[str, Any], file_label: str = ""
-) -> Iterator[Notice | DecpRecordError]:
+) -> Iterator[NoticeItem | DecpRecordError]:
     """Every contract of one DECP file; a broken file yields one error with index -1."""
     try:
         doc = json.loads(data) if isinstance(data, bytes | str) else data
@@ -253,16 +253,16 @@ def parse_decp_document(
             )
 
 
-def _damage(notice: Notice) -> int:
+def _damage(notice: NoticeItem) -> int:
     raw = notice.raw
     buyer = raw.get("acheteur") or raw.get("autoriteConcedante") or {}
     text = f"{raw.get('objet', '')}{buyer.get('nom', '') if isinstance(buyer, dict) else ''}"
     return text.count("\ufffd") + len(_C1.findall(text))
 
 
-def merge_duplicates(notices: Iterable[Notice]) -> list[Notice]:
+def merge_duplicates(notices: Iterable[NoticeItem]) -> list[NoticeItem]:
     """One notice per key: the least damaged copy wins; awardees and source files are united."""
-    best: dict[str, Notice] = {}
+    best: dict[str, NoticeItem] = {}
     for notice in notices:
         current = best.get(notice.key)
         if current is None:

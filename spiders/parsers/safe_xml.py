@@ -13,6 +13,8 @@ import re
 
 from lxml import etree
 
+from vocabulary.errors import VeilleurError
+
 __all__ = ["HostileXMLError", "MalformedXMLError", "XMLError", "parse_xml"]
 
 #: how far into a document a DOCTYPE may appear (after the XML declaration and comments)
@@ -21,7 +23,7 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 
 
-class XMLError(ValueError):
+class XMLError(VeilleurError, ValueError):
     """Raised when a document cannot be turned into a tree; ``kind`` names the failure."""
 
     kind = "xml_error"

@@ -20,8 +20,9 @@ from typing import Any
 
 from lxml import etree
 
-from crawler.items import Notice
 from spiders.parsers.safe_xml import XMLError, parse_xml
+from vocabulary.items import NoticeItem
+from vocabulary.terms import NoticeKind
 
 __all__ = [
     "TED_SOURCE",
@@ -36,7 +37,7 @@ TED_SOURCE = "ted"
 NOTICE_URL = "https://ted.europa.eu/en/notice/-/detail/{}"
 
 # TD_DOCUMENT_TYPE codes of R2.0.x (TED's "document type" code list)
-_R2_KINDS = {
+_R2_KINDS: dict[str, NoticeKind] = {
     "0": "prior_information",
     "A": "prior_information",
     "M": "prior_information",
@@ -54,7 +55,7 @@ _R2_KINDS = {
     "V": "award",
 }
 # eForms NoticeTypeCode/@listName ("notice-type" code list groups)
-_EFORMS_KINDS = {
+_EFORMS_KINDS: dict[str, NoticeKind] = {
     "planning": "prior_information",
     "competition": "tender",
     "result": "award",
@@ -146,13 +147,13 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def parse_ted_xml(data: bytes, url: str | None = None) -> Notice:
+def parse_ted_xml(data: bytes, url: str | None = None) -> NoticeItem:
     """One TED notice; raises :class:`XMLError` for hostile, malformed or unknown documents."""
     root = parse_xml(data)
     local = etree.QName(root).localname
     if local == "TED_EXPORT":
         notice = _parse_r2(root)
-    elif root.find("{*}UBLExtensions") is not None or local.endswith("Notice"):
+    elif root.find("{*}UBLExtensions") is not None or local.endswith("NoticeItem"):
         notice = _parse_eforms(root)
     else:
         raise XMLError(f"unknown TED document root <{local}>")
@@ -173,7 +174,7 @@ def _r2_form(root: Any) -> Any:
     return (french or forms)[0]
 
 
-def _parse_r2(root: Any) -> Notice:
+def _parse_r2(root: Any) -> NoticeItem:
     coded = root.find("{*}CODED_DATA_SECTION")
     if coded is None:
         raise XMLError("TED_EXPORT without CODED_DATA_SECTION")
@@ -218,7 +219,7 @@ def _parse_r2(root: Any) -> Notice:
         coded.find(".//{*}VALUES/{*}VALUE"),
     )
     full_text = " ".join(form.itertext())
-    return Notice(
+    return NoticeItem(
         source=TED_SOURCE,
         source_id=pub_no,
         kind=kind,
@@ -320,7 +321,7 @@ def _organizations(ext: Any) -> dict[str, dict[str, Any]]:
     return orgs
 
 
-def _parse_eforms(root: Any) -> Notice:
+def _parse_eforms(root: Any) -> NoticeItem:
     ext = root.find("{*}UBLExtensions/{*}UBLExtension/{*}ExtensionContent/{*}EformsExtension")
     pub_raw = _first_text(ext, "{*}Publication/{*}NoticePublicationID") if ext is not None else ""
     notice_uuid = _first_text(root, "{*}ID")
@@ -361,7 +362,7 @@ def _parse_eforms(root: Any) -> Notice:
         _first_text(ext, "{*}Publication/{*}PublicationDate") if ext is not None else ""
     )
     full_text = " ".join(root.itertext())
-    return Notice(
+    return NoticeItem(
         source=TED_SOURCE,
         source_id=pub_no,
         kind=kind,

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from crawler.commands.demo import DEMO_DATA
 from db.models import CrawlRun
 from db.session import session_scope
+from veilleur.demo import DEMO_DATA
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ def crawl_command(
     command = [
         sys.executable,
         "-m",
-        "crawler.cli",
+        "veilleur.cli",
         "crawl",
         "boamp",
         "--quiet",

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import scrapy
 from scrapy.crawler import CrawlerProcess
 
-from crawler.items import DocumentRef, Notice
+from vocabulary.items import DocumentRef, NoticeItem
 
 
 class DocumentsTestSpider(scrapy.Spider):
@@ -38,7 +38,7 @@ class DocumentsTestSpider(scrapy.Spider):
             DocumentRef(url=u if ":" in u.split("/")[0] else self.config["base"] + u)
             for u in self.config["paths"]
         ]
-        yield Notice(
+        yield NoticeItem(
             source="test",
             source_id="DOC-1",
             kind="tender",

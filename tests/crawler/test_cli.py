@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import COMMANDS, cli
-from crawler.items import Notice as Item
 from db.queries import upsert_notices
 from db.session import session_scope
-from extract.types import Decision, Hit
+from veilleur.cli import COMMANDS, cli
+from vocabulary.decision import Decision, Hit
+from vocabulary.items import NoticeItem
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = "\n".join(
@@ -40,7 +40,7 @@ def test_top_level_help_lists_every_command() -> None:
 
 @pytest.fixture
 def stored(sqlite_url: str) -> str:
-    cctv = Item(
+    cctv = NoticeItem(
         source="boamp",
         source_id="20-100747",
         kind="tender",
@@ -49,7 +49,7 @@ def stored(sqlite_url: str) -> str:
         buyer_name="Ca des deux baies en montreuillois",
         departements=["62"],
     )
-    school = Item(
+    school = NoticeItem(
         source="boamp",
         source_id="BWP061840703432",
         kind="tender",

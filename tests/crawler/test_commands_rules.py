@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from crawler.commands.rules import classify, rules
 from db.models import Flag, Notice, Review
 from db.queries_rules import rules_report
 from db.session import sessionmaker_for
+from veilleur.commands.rules import classify, rules
 
 DATA = Path(__file__).parents[1] / "fixtures" / "corpus_labels"
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from crawler.replay import OpendatasoftEmulator, ReplayServer
 from db.migrate import upgrade
 from db.models import CrawlRun, Flag, Notice, NoticeLink, NoticeVersion, Source
 from db.session import session_scope
 from tests.conftest import _pg_database
 from tests.crawler.crawl_helpers import count, demo_records, last_run, run_crawl
+from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
 UNTIL = "2024-12-31"
 

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from crawler.replay import OpendatasoftEmulator, ReplayServer, Reply
 from db.migrate import upgrade
 from db.models import CrawlError, CrawlRun, Notice, NoticeVersion
 from db.session import session_scope
@@ -30,6 +29,7 @@ from tests.crawler.crawl_helpers import (
     last_run,
     run_crawl,
 )
+from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer, Reply
 
 ALL = ("--since", "2006-01-01", "--until", "2024-12-31")
 
@@ -326,8 +326,8 @@ def test_versions_equal_notices_after_kill_free_crawl(sqlite_url: str) -> None:
 
 
 def test_crawl_refuses_to_start_while_another_holds_the_source(sqlite_url: str) -> None:
-    from crawler.jobs import LOCKED_EXIT_CODE
     from db.locks import held_lock
+    from veilleur.jobs import LOCKED_EXIT_CODE
 
     with (
         ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from crawler.demo_sources import DEMO_SOURCE_NAMES, DEMO_SOURCES, add_demo_sources
 from db.models import Notice
 from db.session import session_scope
+from veilleur.demo.sources import DEMO_SOURCE_NAMES, DEMO_SOURCES, add_demo_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +22,7 @@ def test_demo_crawls_every_new_source(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("VEILLEUR_EXTRA_PORTALS", None)
     result = subprocess.run(
-        [sys.executable, "-m", "crawler.demo_sources", "--database-url", url],
+        [sys.executable, "-m", "veilleur.demo.sources", "--database-url", url],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.cli import cli
 from db.documents import save_document
 from db.session import session_scope
-from extract.result import ExtractionResult
+from veilleur.cli import cli
+from vocabulary.documents import ExtractionResult
 
 DOCS = Path(__file__).parent.parent / "fixtures" / "documents"
 

@@ -12,7 +12,7 @@ from crawler.base_spiders.fields import (
     to_float,
     to_str_list,
 )
-from crawler.items import Notice, normalize_source_id
+from vocabulary.items import NoticeItem, normalize_source_id
 
 
 def test_impossible_date_is_none() -> None:
@@ -77,12 +77,12 @@ def test_ids_differing_by_case_and_spaces_are_one_key() -> None:
 
 
 def test_content_hash_ignores_raw() -> None:
-    one = Notice(source="s", source_id="1", kind="tender", title="t", url="u", raw={"a": 1})
-    two = Notice(source="s", source_id="1", kind="tender", title="t", url="u", raw={"a": 2})
+    one = NoticeItem(source="s", source_id="1", kind="tender", title="t", url="u", raw={"a": 1})
+    two = NoticeItem(source="s", source_id="1", kind="tender", title="t", url="u", raw={"a": 2})
     assert one.content_hash() == two.content_hash()
 
 
 def test_content_hash_sees_title() -> None:
-    one = Notice(source="s", source_id="1", kind="tender", title="t", url="u")
-    two = Notice(source="s", source_id="1", kind="tender", title="t2", url="u")
+    one = NoticeItem(source="s", source_id="1", kind="tender", title="t", url="u")
+    two = NoticeItem(source="s", source_id="1", kind="tender", title="t2", url="u")
     assert one.content_hash() != two.content_hash()

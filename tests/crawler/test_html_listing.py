@@ -10,9 +10,9 @@ from parsel import Selector
 from scrapy.http import HtmlResponse
 
 from crawler.base_spiders.html_listing import _select, _text, decode_listing, parse_listing_date
-from crawler.replay import Cassette, ReplayServer
 from db.migrate import upgrade
 from tests.spiders.source_crawl import crawl, errors, notices, runs
+from veilleur.demo.replay import Cassette, ReplayServer
 
 LISTINGS = Path(__file__).parents[1] / "fixtures" / "listings"
 PORTALS = LISTINGS / "portals.toml"

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from crawler.replay import OpendatasoftEmulator, ReplayServer
 from tests.crawler.crawl_helpers import demo_records
+from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
 PATH = "/api/explore/v2.1/catalog/datasets/boamp/records"
 

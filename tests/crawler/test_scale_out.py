@@ -8,9 +8,9 @@ import uuid
 
 import redis
 
-from crawler.replay import OpendatasoftEmulator, ReplayServer
 from db.models import Notice
 from tests.crawler.crawl_helpers import ROOT, count, crawl_command, demo_records
+from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
 REDIS_URL = os.environ.get("VEILLEUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -13,7 +13,11 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
-from crawler.jobs import (
+from db.locks import acquire
+from db.models import JobRun, Source
+from db.session import session_scope
+from tests import reuse_db
+from veilleur.jobs import (
     JOB_CRAWL,
     JOB_DIGEST,
     LOCKED_EXIT_CODE,
@@ -23,11 +27,7 @@ from crawler.jobs import (
     run_crawls,
     run_digest_job,
 )
-from crawler.schedule import ScheduleConfig, _listener, build_scheduler, load_config, triggers
-from db.locks import acquire
-from db.models import JobRun, Source
-from db.session import session_scope
-from tests import reuse_db
+from veilleur.schedule import ScheduleConfig, _listener, build_scheduler, load_config, triggers
 
 db_url = reuse_db.db_url
 pg_module_url = reuse_db.pg_module_url
@@ -272,7 +272,7 @@ def test_latest_jobs_one_per_job(sqlite_url: str) -> None:
     run_crawls(sqlite_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: OK)
     run_crawls(sqlite_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: FAIL)
     with session_scope(sqlite_url) as s:
-        from crawler.jobs import latest_jobs
+        from veilleur.jobs import latest_jobs
 
         assert sorted((r.job, r.status) for r in latest_jobs(s)) == [
             ("crawl:boamp", "failed"),
@@ -307,7 +307,7 @@ def test_two_schedulers_one_runs_other_skips(db_url: str, tmp_path: Path) -> Non
 
 
 def test_stale_running_row_marked_failed(db_url: str) -> None:
-    from crawler.jobs import mark_interrupted
+    from veilleur.jobs import mark_interrupted
 
     now = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
     with session_scope(db_url) as s:
@@ -317,7 +317,7 @@ def test_stale_running_row_marked_failed(db_url: str) -> None:
 
 
 def test_recent_running_row_left_alone(db_url: str) -> None:
-    from crawler.jobs import mark_interrupted
+    from veilleur.jobs import mark_interrupted
 
     now = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
     with session_scope(db_url) as s:
@@ -327,7 +327,7 @@ def test_recent_running_row_left_alone(db_url: str) -> None:
 
 
 def test_digests_wait_for_running_crawl(sqlite_url: str) -> None:
-    from crawler.jobs import wait_for_lock
+    from veilleur.jobs import wait_for_lock
 
     with session_scope(sqlite_url) as s:
         acquire(s, "nightly", "crawler", 3600)
@@ -348,7 +348,7 @@ def test_digests_wait_for_running_crawl(sqlite_url: str) -> None:
 
 
 def test_digests_stop_waiting_after_max(sqlite_url: str) -> None:
-    from crawler.jobs import wait_for_lock
+    from veilleur.jobs import wait_for_lock
 
     with session_scope(sqlite_url) as s:
         acquire(s, "nightly", "crawler", 3600)
@@ -358,7 +358,7 @@ def test_digests_stop_waiting_after_max(sqlite_url: str) -> None:
 def test_run_nightly_command_digests_only(sqlite_url: str) -> None:
     from click.testing import CliRunner
 
-    from crawler.cli import cli
+    from veilleur.cli import cli
 
     result = CliRunner().invoke(cli, ["run-nightly", "--no-crawl", "--database-url", sqlite_url])
     assert (result.exit_code, [r.status for r in _runs(sqlite_url, JOB_DIGEST)]) == (0, ["ok"])
@@ -367,7 +367,7 @@ def test_run_nightly_command_digests_only(sqlite_url: str) -> None:
 def test_schedule_command_prints_config(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from crawler.cli import cli
+    from veilleur.cli import cli
 
     cfg = tmp_path / "veilleur.toml"
     cfg.write_text('[schedule]\ncrawl_cron = "0 1 * * *"\n')

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.commands.show import show
-from crawler.items import Notice as Item
 from db.migrate import upgrade
 from db.queries import upsert_notices
 from db.session import session_scope
 from spiders.parsers.decp_json import DecpRecordError, parse_decp_document
+from veilleur.commands.show import show
+from vocabulary.items import NoticeItem
 
 DECP = Path(__file__).parents[1] / "fixtures" / "decp" / "data.gouv.fr_pes_2019-04-05.json"
 
@@ -26,7 +26,7 @@ def _database(tmp_path: Path) -> str:
         if not isinstance(n, DecpRecordError) and "Mermoz" in n.title
     )
     # SYNTHETIC tender of the real Lyon contract (the corpus holds none)
-    tender = Item(
+    tender = NoticeItem(
         source="boamp",
         source_id="18-999999",
         kind="tender",

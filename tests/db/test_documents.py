@@ -7,14 +7,14 @@ from sqlalchemy import func, select
 from db.documents import find_document_by_url, get_document, is_final, list_documents, save_document
 from db.models import DocumentPage, Notice, NoticeDocument
 from db.session import session_scope
-from extract.result import ExtractionResult, Page
+from vocabulary.documents import ExtractionResult, PageText
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
 
 
 def _ok() -> ExtractionResult:
-    pages = [Page(1, "Centre de supervision urbain"), Page(2, "vidéo\x00protection")]
+    pages = [PageText(1, "Centre de supervision urbain"), PageText(2, "vidéo\x00protection")]
     return ExtractionResult("ok", media_type="application/pdf", page_count=2, pages=pages)
 
 

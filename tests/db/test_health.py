@@ -7,17 +7,17 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from crawler.items import Notice as Item
 from db.health import evaluate_run, failing_sources, field_fill
 from db.models import CrawlRun
 from db.queries import upsert_notices
 from db.runs import ensure_source, finish_run, start_run
 from spiders.parsers.decp_json import DecpRecordError, parse_decp_document
+from vocabulary.items import NoticeItem
 
 DECP = Path(__file__).parents[1] / "fixtures" / "decp"
 
 
-def _contracts() -> list[Item]:
+def _contracts() -> list[NoticeItem]:
     out = []
     for path in sorted(DECP.glob("*.json")):
         out += [
@@ -28,7 +28,7 @@ def _contracts() -> list[Item]:
     return [n for n in out if n.buyer_name][:32]
 
 
-def _run(session: Session, items: list[Item]) -> CrawlRun:
+def _run(session: Session, items: list[NoticeItem]) -> CrawlRun:
     source = ensure_source(session, "decp", kind="dataset")
     run = start_run(session, source, {})
     upsert_notices(session, [(item, None) for item in items])
@@ -47,7 +47,7 @@ def _run(session: Session, items: list[Item]) -> CrawlRun:
     return run
 
 
-def _history(session: Session) -> list[Item]:
+def _history(session: Session) -> list[NoticeItem]:
     items = _contracts()
     for chunk in (items[0:8], items[8:16], items[16:24]):
         evaluate_run(session, _run(session, chunk).id)

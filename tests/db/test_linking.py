@@ -11,16 +11,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.items import Notice as Item
 from db import models
 from db.linking import link_all, story
 from spiders.parsers.decp_json import DecpRecordError, parse_decp_document
 from spiders.parsers.ted_xml import parse_ted_xml
+from vocabulary.items import NoticeItem
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
-def store(session: Session, item: Item) -> models.Notice:
+def store(session: Session, item: NoticeItem) -> models.Notice:
     """Insert one item as a stored notice (the fields the linker reads)."""
     row = models.Notice(
         source=item.source,
@@ -47,17 +47,17 @@ def store(session: Session, item: Item) -> models.Notice:
     return row
 
 
-def ted(name: str) -> Item:
+def ted(name: str) -> NoticeItem:
     return parse_ted_xml((FIXTURES / "ted" / "xml" / name).read_bytes())
 
 
-def _web_notice(line: dict) -> Item:
+def _web_notice(line: dict) -> NoticeItem:
     """A notice from the derived text of a real BOAMP/TED web page (test-side reading)."""
     text = line["text"]
     if line["format"] == "boamp_html":
         day = re.search(r"publié le (\d\d)/(\d\d)/(\d{4})", text)
         deps = re.search(r"Dépt\. : ([\d, ]+)", line["buyer"])
-        return Item(
+        return NoticeItem(
             source="boamp",
             source_id=line["record_id"],
             kind="tender",
@@ -68,7 +68,7 @@ def _web_notice(line: dict) -> Item:
             published_at=date(int(day[3]), int(day[2]), int(day[1])) if day else None,
         )
     day = re.search(r"PD Publication date (\d\d)/(\d\d)/(\d{4})", text)
-    return Item(
+    return NoticeItem(
         source="ted",
         source_id=line["record_id"],
         kind="tender",
@@ -79,7 +79,7 @@ def _web_notice(line: dict) -> Item:
     )
 
 
-def twins() -> list[Item]:
+def twins() -> list[NoticeItem]:
     lines = (FIXTURES / "linking" / "boamp_ted_twin_2020.jsonl").read_text().splitlines()
     return [_web_notice(json.loads(line)) for line in lines]
 
@@ -134,7 +134,7 @@ def test_twin_link_says_why(session: Session) -> None:
     assert "3 days apart" in links(session)[0].reason
 
 
-def _lyon() -> Item:
+def _lyon() -> NoticeItem:
     data = (FIXTURES / "decp" / "data.gouv.fr_pes_2019-04-05.json").read_bytes()
     return next(
         n
@@ -143,9 +143,9 @@ def _lyon() -> Item:
     )
 
 
-def _synthetic_tender(**changes: object) -> Item:
+def _synthetic_tender(**changes: object) -> NoticeItem:
     """SYNTHETIC: the tender of the real Lyon contract (none exists in the corpus)."""
-    base = Item(
+    base = NoticeItem(
         source="boamp",
         source_id="18-999999",
         kind="tender",
@@ -199,7 +199,7 @@ def test_deliberation_linked_to_the_purchase_it_approves(session: Session) -> No
     # SYNTHETIC deliberation (the corpus holds none of Lyon): the shape SCDL sources give
     delib = store(
         session,
-        Item(
+        NoticeItem(
             source="delib_lyon",
             source_id="2018/4012",
             kind="deliberation",

@@ -9,21 +9,21 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.items import Notice as Item
 from db.models import Flag, Notice, NoticeLink, NoticeVersion
 from db.queries import upsert_notices
-from extract.types import Decision, Hit
+from vocabulary.decision import Decision, Hit
+from vocabulary.items import NoticeItem
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "boamp"
 
 
-def real_items() -> list[Item]:
+def real_items() -> list[NoticeItem]:
     """Items built from the real fixture records' flat fields."""
     records = json.loads((FIXTURES / "boamp_records_2024-02-29.json").read_text(encoding="utf-8"))[
         "results"
     ]
     return [
-        Item(
+        NoticeItem(
             source="boamp",
             source_id=r["idweb"],
             kind="tender",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from crawler.cli import cli
 from db.session import session_scope
 from digest import queries as q
 from tests.digest.conftest import SmtpServer, add_notice, record
+from veilleur.cli import cli
 
 
 def run(url: str, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

@@ -15,10 +15,10 @@ SOURCES = [
     "digest/send.py",
     "digest/service.py",
     "digest/queries.py",
-    "digest/cli.py",
+    "veilleur/commands/digest.py",
     "digest/render.py",
-    "crawler/schedule.py",
-    "crawler/jobs.py",
+    "veilleur/schedule.py",
+    "veilleur/jobs.py",
 ]
 ENV_VARS = sorted(
     {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extract.rules import RuleError, RuleSet, default_ruleset
-from extract.types import TextField
+from vocabulary.decision import TextField
 
 RULESET = default_ruleset()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
 from db.session import session_scope
 from review.auth import authenticate
+from veilleur.cli import cli
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def crawl(
     command = [
         sys.executable,
         "-m",
-        "crawler.cli",
+        "veilleur.cli",
         "crawl",
         name,
         "--quiet",

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from crawler.commands.demo import DEMO_DATA
 from spiders.boamp_donnees import detect_shape, parse_donnees, text_leaves
+from veilleur.demo import DEMO_DATA
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "boamp"
 

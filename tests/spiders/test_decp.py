@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.exceptions import SpiderArgumentError
-from crawler.replay import Cassette, OpendatasoftEmulator, ReplayServer
 from db.migrate import upgrade
 from spiders.decp import DecpFilesSpider, decp_files_builder, flat_to_decp
 from spiders.parsers.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
 from tests.spiders.source_crawl import crawl, errors, notices
+from veilleur.demo.replay import Cassette, OpendatasoftEmulator, ReplayServer
+from vocabulary.errors import SpiderArgumentError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 DECP = FIXTURES / "decp"

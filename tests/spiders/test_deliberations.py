@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replay import Cassette, ReplayServer
 from db.migrate import upgrade
 from db.models import NoticeDocument
 from db.session import session_scope
 from spiders.deliberations import decode_csv, scdl_row_to_notice
 from tests.spiders.source_crawl import crawl, errors, notices
+from veilleur.demo.replay import Cassette, ReplayServer
 
 SCDL = Path(__file__).parents[1] / "fixtures" / "scdl"
 

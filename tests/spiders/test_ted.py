@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replay import Cassette, ReplayServer
 from db.migrate import upgrade
 from spiders.ted import build_query, notice_from_hit
 from tests.spiders.source_crawl import crawl, errors, notices, runs
+from veilleur.demo.replay import Cassette, ReplayServer
 
 CASSETTE = Path(__file__).parents[1] / "fixtures" / "ted"
 WINDOW = ("--since", "2016-01-01", "--until", "2024-12-31")

@@ -1,9 +1,9 @@
 """Offline demo of the TED, DECP and council-listing sources, for ``veilleur demo``.
 
-The lead's demo replays BOAMP; these helpers add the other sources to the same loopback
-server and crawl run::
+``veilleur demo`` replays BOAMP through an Opendatasoft emulator; these helpers add the other
+sources to the same loopback server and crawl run::
 
-    from crawler.demo_sources import DEMO_SOURCE_NAMES, demo_cassettes, demo_settings, enable_demo_portals
+    from veilleur.demo.sources import DEMO_SOURCE_NAMES, demo_cassettes, demo_settings, enable_demo_portals
 
     enable_demo_portals()                       # before the spider registry is first used
     server = ReplayServer(ods=..., cassettes=[*demo_cassettes()])
@@ -11,7 +11,7 @@ server and crawl run::
               settings_overrides={**overrides, **demo_settings(server.url, overrides)})
     link_all(session)                           # one story per purchase
 
-or, standalone: ``python -m crawler.demo_sources --database-url sqlite:///var/demo.sqlite``.
+or, standalone: ``python -m veilleur.demo.sources --database-url sqlite:///var/demo.sqlite``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from veilleur.demo import DEMO_DATA
+
 __all__ = [
     "DEMO_SOURCES",
     "DEMO_SOURCE_NAMES",
@@ -31,7 +33,7 @@ __all__ = [
     "enable_demo_portals",
 ]
 
-DEMO_SOURCES = Path(__file__).resolve().parent / "demo_data" / "sources"
+DEMO_SOURCES = DEMO_DATA / "sources"
 DEMO_SOURCE_NAMES = ["ted", "decp", "demo_deliberations"]
 _DECP_FILES = sorted(p.name for p in (DEMO_SOURCES / "decp").glob("*.json"))
 
@@ -71,7 +73,7 @@ def _entries() -> list[dict[str, Any]]:
 
 def demo_cassettes() -> list[Any]:
     """Cassettes answering the TED search/XML, DECP file and listing requests of the demo."""
-    from crawler.replay import Cassette
+    from veilleur.demo.replay import Cassette
 
     return [Cassette(DEMO_SOURCES, entries=_entries())]
 
@@ -115,11 +117,11 @@ def main() -> None:
     args = parser.parse_args()
     enable_demo_portals()
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from crawler.commands.crawl import run_crawl
-    from crawler.replay import ReplayServer
     from db.linking import link_all
     from db.migrate import upgrade
     from db.session import session_scope
+    from veilleur.commands.crawl import run_crawl
+    from veilleur.demo.replay import ReplayServer
 
     upgrade(args.database_url)
     with ReplayServer(cassettes=demo_cassettes()) as server:

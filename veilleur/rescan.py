@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.models import Document, DocumentPage, Notice, NoticeDocument
 from db.queries import replace_flags
 from extract.fields import notice_text_fields
-from extract.types import Decision, TextField
+from vocabulary.decision import Decision, TextField
 
 __all__ = ["RescanResult", "rescan_notices"]
 

@@ -3,7 +3,7 @@
 APScheduler 3.x (the 4.x line is a pre-release) runs two cron jobs — the crawls and the
 digests — with ``coalesce=True`` (a backlog of fire times runs once), ``max_instances=1`` and a
 misfire grace of hours. That protects one process only; the database locks taken in
-:mod:`crawler.jobs` protect against a second scheduler, cron, or a web worker. Fire times
+:mod:`veilleur.jobs` protect against a second scheduler, cron, or a web worker. Fire times
 missed while the process was down are found from ``job_runs`` at start-up (:func:`catch_up`),
 which keeps job state out of pickled job stores.
 
@@ -45,7 +45,9 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from crawler.jobs import (
+from db.models import utcnow
+from db.session import database_url
+from veilleur.jobs import (
     JOB_CRAWL,
     JOB_DIGEST,
     catch_up,
@@ -56,8 +58,6 @@ from crawler.jobs import (
     run_digest_job,
     wait_for_lock,
 )
-from db.models import utcnow
-from db.session import database_url
 
 __all__ = [
     "ScheduleConfig",

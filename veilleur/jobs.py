@@ -74,7 +74,7 @@ class CrawlOutcome:
 
 def crawl_argv(name: str) -> list[str]:
     """The command that crawls one source in a fresh interpreter."""
-    return [sys.executable, "-m", "crawler.cli", "crawl", name]
+    return [sys.executable, "-m", "veilleur.cli", "crawl", name]
 
 
 def record_job(

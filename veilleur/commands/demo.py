@@ -8,11 +8,10 @@ from pathlib import Path
 
 import click
 
-from crawler.replay import OpendatasoftEmulator, ReplayServer
+from veilleur.demo import DEMO_DATA
+from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
-__all__ = ["DEMO_DATA", "demo", "demo_server"]
-
-DEMO_DATA = Path(__file__).resolve().parents[1] / "demo_data"
+__all__ = ["demo", "demo_server"]
 
 
 def demo_server(offset_cap: int = 10_000) -> ReplayServer:
@@ -39,15 +38,15 @@ def demo(database: Path, keep: bool) -> None:
     Example:
       veilleur demo && veilleur flagged --database-url sqlite:///var/demo.sqlite
     """
-    from crawler.commands.crawl import run_crawl
-    from crawler.commands.query import print_flagged
+    from veilleur.commands.crawl import run_crawl
+    from veilleur.commands.query import print_flagged
 
     if database.exists() and not keep:
         for suffix in ("", "-wal", "-shm"):
             Path(str(database) + suffix).unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{database}"
-    from crawler.demo_sources import (
+    from veilleur.demo.sources import (
         DEMO_SOURCE_NAMES,
         demo_cassettes,
         demo_settings,

@@ -16,7 +16,7 @@ import click
 
 from extract.corpus import CorpusError, load_record, pdf_pages
 from extract.rules import RuleError, RuleSet, default_ruleset
-from extract.types import Decision, TextField
+from vocabulary.decision import Decision, TextField
 
 __all__ = ["classify", "decision_json", "rules"]
 

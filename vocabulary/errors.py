@@ -1,9 +1,16 @@
-"""The errors Veilleur raises on purpose. Each docstring says when."""
+"""The root of every error Veilleur raises on purpose, and the errors shared across packages.
+
+Each package's own errors (``extract.rules.RuleError``, ``db.locks.LockBusy``,
+``review.verdicts.VerdictError`` …) derive from :class:`VeilleurError`, so the command line can
+turn any of them into one line for the user; anything else reaching it is a bug. Each docstring
+says when the error is raised.
+"""
 
 from __future__ import annotations
 
 __all__ = [
     "BadRecordError",
+    "ConfigError",
     "SpiderArgumentError",
     "UnknownSourceError",
     "VeilleurError",
@@ -12,6 +19,11 @@ __all__ = [
 
 class VeilleurError(Exception):
     """Base of every error raised on purpose."""
+
+
+class ConfigError(VeilleurError):
+    """A configuration entry is malformed (``spiders/portals.toml``, ``veilleur.toml``): raised
+    when the file is loaded; the message names the file, the table and the key."""
 
 
 class SpiderArgumentError(VeilleurError):

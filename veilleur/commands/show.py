@@ -17,8 +17,8 @@ def find_notice(session: Any, ref: str) -> Any:
     """A stored notice from ``123`` (row id) or ``source:source_id`` (``ted:334815-2021``)."""
     from sqlalchemy import select
 
-    from crawler.items import normalize_source_id
     from db.models import Notice
+    from vocabulary.items import normalize_source_id
 
     if ref.isdigit():
         return session.get(Notice, int(ref))

@@ -122,8 +122,8 @@ def crawl(
       veilleur crawl boamp --since 2024-01-01 --until 2024-01-31
       veilleur crawl boamp --sample 50             # canary run
     """
-    from crawler.exceptions import UnknownSourceError, VeilleurError
     from crawler.registry import spider_class
+    from vocabulary.errors import UnknownSourceError, VeilleurError
 
     try:
         spider_class(name)
@@ -133,9 +133,9 @@ def crawl(
     for key, value in (("since", since), ("until", until), ("sample", sample)):
         if value is not None:
             args[key] = str(value)
-    from crawler.jobs import LOCKED_EXIT_CODE
     from db.locks import LockBusy, held_lock
     from db.migrate import upgrade
+    from veilleur.jobs import LOCKED_EXIT_CODE
 
     overrides: dict[str, Any] = dict(_pairs(setting, "setting"))
     overrides.setdefault("VEILLEUR_PROGRESS", not quiet)
@@ -171,7 +171,7 @@ def crawlall(database_url: str | None) -> None:
     Example:
       veilleur crawlall
     """
-    from crawler.jobs import run_crawls
+    from veilleur.jobs import run_crawls
 
     outcomes = run_crawls(database_url)
     if outcomes is None:

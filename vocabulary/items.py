@@ -1,6 +1,6 @@
-"""The one normalized shape that every source fills: :class:`Notice` and :class:`DocumentRef`.
+"""The one normalized shape that every source fills: :class:`NoticeItem` and :class:`DocumentRef`.
 
-Spiders yield ``Notice`` objects; pipelines validate, enrich (documents, text, flags) and store
+Spiders yield ``NoticeItem`` objects; pipelines validate, enrich (documents, text, flags) and store
 them. A field a source does not carry stays empty rather than guessed.
 """
 
@@ -14,26 +14,14 @@ from typing import Any
 
 import orjson
 
+from vocabulary.documents import DocumentStatus, PageText
+from vocabulary.terms import NoticeKind
+
 __all__ = [
-    "NOTICE_KINDS",
     "DocumentRef",
-    "Notice",
-    "PageText",
+    "NoticeItem",
     "normalize_source_id",
 ]
-
-#: The kinds a notice can be. ``deliberation`` is a council act; ``contract`` a DECP record.
-NOTICE_KINDS = (
-    "tender",
-    "correction",
-    "cancellation",
-    "award",
-    "prior_information",
-    "contract",
-    "deliberation",
-    "other",
-)
-
 
 def normalize_source_id(raw: str) -> str:
     """The key a source id is stored under: NFKC, no whitespace at all, upper case.
@@ -43,16 +31,6 @@ def normalize_source_id(raw: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", raw)
     return "".join(folded.split()).upper()
-
-
-@dataclass
-class PageText:
-    """The text of one page of a document (``member`` names the archive member, "" if none)."""
-
-    page_number: int
-    text: str
-    member: str = ""
-    method: str = "text"
 
 
 @dataclass
@@ -67,7 +45,7 @@ class DocumentRef:
     title: str | None = None
     sha256: str | None = None
     media_type: str | None = None
-    status: str = "pending"
+    status: DocumentStatus = "pending"
     status_reason: str | None = None
     fetch_error: str | None = None
     page_count: int | None = None
@@ -75,7 +53,7 @@ class DocumentRef:
 
 
 @dataclass
-class Notice:
+class NoticeItem:
     """One publication of one source, normalized.
 
     ``source_id`` is the id as the source prints it; storage keys on
@@ -84,7 +62,7 @@ class Notice:
 
     source: str
     source_id: str
-    kind: str
+    kind: NoticeKind
     title: str
     url: str
     description: str = ""
@@ -113,7 +91,8 @@ class Notice:
     #: field-level problems met while parsing (an absurd date …); recorded by the Validate
     #: pipeline against the source and URL while the rest of the notice is kept
     warnings: list[str] = field(default_factory=list)
-    #: the rules' decision (``extract.types.Decision``), set by the Flag pipeline
+    #: the rules' decision (a ``vocabulary.decision.Decision``, possibly computed lazily),
+    #: set by the Flag pipeline
     decision: Any = None
 
     @property

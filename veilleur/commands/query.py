@@ -131,9 +131,9 @@ def rescan(source: str | None, database_url: str | None) -> None:
     Example:
       veilleur rescan --source boamp
     """
-    from db.rescan import rescan_notices
     from db.session import sessionmaker_for
     from extract.rules import default_ruleset
+    from veilleur.rescan import rescan_notices
 
     result = rescan_notices(
         sessionmaker_for(database_url),
@@ -161,10 +161,10 @@ def status(database_url: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from crawler.jobs import latest_jobs
     from db.migrate import upgrade
     from db.runs import source_health
     from db.session import session_scope
+    from veilleur.jobs import latest_jobs
 
     upgrade(database_url)
     with session_scope(database_url) as session:

@@ -14,7 +14,8 @@ from typing import Any
 
 import click
 
-from extract.result import STATUSES, ExtractionResult, Limits
+from extract.result import Limits
+from vocabulary.documents import DOCUMENT_STATUSES, ExtractionResult
 
 __all__ = ["documents", "extract"]
 
@@ -108,7 +109,7 @@ def _cores() -> int:
     "status_filter",
     default="needs-attention",
     show_default=True,
-    type=click.Choice(["needs-attention", "all", *STATUSES, "pending"]),
+    type=click.Choice(["needs-attention", "all", *DOCUMENT_STATUSES, "pending"]),
     help="needs-attention = every status but ok and ocr.",
 )
 @click.option(
