@@ -1,4 +1,6 @@
-"""``RunRecorder``: one ``crawl_runs`` row per crawl, errors as they happen, final status."""
+"""Per-crawl outputs: ``RunRecorder`` (one ``crawl_runs`` row, errors as they happen, final
+status), ``StoryLinker`` (what the crawl stored joins its purchase stories) and
+``ProgressReporter`` (periodic progress lines)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from scrapy.crawler import Crawler
 
 from crawler import signals as veilleur_signals
 
-__all__ = ["PAGE_LEVEL_ERRORS", "RunRecorder"]
+__all__ = ["PAGE_LEVEL_ERRORS", "ProgressReporter", "RunRecorder", "StoryLinker"]
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +149,43 @@ class RunRecorder:
             status,
             seen,
         )
+
+
+class StoryLinker:
+    """Links what a crawl stored to the stories it belongs to (corrections, TED/BOAMP twins,
+    contracts, deliberations), once the store pipeline has flushed its last batch.
+
+    An extension rather than a step of the command, so ``scrapy crawl NAME`` and
+    ``veilleur crawl NAME`` store the same thing. Only notices published since the crawl's
+    first date are (re)linked; a linking failure is recorded against the run, never lost.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.database_url = crawler.settings.get("DATABASE_URL")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoryLinker:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        from db.linking import link_all
+        from db.session import session_scope
+
+        try:
+            with session_scope(self.database_url) as session:
+                link_all(session, since=getattr(spider, "since", None))
+        except Exception as exc:  # recorded against the run; the stored notices stay
+            logger.exception("linking_failed source=%s", spider.name)
+            self.crawler.signals.send_catch_log(
+                veilleur_signals.error_recorded,
+                spider=spider,
+                url=None,
+                error_kind="link_failed",
+                message=f"linking failed: {type(exc).__name__}: {exc}"[:500],
+            )
 
 
 class ProgressReporter:

@@ -57,6 +57,9 @@ DOWNLOADER_MIDDLEWARES = {
 # spider's allowed_domains, which BaseSpider derives from the portal URL; the documents
 # pipeline opts out per request with meta["allow_offsite"], since documents live elsewhere.
 EXTENSIONS = {
+    # Stored notices join their purchase stories when the crawl closes; before RunRecorder
+    # (lower number, connected first) so a linking failure is recorded against the open run.
+    "crawler.extensions.StoryLinker": 90,
     # One crawl_runs row per crawl: counts, errors, final status, watermark.
     "crawler.extensions.RunRecorder": 100,
     # Periodic "N notices (x/s), y flagged" lines for long runs (on from the CLI).

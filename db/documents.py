@@ -26,6 +26,7 @@ __all__ = [
     "save_document",
 ]
 
+
 @dataclass
 class DocumentListing:
     document: Document

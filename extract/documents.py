@@ -32,7 +32,9 @@ def _text(data: bytes, member: str) -> ExtractionResult:
             raw = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raw = data.decode("cp1252", "replace")
-    return ExtractionResult("ok", page_count=1, pages=[PageText(1, clean_text(raw), member, "text")])
+    return ExtractionResult(
+        "ok", page_count=1, pages=[PageText(1, clean_text(raw), member, "text")]
+    )
 
 
 def _dispatch(

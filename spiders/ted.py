@@ -55,7 +55,12 @@ SEARCH_FIELDS = [
     "classification-cpv",
     "links",
 ]
-_HIT_KINDS: dict[str, NoticeKind] = {"cn": "tender", "can": "award", "pin": "prior_information", "corr": "correction"}
+_HIT_KINDS: dict[str, NoticeKind] = {
+    "cn": "tender",
+    "can": "award",
+    "pin": "prior_information",
+    "corr": "correction",
+}
 
 
 def _csv(value: Any, sep: str = ",") -> list[str]:

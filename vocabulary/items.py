@@ -23,6 +23,7 @@ __all__ = [
     "normalize_source_id",
 ]
 
+
 def normalize_source_id(raw: str) -> str:
     """The key a source id is stored under: NFKC, no whitespace at all, upper case.
 

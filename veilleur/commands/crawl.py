@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
 from typing import Any
 
 import click
@@ -57,20 +56,7 @@ def run_crawl(
         process.crawl(crawler, **(spider_args or {}))
     process.start()
     url = settings.get("DATABASE_URL")
-    statuses = {name: _final_status(url, c) for name, c in crawlers.items()}
-    starts = [getattr(c.spider, "since", None) for c in crawlers.values() if c.spider]
-    _link(url, min((d for d in starts if d is not None), default=None))
-    return statuses
-
-
-def _link(database_url: str, since: date | None) -> None:
-    """Attach what the crawl brought to the stories it belongs to (corrections, twins,
-    contracts, deliberations), for the notices published since the crawl's first date."""
-    from db.linking import link_all
-    from db.session import session_scope
-
-    with session_scope(database_url) as session:
-        link_all(session, since=since)
+    return {name: _final_status(url, c) for name, c in crawlers.items()}
 
 
 def _final_status(database_url: str, crawler: Any) -> str:

@@ -1,23 +1,13 @@
-"""``veilleur demo``: the whole chain, offline, on real recorded BOAMP records."""
+"""``veilleur demo``: the whole chain, offline, on real recorded portal answers."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 import click
 
-from veilleur.demo import DEMO_DATA
-from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
-
-__all__ = ["demo", "demo_server"]
-
-
-def demo_server(offset_cap: int = 10_000) -> ReplayServer:
-    """A ReplayServer answering like the BOAMP portal with the demo records."""
-    records = json.loads((DEMO_DATA / "boamp" / "records.json").read_text(encoding="utf-8"))
-    return ReplayServer(ods=OpendatasoftEmulator({"boamp": records}, offset_cap=offset_cap))
+__all__ = ["demo"]
 
 
 @click.command()
@@ -40,37 +30,32 @@ def demo(database: Path, keep: bool) -> None:
     """
     from veilleur.commands.crawl import run_crawl
     from veilleur.commands.query import print_flagged
+    from veilleur.demo.sources import (
+        DEMO_SOURCE_NAMES,
+        demo_server,
+        demo_settings,
+        enable_demo_portals,
+    )
 
     if database.exists() and not keep:
         for suffix in ("", "-wal", "-shm"):
             Path(str(database) + suffix).unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{database}"
-    from veilleur.demo.sources import (
-        DEMO_SOURCE_NAMES,
-        demo_cassettes,
-        demo_settings,
-        enable_demo_portals,
-    )
-
     enable_demo_portals()  # before the spider registry loads: the demo's own config sources
     with demo_server() as server:
-        server.cassettes.extend(demo_cassettes())
         click.echo(f"Replaying recorded portal responses on {server.url}", err=True)
         overrides = {
-            "PORTAL_BASE_URLS": {"boamp": server.url},
+            **demo_settings(server.url),
             "VEILLEUR_PROGRESS": True,
             "VEILLEUR_PROGRESS_INTERVAL": 1.0,
-            # loopback replay: no need to be polite to ourselves
-            "AUTOTHROTTLE_ENABLED": False,
-            "DOWNLOAD_DELAY": 0,
             "LOG_LEVEL": "WARNING",
         }
         statuses = run_crawl(
-            ["boamp", *DEMO_SOURCE_NAMES],
+            DEMO_SOURCE_NAMES,
             spider_args={"since": "2006-01-01", "until": date.today().isoformat()},
             database_url=url,
-            settings_overrides={**overrides, **demo_settings(server.url, overrides)},
+            settings_overrides=overrides,
         )
         for name, status in statuses.items():
             click.echo(f"{name}: run {status}", err=True)

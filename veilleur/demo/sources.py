@@ -1,40 +1,35 @@
-"""Offline demo of the TED, DECP and council-listing sources, for ``veilleur demo``.
+"""The demo's sources and the loopback server that answers for them, for ``veilleur demo``.
 
-``veilleur demo`` replays BOAMP through an Opendatasoft emulator; these helpers add the other
-sources to the same loopback server and crawl run::
-
-    from veilleur.demo.sources import DEMO_SOURCE_NAMES, demo_cassettes, demo_settings, enable_demo_portals
+BOAMP is answered by an Opendatasoft emulator over recorded records (``data/boamp``); TED,
+DECP and a council listing by recorded answers (``data/sources``), the latter two declared as
+config entries in ``data/sources/portals.toml``::
 
     enable_demo_portals()                       # before the spider registry is first used
-    server = ReplayServer(ods=..., cassettes=[*demo_cassettes()])
-    run_crawl(["boamp", *DEMO_SOURCE_NAMES], spider_args=...,
-              settings_overrides={**overrides, **demo_settings(server.url, overrides)})
-    link_all(session)                           # one story per purchase
-
-or, standalone: ``python -m veilleur.demo.sources --database-url sqlite:///var/demo.sqlite``.
+    with demo_server() as server:
+        run_crawl(DEMO_SOURCE_NAMES, ..., settings_overrides=demo_settings(server.url))
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-from pathlib import Path
 from typing import Any
 
 from veilleur.demo import DEMO_DATA
+from veilleur.demo.replay import Cassette, OpendatasoftEmulator, ReplayServer
 
 __all__ = [
     "DEMO_SOURCES",
     "DEMO_SOURCE_NAMES",
-    "add_demo_sources",
     "demo_cassettes",
+    "demo_server",
     "demo_settings",
     "enable_demo_portals",
 ]
 
 DEMO_SOURCES = DEMO_DATA / "sources"
-DEMO_SOURCE_NAMES = ["ted", "decp", "demo_deliberations"]
+#: every source the demo crawls, in order
+DEMO_SOURCE_NAMES = ["boamp", "ted", "decp", "demo_deliberations"]
 _DECP_FILES = sorted(p.name for p in (DEMO_SOURCES / "decp").glob("*.json"))
 
 
@@ -71,11 +66,19 @@ def _entries() -> list[dict[str, Any]]:
     return entries
 
 
-def demo_cassettes() -> list[Any]:
+def demo_cassettes() -> list[Cassette]:
     """Cassettes answering the TED search/XML, DECP file and listing requests of the demo."""
-    from veilleur.demo.replay import Cassette
-
     return [Cassette(DEMO_SOURCES, entries=_entries())]
+
+
+def demo_server(offset_cap: int = 10_000) -> ReplayServer:
+    """A loopback server answering like every demo portal: BOAMP's API through the emulator
+    over the recorded records, the others from their cassettes."""
+    records = json.loads((DEMO_DATA / "boamp" / "records.json").read_text(encoding="utf-8"))
+    return ReplayServer(
+        ods=OpendatasoftEmulator({"boamp": records}, offset_cap=offset_cap),
+        cassettes=demo_cassettes(),
+    )
 
 
 def enable_demo_portals() -> None:
@@ -87,64 +90,10 @@ def enable_demo_portals() -> None:
         os.environ["VEILLEUR_EXTRA_PORTALS"] = os.pathsep.join([*current, extra])
 
 
-def demo_settings(server_url: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Settings pointing the demo sources at ``server_url`` (merged into PORTAL_BASE_URLS)."""
-    portals = dict((overrides or {}).get("PORTAL_BASE_URLS") or {})
-    portals.update(dict.fromkeys(DEMO_SOURCE_NAMES, server_url))
-    return {"PORTAL_BASE_URLS": portals}
-
-
-def add_demo_sources(replay_dir: Path) -> list[str]:
-    """Copy the demo data and a cassette ``index.json`` into ``replay_dir``; return the source
-    names to crawl (for a demo that serves a directory rather than ``demo_cassettes()``)."""
-    replay_dir.mkdir(parents=True, exist_ok=True)
-    for sub in ("ted", "decp", "listing"):
-        shutil.copytree(DEMO_SOURCES / sub, replay_dir / sub, dirs_exist_ok=True)
-    shutil.copy(DEMO_SOURCES / "portals.toml", replay_dir / "portals.toml")
-    index = replay_dir / "index.json"
-    existing = json.loads(index.read_text(encoding="utf-8")) if index.exists() else []
-    index.write_text(json.dumps(existing + _entries(), indent=1), encoding="utf-8")
-    enable_demo_portals()
-    return list(DEMO_SOURCE_NAMES)
-
-
-def main() -> None:
-    import argparse
-    from datetime import date
-
-    parser = argparse.ArgumentParser(description="Crawl TED, DECP and a council listing offline.")
-    parser.add_argument("--database-url", default="sqlite:///var/demo_sources.sqlite")
-    args = parser.parse_args()
-    enable_demo_portals()
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from db.linking import link_all
-    from db.migrate import upgrade
-    from db.session import session_scope
-    from veilleur.commands.crawl import run_crawl
-    from veilleur.demo.replay import ReplayServer
-
-    upgrade(args.database_url)
-    with ReplayServer(cassettes=demo_cassettes()) as server:
-        statuses = run_crawl(
-            DEMO_SOURCE_NAMES,
-            spider_args={"since": "1990-01-01", "until": date.today().isoformat()},
-            database_url=args.database_url,
-            settings_overrides={
-                **demo_settings(server.url),
-                "AUTOTHROTTLE_ENABLED": False,
-                "DOWNLOAD_DELAY": 0,
-                "LOG_LEVEL": "WARNING",
-            },
-        )
-    with session_scope(args.database_url) as session:
-        stats = link_all(session)
-    for name, status in statuses.items():
-        print(f"{name}: run {status}")
-    print(
-        f"links: {stats.total} (declared {stats.declared}, twins {stats.twins}, "
-        f"contracts {stats.contracts}, deliberations {stats.deliberations})"
-    )
-
-
-if __name__ == "__main__":
-    main()
+def demo_settings(server_url: str) -> dict[str, Any]:
+    """Settings pointing every demo source at ``server_url``; no politeness towards loopback."""
+    return {
+        "PORTAL_BASE_URLS": dict.fromkeys(DEMO_SOURCE_NAMES, server_url),
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+    }
