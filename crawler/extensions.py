@@ -203,7 +203,7 @@ class ProgressReporter:
 
         if not crawler.settings.getbool("VEILLEUR_PROGRESS"):
             raise NotConfigured("VEILLEUR_PROGRESS is off")
-        ext = cls(crawler, crawler.settings.getfloat("VEILLEUR_PROGRESS_INTERVAL", 5.0))
+        ext = cls(crawler, crawler.settings.getfloat("VEILLEUR_PROGRESS_INTERVAL"))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

@@ -66,6 +66,8 @@ EXTENSIONS = {
     "crawler.extensions.ProgressReporter": 200,
 }
 VEILLEUR_PROGRESS = os.environ.get("VEILLEUR_PROGRESS", "") == "1"
+# Seconds between progress lines: often enough to see a crawl move, rarely enough to read.
+VEILLEUR_PROGRESS_INTERVAL = 5.0
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     # downloads linked documents (content-addressed) and reads them in isolated workers
