@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from db.queries import upsert_notices
 from db.session import session_scope
+from tests.factories import decision, notice_item, store_all
 from veilleur.cli import COMMANDS, cli
-from vocabulary.decision import Decision, Hit
-from vocabulary.items import NoticeItem
+from vocabulary.decision import Hit
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = "\n".join(
@@ -40,32 +39,24 @@ def test_top_level_help_lists_every_command() -> None:
 
 @pytest.fixture
 def stored(sqlite_url: str) -> str:
-    cctv = NoticeItem(
+    cctv = notice_item(
         source="boamp",
         source_id="20-100747",
-        kind="tender",
         url="https://www.boamp.fr/pages/avis/?q=idweb:20-100747",
         title="FOURNITURE, LIVRAISON ET INSTALLATION DE CAMERAS DE VIDEOPROTECTION ET ENREGISTREURS NUMERIQUES",
         buyer_name="Ca des deux baies en montreuillois",
         departements=["62"],
     )
-    school = NoticeItem(
+    school = notice_item(
         source="boamp",
         source_id="BWP061840703432",
-        kind="tender",
         url="https://www.boamp.fr/",
         title="Extension et restructuration de l'école primaire à Biaudos",
         departements=["64"],
     )
     hit = Hit("cctv", "r@1", "videosurveillance", "title", "CAMERAS DE VIDEOPROTECTION", 3.0)
     with session_scope(sqlite_url) as session:
-        upsert_notices(
-            session,
-            [
-                (cctv, Decision(True, 3.0, ("videosurveillance",), (hit,), "r@1")),
-                (school, Decision(False, 0.0, (), (), "r@1")),
-            ],
-        )
+        store_all(session, [(cctv, decision(hit)), (school, decision())])
     return sqlite_url
 
 

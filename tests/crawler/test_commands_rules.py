@@ -10,10 +10,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from db.models import Flag, Notice, Review
+from db.models import Notice
 from db.queries_rules import rules_report
 from db.session import sessionmaker_for
+from tests.factories import add_verdict, decision, notice_item, store
 from veilleur.commands.rules import classify, rules
+from vocabulary.decision import Hit
+
+pytestmark = pytest.mark.pg_reuse
 
 DATA = Path(__file__).parents[1] / "fixtures" / "corpus_labels"
 
@@ -116,40 +120,29 @@ def test_rules_eval_reports_unreadable_rows(tmp_path: Path) -> None:
     assert "unreadable: nope.json 1" in result.output
 
 
-def _notice(session: Session, key: str, title: str) -> Notice:
-    notice = Notice(
-        source="boamp",
-        source_key=key,
-        source_id=key,
-        kind="tender",
-        title=title,
-        content_hash=key,
-        url=f"https://example.invalid/{key}",
-    )
-    session.add(notice)
-    session.flush()
-    return notice
+def _notice(session: Session, key: str, title: str, rule: str | None = None) -> Notice:
+    """A stored notice; ``rule`` fired on its title."""
+    hits = [Hit(rule, "v", "videosurveillance", "title", title, 1.0)] if rule else []
+    item = notice_item(source="boamp", source_id=key, title=title)
+    return store(session, item, decision(*hits))
 
 
 def _seed(session: Session) -> None:
-    noisy = _notice(session, "n1", "Caméra pour la communication")
-    good = _notice(session, "n2", "Extension vidéoprotection")
+    noisy = _notice(
+        session, "n1", "Caméra pour la communication", "videosurveillance.camera_context"
+    )
+    good = _notice(session, "n2", "Extension vidéoprotection", "videosurveillance.terms")
     missed = _notice(session, "n3", "Tranquillité publique, plateforme")
-    for n, rule in ((noisy, "videosurveillance.camera_context"), (good, "videosurveillance.terms")):
-        session.add(
-            Flag(
-                notice_id=n.id,
-                rule_id=rule,
-                rule_version="v",
-                category="videosurveillance",
-                field="title",
-                snippet=n.title,
-            )
-        )
-    session.add(Review(notice_id=noisy.id, verdict="relevant"))
-    session.add(Review(notice_id=noisy.id, verdict="not_relevant"))
-    session.add(Review(notice_id=good.id, verdict="relevant"))
-    session.add(Review(notice_id=missed.id, verdict="relevant"))
+    add_verdict(session, noisy, "relevant")
+    add_verdict(
+        session,
+        noisy,
+        "not_relevant",
+        note="communication, not surveillance",
+        reason_rule="videosurveillance.camera_context",
+    )
+    add_verdict(session, good, "relevant")
+    add_verdict(session, missed, "relevant")
     session.commit()
 
 

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.crawler.crawl_helpers import demo_records
+from tests.crawling import demo_records
 from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
 PATH = "/api/explore/v2.1/catalog/datasets/boamp/records"

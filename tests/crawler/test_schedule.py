@@ -16,7 +16,6 @@ from sqlalchemy import select
 from db.locks import acquire
 from db.models import JobRun, Source
 from db.session import session_scope
-from tests import reuse_db
 from veilleur.jobs import (
     JOB_CRAWL,
     JOB_DIGEST,
@@ -29,8 +28,7 @@ from veilleur.jobs import (
 )
 from veilleur.schedule import ScheduleConfig, _listener, build_scheduler, load_config, triggers
 
-db_url = reuse_db.db_url
-pg_module_url = reuse_db.pg_module_url
+pytestmark = pytest.mark.pg_reuse
 
 PARIS = ZoneInfo("Europe/Paris")
 CONFIG = ScheduleConfig()

@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from db.migrate import upgrade
-from db.queries import upsert_notices
 from db.session import session_scope
-from spiders.parsers.decp_json import DecpRecordError, parse_decp_document
+from tests.conftest import sqlite_database
+from tests.factories import lyon_contract, lyon_tender, store_all
 from veilleur.commands.show import show
-from vocabulary.items import NoticeItem
-
-DECP = Path(__file__).parents[1] / "fixtures" / "decp" / "data.gouv.fr_pes_2019-04-05.json"
 
 
 def _database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
-    lyon = next(
-        n
-        for n in parse_decp_document(DECP.read_bytes())
-        if not isinstance(n, DecpRecordError) and "Mermoz" in n.title
-    )
-    # SYNTHETIC tender of the real Lyon contract (the corpus holds none)
-    tender = NoticeItem(
-        source="boamp",
-        source_id="18-999999",
-        kind="tender",
-        url="",
-        title="Extension de la vidéoprotection des espaces publics du quartier Mermoz Nord",
-        buyer_name="Ville de Lyon",
-        buyer_siret="21690123100011",
-        cpv_codes=["35125300"],
-        published_at=date(2018, 6, 1),
-    )
+    """The real Lyon contract and its (SYNTHETIC) tender, stored in one batch."""
+    url = sqlite_database(tmp_path)
     with session_scope(url) as session:
-        upsert_notices(session, [(tender, None), (lyon, None)])
+        store_all(session, [(lyon_tender(), None), (lyon_contract(), None)])
     return url
 
 

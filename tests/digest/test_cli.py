@@ -6,7 +6,8 @@ from click.testing import CliRunner
 
 from db.session import session_scope
 from digest import queries as q
-from tests.digest.conftest import SmtpServer, add_notice, record
+from tests.factories import digest_notice, digest_record, store
+from tests.smtp import SmtpServer
 from veilleur.cli import cli
 
 
@@ -78,7 +79,7 @@ def test_remove_group(sqlite_url: str) -> None:
 def test_dry_run_prints_without_sending(sqlite_url: str, smtp: SmtpServer) -> None:
     run(sqlite_url, "groups", "add", "lyon", "--departement", "69", "--recipient", "a@example.org")
     with session_scope(sqlite_url) as s:
-        add_notice(s, record("2018J114600"))
+        store(s, *digest_notice(digest_record("2018J114600")))
     env = {
         "VEILLEUR_SMTP_HOST": "127.0.0.1",
         "VEILLEUR_SMTP_PORT": str(smtp.port),
@@ -91,7 +92,7 @@ def test_dry_run_prints_without_sending(sqlite_url: str, smtp: SmtpServer) -> No
 def test_digest_command_sends(sqlite_url: str, smtp: SmtpServer) -> None:
     run(sqlite_url, "groups", "add", "lyon", "--departement", "69", "--recipient", "a@example.org")
     with session_scope(sqlite_url) as s:
-        add_notice(s, record("2018J114600"))
+        store(s, *digest_notice(digest_record("2018J114600")))
     env = {
         "VEILLEUR_SMTP_HOST": "127.0.0.1",
         "VEILLEUR_SMTP_PORT": str(smtp.port),

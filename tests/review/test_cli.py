@@ -9,6 +9,8 @@ from db.session import session_scope
 from review.auth import authenticate
 from veilleur.cli import cli
 
+pytestmark = pytest.mark.usefixtures("cheap_argon2")
+
 
 @pytest.fixture
 def runner(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from review.render import csv_cell, highlight, safe_url
-from tests.review.seed import Seeded
+from tests.review.conftest import Seeded
 
 
 def test_hostile_title_is_escaped_on_the_notice_page(alice: FlaskClient, seeded: Seeded) -> None:

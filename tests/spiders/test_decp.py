@@ -7,39 +7,36 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
-from db.migrate import upgrade
 from spiders.decp import DecpFilesSpider, decp_files_builder, flat_to_decp
 from spiders.parsers.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
-from tests.spiders.source_crawl import crawl, errors, notices
+from tests.conftest import FIXTURES, sqlite_database
+from tests.crawling import crawl, errors, notices
 from veilleur.demo.replay import Cassette, OpendatasoftEmulator, ReplayServer
+from veilleur.demo.sources import DEMO_SOURCES
 from vocabulary.errors import SpiderArgumentError
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-DECP = FIXTURES / "decp"
+#: the demo's slices of the real 2019 DECP files (see veilleur/demo/data/sources/README.md)
+DECP = DEMO_SOURCES / "decp"
+DECP_HTTP = FIXTURES / "decp_http"
 FILES = sorted(p.name for p in DECP.glob("*.json"))
 
 
-def _cassette() -> Cassette:
-    entries = [
-        {
-            "method": "GET",
-            "path": f"/decp/{name}",
-            "status": 200,
-            "headers": {"Content-Type": "application/json"},
-            "file": f"decp/{name}",
-        }
-        for name in FILES
+def _entry(name: str) -> dict[str, object]:
+    return {
+        "method": "GET",
+        "path": f"/decp/{name}",
+        "status": 200,
+        "headers": {"Content-Type": "application/json"},
+        "file": name,
+    }
+
+
+def _cassettes() -> list[Cassette]:
+    """The real slices, and a truncated file beside them."""
+    return [
+        Cassette(DECP, entries=[_entry(name) for name in FILES]),
+        Cassette(DECP_HTTP, entries=[_entry("broken.json")]),
     ]
-    entries.append(
-        {
-            "method": "GET",
-            "path": "/decp/broken.json",
-            "status": 200,
-            "headers": {"Content-Type": "application/json"},
-            "file": "decp_http/broken.json",
-        }
-    )
-    return Cassette(FIXTURES, entries=entries)
 
 
 def _expected() -> int:
@@ -54,17 +51,16 @@ def _expected() -> int:
 
 @pytest.fixture(scope="module")
 def decp_crawl(tmp_path_factory: pytest.TempPathFactory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('decp') / 'db.sqlite'}"
-    upgrade(url)
-    with ReplayServer(cassettes=[_cassette()]) as server:
+    url = sqlite_database(tmp_path_factory.mktemp("decp"))
+    with ReplayServer(cassettes=_cassettes()) as server:
         result = crawl(
             "decp_fixture",
-            url,
-            server.url,
+            server,
             "--since",
             "2018-01-01",
-            extra_portals=FIXTURES / "decp_http" / "portals.toml",
-        )
+            database_url=url,
+            portals=DECP_HTTP / "portals.toml",
+        ).process
     return url, result
 
 
@@ -99,8 +95,7 @@ def test_record_without_buyer_recorded_with_its_position(decp_crawl) -> None:
 
 
 def test_spider_refuses_to_run_without_files(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
+    url = sqlite_database(tmp_path)
     spider_class = type("Unconfigured", (DecpFilesSpider,), {"name": "decp_unconfigured"})
     crawler = get_crawler(spider_class, {"DATABASE_URL": url})
     with pytest.raises(SpiderArgumentError, match="DECP_FILES"):
@@ -148,10 +143,9 @@ def test_flat_record_reshaped_to_the_regulatory_tree() -> None:
 
 
 def test_ods_dataset_source_reads_the_ministry_records(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
+    url = sqlite_database(tmp_path)
     ods = OpendatasoftEmulator({"decp-v3-marches-valides": [_flat(_lyon_record())]})
     with ReplayServer(ods=ods) as server:
-        crawl("decp_v3", url, server.url, "--since", "2018-01-01", "--until", "2019-12-31")
+        crawl("decp_v3", server, "--since", "2018-01-01", "--until", "2019-12-31", database_url=url)
     stored = notices(url, "decp_v3")
     assert [(n.source_id, n.kind) for n in stored] == [("21690123100011:2018J114600", "contract")]

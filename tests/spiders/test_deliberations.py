@@ -3,35 +3,33 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from db.migrate import upgrade
 from db.models import NoticeDocument
 from db.session import session_scope
 from spiders.deliberations import decode_csv, scdl_row_to_notice
-from tests.spiders.source_crawl import crawl, errors, notices
+from tests.conftest import FIXTURES, sqlite_database
+from tests.crawling import crawl, errors, notices
 from veilleur.demo.replay import Cassette, ReplayServer
 
-SCDL = Path(__file__).parents[1] / "fixtures" / "scdl"
+SCDL = FIXTURES / "scdl"
 
 
 @pytest.fixture(scope="module")
 def scdl_crawl(tmp_path_factory: pytest.TempPathFactory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('scdl') / 'db.sqlite'}"
-    upgrade(url)
+    url = sqlite_database(tmp_path_factory.mktemp("scdl"))
     with ReplayServer(cassettes=[Cassette(SCDL)]) as server:
         result = crawl(
             "scdl_fixture",
-            url,
-            server.url,
+            server,
             "--since",
             "1990-01-01",
-            extra_portals=SCDL / "portals.toml",
+            database_url=url,
+            portals=SCDL / "portals.toml",
             # the DELIB_URLs are the real acts' addresses, off loopback: never fetched in tests
             settings={"DOCUMENTS_ENABLED": False},
-        )
+        ).process
     return url, result
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from spiders.parsers.decp_json import (
     DecpRecordError,
@@ -13,8 +12,10 @@ from spiders.parsers.decp_json import (
     parse_decp_date,
     parse_decp_document,
 )
+from veilleur.demo.sources import DEMO_SOURCES
 
-DECP = Path(__file__).parents[2] / "fixtures" / "decp"
+#: the demo's slices of the real 2019 DECP files (one copy, replayed by the demo too)
+DECP = DEMO_SOURCES / "decp"
 
 
 def _notices(name: str):
