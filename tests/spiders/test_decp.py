@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
+from crawler.base_spiders.decp import DecpFilesSpider, flat_to_decp
+from crawler.base_spiders.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
 from db.migrate import upgrade
-from spiders.decp import DecpFilesSpider, decp_files_builder, flat_to_decp
-from spiders.parsers.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
 from tests.spiders.source_crawl import crawl, errors, notices
 from veilleur.demo.replay import Cassette, OpendatasoftEmulator, ReplayServer
 from vocabulary.errors import SpiderArgumentError
@@ -105,11 +105,6 @@ def test_spider_refuses_to_run_without_files(tmp_path: Path) -> None:
     crawler = get_crawler(spider_class, {"DATABASE_URL": url})
     with pytest.raises(SpiderArgumentError, match="DECP_FILES"):
         spider_class.from_crawler(crawler, since="2019-01-01")
-
-
-def test_entry_without_files_is_a_config_error() -> None:
-    with pytest.raises(ValueError, match="files must list"):
-        decp_files_builder({"name": "x", "files": []})
 
 
 def _flat(record: dict) -> dict:
