@@ -54,6 +54,7 @@ BASE_URL = Text(
     required=True,
     pattern=r"https?://[^\s/]+\S*",
     shape="an http(s) URL",
+    named="URL",
 )
 LICENCE = Text("licence", "the licence the data is published under (kept in the sources table)")
 SOURCE_KIND = Choice(

@@ -87,10 +87,15 @@ class ConfigKey:
 
 @dataclass(frozen=True)
 class Text(ConfigKey):
-    """A string, optionally of a fixed shape (``pattern``, described by ``shape``)."""
+    """A string, optionally of a fixed shape (``pattern``, described by ``shape``, named in the
+    docs by ``named``)."""
 
     pattern: str = ""
     shape: str = ""
+    named: str = ""
+
+    def type_text(self) -> str:
+        return self.named or self.label
 
     def convert(self, value: Any) -> Any:
         text = super().convert(value)

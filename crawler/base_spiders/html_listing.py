@@ -162,6 +162,7 @@ class HtmlListingSpider(BaseSpider):
             "the council's SIRET: links its acts to its purchases",
             pattern=r"\d{14}",
             shape="14 digits",
+            named="SIRET (14 digits)",
         ),
         Departements("departements", "the council's départements: route its notices to groups"),
         WholeNumber("max_pages", "listing pages read at most in one crawl"),

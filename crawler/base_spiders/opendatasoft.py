@@ -245,7 +245,7 @@ class ConfiguredOpendatasoftSpider(OpendatasoftSpider):
             allowed=MAPPED_FIELDS,
         ),
         TextList("document_fields", "record fields holding document URLs (fetched and read)"),
-        Text("url_template", "the notice's URL from record fields, e.g. `https://x.fr/{id}`"),
+        Text("url_template", "the notice's URL; `{id}` and `{field}` come from the record"),
     )
     source_kind: ClassVar[str] = "dataset"
     field_map: ClassVar[dict[str, str]] = {}
