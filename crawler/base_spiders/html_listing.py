@@ -11,7 +11,9 @@ Recipe — no Python, one ``[[html_listing]]`` entry in ``spiders/portals.toml``
 3. selectors are CSS, or XPath when they start with ``/``, ``./`` or ``(``; their syntax is
    checked when the config loads;
 4. ``buyer_name`` / ``buyer_siret`` / ``departements`` describe the council; ``kind`` defaults
-   to ``deliberation``; add a recorded fixture page under ``tests/fixtures/listings/``.
+   to ``deliberation``; ``max_pages`` caps the listing pages read in one crawl; ``verified``
+   notes when the selectors were last checked on the live site (never read by the crawl);
+5. add a recorded fixture page under ``tests/fixtures/listings/``.
 
 What goes wrong on real council sites, and what happens:
 

@@ -232,7 +232,8 @@ class ConfiguredOpendatasoftSpider(OpendatasoftSpider):
     """An Opendatasoft dataset described by a ``[[opendatasoft]]`` entry of ``portals.toml``.
 
     ``field_map`` maps NoticeItem fields to record fields (``title = "objet"``); ``kind`` is fixed
-    per entry; ``document_fields`` lists record fields holding document URLs.
+    per entry; ``document_fields`` lists record fields holding document URLs; ``url_template``
+    builds the notice's URL from the record (``{id}`` and any ``{field}``).
     """
 
     config_keys: ClassVar[tuple[ConfigKey, ...]] = (

@@ -2,11 +2,13 @@
 data.gouv.fr.
 
 Recipe — one ``[[scdl_datagouv]]`` entry in ``spiders/portals.toml`` giving the keys
-``config_keys`` lists: ``name`` and ``datasets`` (data.gouv.fr dataset slugs or ids). The spider asks the data.gouv.fr API for
-each dataset (``/api/1/datasets/<slug>/``), reads every CSV resource, and maps the SCDL
-columns (``COLL_NOM``, ``COLL_SIRET``, ``DELIB_ID``, ``DELIB_DATE``, ``DELIB_MATIERE_CODE``,
-``DELIB_MATIERE_NOM``, ``DELIB_OBJET``, ``DELIB_URL`` …, any case) to a ``deliberation``
-notice whose ``DELIB_URL`` is a document (fetched and read by the documents pipeline).
+``config_keys`` lists: ``name`` and ``datasets`` (data.gouv.fr dataset slugs or ids), and
+optionally ``verified`` (when the datasets were last checked; never read by the crawl). The
+spider asks the data.gouv.fr API for each dataset (``/api/1/datasets/<slug>/``), reads every
+CSV resource, and maps the SCDL columns (``COLL_NOM``, ``COLL_SIRET``, ``DELIB_ID``,
+``DELIB_DATE``, ``DELIB_MATIERE_CODE``, ``DELIB_MATIERE_NOM``, ``DELIB_OBJET``, ``DELIB_URL`` …,
+any case) to a ``deliberation`` notice whose ``DELIB_URL`` is a document (fetched and read by
+the documents pipeline).
 
 SCDL datasets on an Opendatasoft portal need no code either: an ``[[opendatasoft]]`` entry with
 ``kind = "deliberation"``, ``document_fields = ["delib_url"]`` and the lower-cased field names.

@@ -4,6 +4,7 @@ key each base declares."""
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,20 @@ def test_class_is_a_subclass_of_the_table_base() -> None:
 def test_hand_written_spider_missing_a_required_key() -> None:
     spider = type("Half", (OpendatasoftSpider,), {"name": "half", "base_url": "https://x.fr"})
     assert missing_keys(spider) == ["dataset", "date_field", "id_field"]
+
+
+def _recipes(base: type) -> str:
+    """The docstrings of ``base`` and of the bases above it, with their modules'."""
+    return "\n".join(
+        (cls.__doc__ or "") + (sys.modules[cls.__module__].__doc__ or "")
+        for cls in base.__mro__
+        if cls.__module__.startswith("crawler.")
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [(table, key.name) for table, base in BASES.items() for key in base.config_keys],
+)
+def test_every_declared_key_is_in_a_recipe_docstring(table: str, key: str) -> None:
+    assert f"``{key}``" in _recipes(BASES[table])
