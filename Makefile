@@ -15,13 +15,15 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/veilleur demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed lint
 	scripts/system-deps
 	scripts/services
 	$(BIN)/python -m pytest -n 2 -q
 
+# part of `make test`, so CI runs it
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy vocabulary extract db crawler spiders review digest veilleur
 
 bench: $(VENV)/.installed

@@ -14,7 +14,7 @@ from crawler import signals as veilleur_signals
 
 __all__ = ["PAGE_LEVEL_ERRORS", "ProgressReporter", "RunRecorder", "StoryLinker"]
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 #: errors that mean part of the window was not read: the watermark must not move
 PAGE_LEVEL_ERRORS = (
@@ -64,7 +64,7 @@ class RunRecorder:
             run = start_run(session, source, args)
             self.run_id, self.source_id = run.id, source.id
         spider.run_id = self.run_id
-        logger.info("run_started source=%s run_id=%s %s", spider.name, self.run_id, args)
+        log.info("run_started source=%s run_id=%s %s", spider.name, self.run_id, args)
 
     def error_recorded(
         self,
@@ -142,7 +142,7 @@ class RunRecorder:
 
                 if evaluate_run(session, self.run_id):
                     status = "failing"
-        logger.info(
+        log.info(
             "run_finished source=%s run_id=%s status=%s seen=%d",
             spider.name,
             self.run_id,
@@ -178,7 +178,7 @@ class StoryLinker:
             with session_scope(self.database_url) as session:
                 link_all(session, since=getattr(spider, "since", None))
         except Exception as exc:  # recorded against the run; the stored notices stay
-            logger.exception("linking_failed source=%s", spider.name)
+            log.exception("linking_failed source=%s", spider.name)
             self.crawler.signals.send_catch_log(
                 veilleur_signals.error_recorded,
                 spider=spider,
@@ -203,7 +203,7 @@ class ProgressReporter:
 
         if not crawler.settings.getbool("VEILLEUR_PROGRESS"):
             raise NotConfigured("VEILLEUR_PROGRESS is off")
-        ext = cls(crawler, crawler.settings.getfloat("VEILLEUR_PROGRESS_INTERVAL", 5.0))
+        ext = cls(crawler, crawler.settings.getfloat("VEILLEUR_PROGRESS_INTERVAL"))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

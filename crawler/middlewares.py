@@ -15,7 +15,7 @@ from scrapy.http import Response
 
 __all__ = ["RetryAfterMiddleware", "SafeSchemeMiddleware", "retry_after_seconds"]
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 #: a portal asking for more than this is treated as this (a night is not infinite)
 MAX_RETRY_AFTER_S = 300.0
@@ -82,6 +82,6 @@ class RetryAfterMiddleware:
         slot = slots.get(slot_key)
         if slot is not None:
             slot.delay = max(slot.delay, delay)
-        logger.info("retry_after url=%s status=%d delay=%.1f", request.url, response.status, delay)
+        log.info("retry_after url=%s status=%d delay=%.1f", request.url, response.status, delay)
         self.crawler.stats.inc_value("veilleur/retry_after")
         return response

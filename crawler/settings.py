@@ -86,7 +86,8 @@ EXTENSIONS = {
 }
 # Progress lines are for a person watching; a scheduled crawl's log stays quiet.
 VEILLEUR_PROGRESS = os.environ.get("VEILLEUR_PROGRESS", "") == "1"
-VEILLEUR_PROGRESS_INTERVAL = 5.0  # seconds: often enough to see a crawl move, not a flood
+# Seconds between progress lines: often enough to see a crawl move, rarely enough to read.
+VEILLEUR_PROGRESS_INTERVAL = 5.0
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     # downloads linked documents (content-addressed) and reads them in isolated workers

@@ -1,35 +1,109 @@
-"""Bring a database to the newest schema with Alembic (``veilleur db upgrade`` and start-up)."""
+"""Bring a database to the newest schema with Alembic (``veilleur db upgrade``), and write new
+migrations (``veilleur db revision``).
+
+Migration ids are four-digit sequence numbers (``0001``, ``0002`` …) in files named
+``NNNN_slug.py``, one line of history: each revision's ``down_revision`` is the one before.
+Databases created before this scheme carry the older ids (``digest_0001``, ``review_0001``,
+``0002`` for their merge); :func:`upgrade` translates them first, so nothing is applied twice.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
 
 from db.session import _normalize, database_url, get_engine
+from vocabulary.errors import VeilleurError
 
-__all__ = ["alembic_config", "upgrade"]
+__all__ = ["MigrationError", "alembic_config", "head", "new_revision", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: ids of the former branchy history -> the id of the same schema in the linear history
+_FORMER_IDS: dict[frozenset[str], str] = {
+    frozenset({"0002"}): "0003",  # the merge of digest_0001 and review_0001
+    frozenset({"digest_0001", "review_0001"}): "0003",
+    frozenset({"digest_0001"}): "0002",
+}
+
+
+class MigrationError(VeilleurError):
+    """Raised when a database's recorded revision is not one this version knows how to reach,
+    or when a new migration cannot be written."""
 
 
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     # '%' is an interpolation character in configparser values
     cfg.set_main_option("sqlalchemy.url", _normalize(database_url(url)).replace("%", "%%"))
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "heads") -> None:
-    """Apply every migration up to ``revision`` (all branch heads by default); idempotent."""
+def head() -> str:
+    """The newest revision id (there is exactly one head)."""
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    if len(heads) != 1:
+        raise MigrationError(f"migrations have {len(heads)} heads ({', '.join(heads)}); expected 1")
+    return heads[0]
+
+
+def _translate_former_ids(connection: Connection) -> None:
+    if not inspect(connection).has_table("alembic_version"):
+        return
+    recorded = frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+    if "review_0001" in recorded and "digest_0001" not in recorded:
+        raise MigrationError(
+            "this database is at revision review_0001 without digest_0001, a state no release "
+            "left behind; upgrade it with the version that created it first"
+        )
+    target = _FORMER_IDS.get(recorded)
+    if target is None:
+        return
+    connection.execute(text("DELETE FROM alembic_version"))
+    connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": target})
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Apply every migration up to ``revision`` (the newest by default); idempotent."""
     engine = get_engine(url)
     cfg = alembic_config(url)
     with engine.begin() as connection:
+        _translate_former_ids(connection)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
         # SQLite batch ALTERs rebuild tables and drop the search triggers: put them back
         from db.fulltext import ensure_fulltext
 
         ensure_fulltext(connection)
+
+
+def new_revision(message: str, *, version_path: Path | None = None) -> Path:
+    """Write an empty migration after the head, named ``NNNN_slug.py``; return its path."""
+    if not re.search(r"[A-Za-z]", message):
+        raise MigrationError("a migration needs a message that says what it changes")
+    current = head()
+    if not current.isdigit():
+        raise MigrationError(f"the head {current!r} is not a sequence number")
+    rev_id = f"{int(current) + 1:04d}"
+    cfg = alembic_config("sqlite://")
+    if version_path is not None:
+        # alembic writes only into a known version location: add the chosen folder to them
+        cfg.set_main_option("path_separator", "os")
+        locations = [str(MIGRATIONS_DIR / "versions"), str(version_path)]
+        cfg.set_main_option("version_locations", os.pathsep.join(locations))
+    script = command.revision(
+        cfg,
+        message=message,
+        rev_id=rev_id,
+        version_path=str(version_path) if version_path else None,
+    )
+    if script is None or isinstance(script, list):
+        raise MigrationError("alembic wrote no single revision")
+    return Path(script.path)

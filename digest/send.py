@@ -93,6 +93,8 @@ def build_message(rendered: RenderedDigest, mail_from: str, group_name: str) -> 
     """A multipart/alternative message. Recipients travel in the envelope only (like Bcc), so
     members of a group do not see each other's addresses."""
     msg = MIMEMultipart("alternative")
+    # typeshed types header values as str, but the stdlib documents Header objects as values
+    # (https://docs.python.org/3/library/email.header.html): the ignores below are that gap
     msg["Subject"] = Header(sanitize_header(rendered.subject), "utf-8")  # type: ignore[assignment]
     msg["From"] = sanitize_header(mail_from, 320)
     msg["To"] = "undisclosed-recipients:;"
@@ -101,6 +103,7 @@ def build_message(rendered: RenderedDigest, mail_from: str, group_name: str) -> 
     msg["Message-ID"] = make_msgid(domain=domain)
     msg["X-Veilleur-Group"] = Header(sanitize_header(group_name, 200), "utf-8")  # type: ignore[assignment]
     msg["Auto-Submitted"] = "auto-generated"
+    # MIMEText takes a Charset object as _charset (documented), typeshed says str only
     msg.attach(MIMEText(rendered.text, "plain", _UTF8_QP))  # type: ignore[arg-type]
     msg.attach(MIMEText(rendered.html, "html", _UTF8_QP))  # type: ignore[arg-type]
     return msg

@@ -29,9 +29,9 @@ from typing import Any
 
 import ahocorasick
 
+from extract.rule_file import Exclusion, Rule, RuleError, parse_exclusion, parse_rule
 from extract.text import BREAK, FFFD, fold, fold_with_offsets, snippet
 from vocabulary.decision import Decision, Hit, TextField
-from vocabulary.errors import VeilleurError
 
 __all__ = ["RULES_DIR", "Exclusion", "Rule", "RuleError", "RuleSet", "default_ruleset"]
 
@@ -40,38 +40,6 @@ log = logging.getLogger(__name__)
 RULES_DIR = Path(__file__).parent / "rules"
 MAX_FIELD_CHARS = 20_000_000  # longer fields are cut (a PDF page never comes near)
 MAX_HITS_PER_RULE_FIELD = 3
-_SCOPES = ("overlap", "window", "notice")
-
-
-class RuleError(VeilleurError, ValueError):
-    """Raised when a rule file is malformed (bad TOML, unknown key, missing id/terms)."""
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    category: str
-    weight: float
-    terms: tuple[str, ...]
-    version: str
-    description: str = ""
-    fields: tuple[str, ...] = ()
-    near: tuple[str, ...] = ()
-    window: int = 8
-    requires: tuple[str, ...] = ()
-    examples_match: tuple[str, ...] = ()
-    examples_no_match: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    id: str
-    terms: tuple[str, ...]
-    scope: str = "overlap"
-    applies_to: tuple[str, ...] = ("*",)
-    window: int = 6
-    description: str = ""
-    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,76 +73,6 @@ def _variants(term: str) -> set[str]:
     return {v for v in out if v.strip()}
 
 
-def _tuple(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = raw.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise RuleError(f"{where}: {key} must be a list of strings")
-    return tuple(value)
-
-
-_RULE_KEYS = {
-    "id",
-    "category",
-    "weight",
-    "terms",
-    "cpv",
-    "description",
-    "fields",
-    "near",
-    "window",
-    "requires",
-    "examples_match",
-    "examples_no_match",
-}
-_EXCL_KEYS = {"id", "terms", "scope", "applies_to", "window", "description", "examples"}
-
-
-def _parse_rule(raw: dict[str, Any], version: str, where: str) -> Rule:
-    unknown = set(raw) - _RULE_KEYS
-    if unknown or "id" not in raw or "category" not in raw:
-        raise RuleError(f"{where}: needs id and category; unknown keys {sorted(unknown)}")
-    terms = _tuple(raw, "terms", where) + _tuple(raw, "cpv", where)
-    if not terms:
-        raise RuleError(f"{where}: rule {raw['id']} has no terms or cpv codes")
-    return Rule(
-        id=str(raw["id"]),
-        category=str(raw["category"]),
-        weight=float(raw.get("weight", 1.0)),
-        terms=terms,
-        version=version,
-        description=str(raw.get("description", "")),
-        fields=_tuple(raw, "fields", where),
-        near=_tuple(raw, "near", where),
-        window=int(raw.get("window", 8)),
-        requires=_tuple(raw, "requires", where),
-        examples_match=_tuple(raw, "examples_match", where),
-        examples_no_match=_tuple(raw, "examples_no_match", where),
-    )
-
-
-def _parse_exclusion(raw: dict[str, Any], where: str) -> Exclusion:
-    unknown = set(raw) - _EXCL_KEYS
-    scope = str(raw.get("scope", "overlap"))
-    if unknown or "id" not in raw or scope not in _SCOPES:
-        raise RuleError(
-            f"{where}: exclusion needs id, scope in {_SCOPES}; unknown {sorted(unknown)}"
-        )
-    applies = _tuple(raw, "applies_to", where) or ("*",)
-    if scope != "overlap" and "*" in applies:
-        raise RuleError(f"{where}: a {scope} exclusion must list the rules it applies to")
-    return Exclusion(
-        id=str(raw["id"]),
-        terms=_tuple(raw, "terms", where),
-        scope=scope,
-        applies_to=applies,
-        window=int(raw.get("window", 6)),
-        description=str(raw.get("description", "")),
-        examples=_tuple(raw, "examples", where),
-    )
-
-
 @dataclass
 class RuleSet:
     """Compiled rules. Build with :meth:`load`; call :meth:`evaluate` per notice."""
@@ -203,9 +101,9 @@ class RuleSet:
             versions.append(version)
             threshold = float(meta.get("threshold", threshold))
             for n, raw in enumerate(data.get("rule", [])):
-                rules.append(_parse_rule(raw, version, f"{path.name} rule #{n + 1}"))
+                rules.append(parse_rule(raw, version, f"{path.name} rule #{n + 1}"))
             for n, raw in enumerate(data.get("exclusion", [])):
-                exclusions.append(_parse_exclusion(raw, f"{path.name} exclusion #{n + 1}"))
+                exclusions.append(parse_exclusion(raw, f"{path.name} exclusion #{n + 1}"))
         ids = [r.id for r in rules] + [e.id for e in exclusions]
         if len(ids) != len(set(ids)):
             raise RuleError(f"duplicate rule ids: {sorted({i for i in ids if ids.count(i) > 1})}")

@@ -1,5 +1,5 @@
-"""The analysts' desk: a server-rendered Flask app to triage flagged notices (see docs/review.md).
+"""The analysts' desk: a server-rendered Flask app to triage flagged notices (docs/review.md).
 
-Entry points: ``review.app.create_app`` (WSGI factory), ``veilleur.commands.review.serve`` and
-``veilleur.commands.review.users`` (``veilleur serve`` / ``veilleur users``). Nothing else imports this package.
+Entry point: ``review.app.create_app`` (WSGI factory), served by ``veilleur serve``; accounts
+through ``veilleur users``. Reads and writes through ``db``; only the shell imports it.
 """

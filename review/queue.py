@@ -3,7 +3,7 @@
 Keyset (not OFFSET) pagination: a page asks for rows strictly after the last (published_at, id)
 it showed, so page 500 costs what page 1 costs. The order is ``published_at DESC, id DESC`` with
 undated notices last, served by the partial index ``ix_notices_review_queue`` (migration
-``review_0001``). The same query feeds the CSV/JSON exports in batches.
+``0003``). The same query feeds the CSV/JSON exports in batches.
 """
 
 from __future__ import annotations

@@ -163,6 +163,7 @@ def record_verdict(
         .values(review_id=review.id, verdict=verdict, updated_at=review.created_at)
         .execution_options(synchronize_session=False)
     )
+    # an UPDATE returns a CursorResult (with rowcount); Session.execute is typed as Result
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         session.expire_all()
         head = session.get(ReviewHead, notice_id)

@@ -1,0 +1,1 @@
+"""The ``veilleur`` subcommands, loaded on first use through ``veilleur.cli.COMMANDS``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 __all__ = ["db"]
@@ -9,11 +11,13 @@ __all__ = ["db"]
 
 @click.group()
 def db() -> None:
-    """Database schema: upgrade to the newest migration, show the current revision.
+    """Database schema: upgrade to the newest migration, show the current revision, write a
+    new migration.
 
     \b
-    Example:
+    Examples:
       DATABASE_URL=postgresql://veilleur@localhost/veilleur veilleur db upgrade
+      veilleur db revision -m "flags keep the matched term"
     """
 
 
@@ -38,3 +42,23 @@ def current(database_url: str | None) -> None:
     with get_engine(database_url).connect() as conn:
         for (rev,) in conn.execute(text("SELECT version_num FROM alembic_version")):
             click.echo(rev)
+
+
+@db.command()
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+@click.option(
+    "--versions-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the file here instead of db/migrations/versions/.",
+)
+def revision(message: str, versions_dir: Path | None) -> None:
+    """Write a new, empty migration after the newest one (next sequence number).
+
+    \b
+    Example:
+      veilleur db revision -m "flags keep the matched term"
+    """
+    from db.migrate import new_revision
+
+    path = new_revision(message, version_path=versions_dir)
+    click.echo(f"wrote {path}")

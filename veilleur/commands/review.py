@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 import click
+from sqlalchemy.orm import Session
 
 from db.session import database_url, session_scope
 
@@ -63,13 +65,13 @@ def _password(password_stdin: bool) -> str:
     return value
 
 
-def _run(action: str, fn: object) -> None:
+def _run(action: str, fn: Callable[[Session], object]) -> None:
     from review.auth import UserError
 
     try:
         # resolve the URL here: get_engine(None) would cache whichever DATABASE_URL came first
         with session_scope(database_url()) as s:
-            fn(s)  # type: ignore[operator]
+            fn(s)
     except UserError as exc:
         raise click.ClickException(f"{action}: {exc}") from exc
 
@@ -118,8 +120,8 @@ def list_() -> None:
     """List accounts.  Example: veilleur users list"""
     from review.auth import list_users
 
-    def show(s: object) -> None:
-        for u in list_users(s):  # type: ignore[arg-type]
+    def show(s: Session) -> None:
+        for u in list_users(s):
             state = "active" if u.active else "disabled"
             click.echo(f"{u.username}\t{u.role}\t{state}\t{u.created_at:%Y-%m-%d}")
 

@@ -1,7 +1,7 @@
 """review desk: review_heads, queue index, full-text search (SQLite FTS5 / PostgreSQL GIN)
 
-Revision ID: review_0001
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-29
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from db.fulltext import create_fulltext, drop_fulltext
 
-revision = 'review_0001'
-down_revision = '0001'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

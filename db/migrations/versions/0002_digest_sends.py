@@ -1,13 +1,13 @@
 """digest_sends: when each recipient of a group last accepted a digest
 
-Revision ID: digest_0001
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-29
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "digest_0001"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
