@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 from scrapy.settings import Settings
+from sqlalchemy import select
 
+from db.migrate import upgrade
+from db.models import JobRun
+from db.session import session_scope
 from spiders.configured import PortalSpiderLoader, configured_spiders
 from vocabulary.errors import ConfigError
 
@@ -199,3 +203,34 @@ def test_crawl_command_reports_a_bad_entry_in_one_line(tmp_path: Path) -> None:
             "must be a whole number, not str '50'"
         ],
     )
+
+
+def test_nightly_run_records_a_bad_entry_as_a_failed_crawl(tmp_path: Path) -> None:
+    path = tmp_path / "portals.toml"
+    path.write_text(LISTING + 'titel = "h2"\n', encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), VEILLEUR_EXTRA_PORTALS=str(path))
+    result = subprocess.run(
+        [sys.executable, "-m", "veilleur.cli", "run-nightly", "--no-digest", "--database-url", url],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    with session_scope(url) as session:
+        jobs = [(j.job, j.status, j.message) for j in session.scalars(select(JobRun))]
+    assert (result.returncode, jobs) == (
+        1,
+        [
+            (
+                "nightly-crawl",
+                "failed",
+                f'{path}: [[html_listing]] entry 1 ("delib_exemple"): '
+                'unknown key "titel" (known keys: base_url, buyer_name, buyer_siret, date, '
+                "date_format, departements, id, kind, licence, link, listing_path, max_pages, name, "
+                "next_page, row, title, verified)",
+            )
+        ],
+    ), result.stderr[-2000:]
