@@ -34,12 +34,12 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from crawler.base_spiders.decp_json import DecpRecordError, parse_decp_document
 from db.documents import save_document
 from db.models import Document, Group, Notice, NoticeLink, Review, ReviewHead
 from db.queries import upsert_notices
 from review.render import fold
 from review.verdicts import record_verdict
-from spiders.parsers.decp_json import DecpRecordError, parse_decp_document
 from spiders.parsers.ted_xml import parse_ted_xml
 from veilleur.demo import DEMO_DATA
 from vocabulary.decision import Decision, Hit

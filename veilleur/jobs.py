@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from db.locks import LockBusy, held_lock
 from db.models import JobRun, Lock, Source, utcnow
 from db.session import session_scope
+from vocabulary.errors import VeilleurError
 
 __all__ = [
     "JOB_CRAWL",
@@ -172,7 +173,11 @@ def run_crawls(
     """Crawl every enabled source once, one subprocess each. None when the lock was busy."""
     try:
         with held_lock(url, "nightly", holder, ttl=lock_ttl, heartbeat=True):
-            names = enabled_sources(url, sources)
+            try:
+                names = enabled_sources(url, sources)
+            except VeilleurError as exc:  # a bad portal file: the night's crawl fails, saying why
+                record_job(url, JOB_CRAWL, "failed", scheduled_for, str(exc), clock())
+                raise
             parent = start_job(url, JOB_CRAWL, scheduled_for, clock())
             outcomes = [_run_source(url, n, scheduled_for, argv_for, timeout, clock) for n in names]
             failed = [o.source for o in outcomes if o.status == "failed"]

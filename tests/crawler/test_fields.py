@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from crawler.base_spiders.fields import (
     clean_text,
+    departement_from_postcode,
     to_date,
     to_datetime,
     to_departements,
@@ -69,3 +70,7 @@ def test_control_characters_removed() -> None:
 
 def test_str_list_splits_and_dedupes() -> None:
     assert to_str_list("a, b;a") == ["a", "b"]
+
+
+def test_corsican_postcode() -> None:
+    assert departement_from_postcode("20200") == "2B"

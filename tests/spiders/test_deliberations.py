@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from crawler.base_spiders.scdl import decode_csv, scdl_row_to_notice
 from db.models import NoticeDocument
 from db.session import session_scope
-from spiders.deliberations import decode_csv, scdl_row_to_notice
 from tests.conftest import FIXTURES, sqlite_database
 from tests.crawling import crawl, errors, notices
 from veilleur.demo.replay import Cassette, ReplayServer

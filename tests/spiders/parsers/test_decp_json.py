@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from spiders.parsers.decp_json import (
+from crawler.base_spiders.decp_json import (
     DecpRecordError,
     clean_text,
     merge_duplicates,
