@@ -79,12 +79,6 @@ def sqlite_url(tmp_path: Path) -> str:
     return sqlite_database(tmp_path)
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    with pg_database() as url:
-        yield url
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The same test on a migrated SQLite file and on a migrated PostgreSQL database (the
