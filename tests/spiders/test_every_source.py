@@ -18,8 +18,8 @@ from scrapy.settings import Settings
 from db.models import Notice
 from spiders.configured import PortalSpiderLoader
 from tests.conftest import FIXTURES, sqlite_database
+from tests.crawler.decp_flat import flat_records
 from tests.crawling import crawl, notices, runs
-from tests.spiders.decp_flat import flat_records
 from veilleur.demo.replay import Cassette, OpendatasoftEmulator, ReplayServer
 from veilleur.demo.sources import DEMO_SOURCES, demo_server
 from vocabulary.terms import NOTICE_KINDS

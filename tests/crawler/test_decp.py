@@ -10,8 +10,8 @@ from scrapy.utils.test import get_crawler
 from crawler.base_spiders.decp import DecpFilesSpider, flat_to_decp
 from crawler.base_spiders.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
 from tests.conftest import FIXTURES, sqlite_database
+from tests.crawler.decp_flat import flat_record
 from tests.crawling import crawl, errors, notices
-from tests.spiders.decp_flat import flat_record
 from veilleur.demo.replay import Cassette, OpendatasoftEmulator, ReplayServer
 from veilleur.demo.sources import DEMO_SOURCES
 from vocabulary.errors import SpiderArgumentError
