@@ -37,7 +37,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from db.models import Notice, NoticeLink
+from db.models.notices import Notice, NoticeLink
 from db.queries import RELATION_BY_KIND
 from vocabulary.items import normalize_source_id
 

@@ -25,7 +25,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.models import Lock, utcnow
+from db.models.base import utcnow
+from db.models.runs import Lock
 from db.session import session_scope
 from vocabulary.errors import VeilleurError
 

@@ -14,15 +14,9 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import (
-    Document,
-    Flag,
-    Notice,
-    NoticeDocument,
-    NoticeLink,
-    NoticeVersion,
-    utcnow,
-)
+from db.models.base import utcnow
+from db.models.documents import Document, NoticeDocument
+from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
 from db.upsert import insert_ignore
 from vocabulary.decision import Decision
 from vocabulary.items import NoticeItem, normalize_source_id

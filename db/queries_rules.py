@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Flag, Notice, Review
+from db.models.notices import Flag, Notice
+from db.models.review import Review
 
 __all__ = ["MissedNotice", "RuleNoise", "RulesReport", "rules_report"]
 

@@ -18,7 +18,9 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.models import Delivery, DigestSend, Flag, Group, JobRun, Notice, NoticeLink, NoticeVersion
+from db.models.digest import Delivery, DigestSend, Group
+from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
+from db.models.runs import JobRun
 from digest.build import Delivered, GroupSpec, JobReport, NoticeView
 
 __all__ = [

@@ -13,16 +13,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from db.models import (
-    Document,
-    DocumentPage,
-    Flag,
-    Notice,
-    NoticeDocument,
-    NoticeLink,
-    Review,
-    ReviewHead,
-)
+from db.models.documents import Document, DocumentPage, NoticeDocument
+from db.models.notices import Flag, Notice, NoticeLink
+from db.models.review import Review, ReviewHead
 from vocabulary.terms import POSITIVE_VERDICTS
 
 __all__ = [

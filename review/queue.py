@@ -18,7 +18,8 @@ from sqlalchemy import Select, String, and_, cast, exists, or_, select, text, tr
 from sqlalchemy.orm import Session
 
 from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, fts5_query
-from db.models import Flag, Notice, ReviewHead
+from db.models.notices import Flag, Notice
+from db.models.review import ReviewHead
 from vocabulary.terms import VERDICTS
 
 __all__ = [

@@ -24,7 +24,9 @@ from flask import (
 )
 from sqlalchemy.orm import Session
 
-from db.models import Document, Notice, User
+from db.models.documents import Document
+from db.models.notices import Notice
+from db.models.review import User
 from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
 from review.db import read, write

@@ -31,7 +31,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.locks import LockBusy, held_lock
-from db.models import JobRun, Lock, Source, utcnow
+from db.models.base import utcnow
+from db.models.runs import JobRun, Lock, Source
 from db.session import session_scope
 
 __all__ = [

@@ -45,7 +45,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from db.models import utcnow
+from db.models.base import utcnow
 from db.session import database_url
 from veilleur.jobs import (
     JOB_CRAWL,

@@ -24,7 +24,7 @@ def _flagged_rows(
     source: str | None = None,
     limit: int = 50,
 ) -> list[Any]:
-    from db.models import Notice
+    from db.models.notices import Notice
     from db.session import session_scope
 
     query = select(Notice).where(Notice.flagged.is_(True))
@@ -244,7 +244,7 @@ def export(fmt: str, flagged_only: bool, source: str | None, database_url: str |
     Example:
       veilleur export --format jsonl > flagged.jsonl
     """
-    from db.models import Notice
+    from db.models.notices import Notice
     from db.session import session_scope
 
     columns = [
