@@ -180,10 +180,10 @@ def status(database_url: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from db.jobs import latest_jobs
     from db.migrate import upgrade
     from db.runs import source_health
     from db.session import session_scope
-    from veilleur.jobs import latest_jobs
 
     upgrade(database_url)
     with session_scope(database_url) as session:
