@@ -25,6 +25,7 @@ __all__ = [
     "RELATION_BY_KIND",
     "TENDER_KINDS",
     "LinkRow",
+    "TenderIndex",
     "best_contract",
     "best_deliberation",
     "best_twin",
