@@ -49,20 +49,24 @@ def _score(arg: str, value: str) -> float:
 
 def filters_from_args(args: Mapping[str, str]) -> NoticeFilters:
     """The filters the analyst asked for (query-string arguments are never trusted further)."""
-    values: dict[str, object] = {}
-    for arg, (name, limit) in QUERY_ARGS.items():
-        value = (args.get(arg) or "").strip()[:limit]
-        if not value:
-            continue
-        if name in ("published_from", "published_to"):
-            values[name] = _date(arg, value)
-        elif name == "min_score":
-            values[name] = _score(arg, value)
-        elif name == "include_unflagged":
-            values[name] = value in ("1", "on", "true")
-        else:
-            values[name] = value
-    return NoticeFilters(**values)  # type: ignore[arg-type]  # each value parsed for its field
+
+    def arg(name: str) -> str | None:
+        return (args.get(name) or "").strip()[: QUERY_ARGS[name][1]] or None
+
+    date_from, date_to, min_score = arg("date_from"), arg("date_to"), arg("min_score")
+    return NoticeFilters(
+        verdict=arg("status"),
+        category=arg("category"),
+        departement=arg("departement"),
+        buyer=arg("buyer"),
+        source=arg("source"),
+        kind=arg("kind"),
+        published_from=_date("date_from", date_from) if date_from else None,
+        published_to=_date("date_to", date_to) if date_to else None,
+        min_score=_score("min_score", min_score) if min_score else None,
+        query=arg("q"),
+        include_unflagged=arg("unflagged") in ("1", "on", "true"),
+    )
 
 
 def filter_args(filters: NoticeFilters) -> dict[str, str]:
