@@ -1,11 +1,12 @@
-"""Which sources exist: every spider in ``SPIDER_MODULES``, hand-written or configured."""
+"""Which sources exist: every spider the project's spider loader finds (``SPIDER_LOADER_CLASS``):
+the hand-written ones of ``SPIDER_MODULES`` and those the portal files declare."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 import scrapy
-from scrapy.spiderloader import SpiderLoader
+from scrapy.spiderloader import SpiderLoaderProtocol, get_spider_loader
 from scrapy.utils.project import get_project_settings
 
 from vocabulary.errors import UnknownSourceError
@@ -14,8 +15,8 @@ __all__ = ["source_names", "spider_class"]
 
 
 @lru_cache(maxsize=1)
-def _loader() -> SpiderLoader:
-    return SpiderLoader.from_settings(get_project_settings())
+def _loader() -> SpiderLoaderProtocol:
+    return get_spider_loader(get_project_settings())
 
 
 def source_names() -> list[str]:

@@ -1,15 +1,30 @@
 """Scrapy settings. Environment variables override the values that differ between machines.
 
-Every value that differs from Scrapy's default says why.
+Every setting the crawler and the spiders read is declared here, and every value says why
+(``tests/crawler/test_settings.py`` checks both).
 """
 
 from __future__ import annotations
 
 import os
 
+from extract.result import Limits
+
+_document_limits = Limits()  # lower case: Scrapy takes only upper-case names as settings
+
+# The project's name in Scrapy's logs and stats.
 BOT_NAME = "veilleur"
+# Hand-written spiders live in spiders/; PortalSpiderLoader adds the sources declared in
+# spiders/portals.toml, so `scrapy crawl`, `veilleur crawl` and the registry see the same ones.
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+SPIDER_LOADER_CLASS = "spiders.configured.PortalSpiderLoader"
+# Further declaration files (os.pathsep-separated in the environment; comma-separated with -s),
+# e.g. the demo's or the tests' recorded portals: loaded only when asked for, so production
+# never crawls a replay-only source.
+VEILLEUR_EXTRA_PORTALS = [
+    p for p in os.environ.get("VEILLEUR_EXTRA_PORTALS", "").split(os.pathsep) if p
+]
 
 # Where notices go; db.session reads the same variable (SQLite file by default).
 DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///var/veilleur.sqlite")
@@ -40,11 +55,15 @@ DOWNLOAD_MAXSIZE = int(os.environ.get("VEILLEUR_DOWNLOAD_MAXSIZE", 64 * 1024 * 1
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 # Nobody should be able to drive a crawler remotely.
 TELNETCONSOLE_ENABLED = False
+# Open data portals need no session; cookies would only make requests differ between runs.
 COOKIES_ENABLED = False
 # Scrapy's default request fingerprints dedupe identical URLs; API pages are unique anyway.
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+# French text stays readable in exported feeds (the default escapes every accent).
 FEED_EXPORT_ENCODING = "utf-8"
+# Per machine: an operator chasing a source wants DEBUG without editing code.
 LOG_LEVEL = os.environ.get("VEILLEUR_LOG_LEVEL", "INFO")
+# Spiders use `async def start()` and the documents pipeline awaits asyncio futures.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 DOWNLOADER_MIDDLEWARES = {
@@ -65,6 +84,7 @@ EXTENSIONS = {
     # Periodic "N notices (x/s), y flagged" lines for long runs (on from the CLI).
     "crawler.extensions.ProgressReporter": 200,
 }
+# Progress lines are for a person watching; a scheduled crawl's log stays quiet.
 VEILLEUR_PROGRESS = os.environ.get("VEILLEUR_PROGRESS", "") == "1"
 # Seconds between progress lines: often enough to see a crawl move, rarely enough to read.
 VEILLEUR_PROGRESS_INTERVAL = 5.0
@@ -79,13 +99,30 @@ ITEM_PIPELINES = {
 # (one ORM commit per item caps a pipeline near 100 items/s).
 STORE_BATCH_SIZE = int(os.environ.get("VEILLEUR_STORE_BATCH_SIZE", 500))
 
+# Linked documents (crawler.pipelines.documents): fetched and read in isolated workers under
+# extract.result.Limits, whose defaults suit a nightly crawl on a 2-core box; tests whose
+# documents live off loopback turn DOCUMENTS_ENABLED off.
+DOCUMENTS_ENABLED = True
+DOCUMENTS_MAXSIZE = _document_limits.max_bytes
+DOCUMENTS_TIME_BUDGET = _document_limits.time_budget_s
+DOCUMENTS_MEMORY_MB = _document_limits.memory_mb
+DOCUMENTS_PDF_ENGINE = _document_limits.pdf_engine
+DOCUMENTS_OCR = _document_limits.ocr
+DOCUMENTS_WORKERS = 0  # 0: one worker per CPU, since reading PDFs is CPU-bound
+
 # Per-source base URL overrides, e.g. {"boamp": "http://127.0.0.1:8765"} for the replay server.
 PORTAL_BASE_URLS: dict[str, str] = {}
 
 # Opendatasoft refuses offset + limit > 10 000 on /records (help.opendatasoft.com, Explore v2.1).
 ODS_OFFSET_CAP = 10_000
 ODS_PAGE_SIZE = 100  # the API's maximum for /records
-ODS_MAX_PAGES_PER_WINDOW = 100
+ODS_MAX_PAGES_PER_WINDOW = 100  # a safety stop: a window over 10 000 records is split first
+# TED's search iteration stops here even if the token never ends (100 notices a page: far
+# more than a night publishes).
+TED_MAX_PAGES = 1000
+# A [[decp_files]] source reads these files instead of its entry's for one run (e.g. a newly
+# published consolidated file), like `-a files=URL,URL`.
+DECP_FILES: list[str] = []
 # Without a watermark or --since, the first crawl reads this many days back.
 DEFAULT_LOOKBACK_DAYS = int(os.environ.get("VEILLEUR_LOOKBACK_DAYS", 7))
 

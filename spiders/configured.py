@@ -1,121 +1,93 @@
-"""Spiders declared in ``portals.toml`` (and any ``*.toml`` beside it listing sources).
+"""Sources declared in config files, loaded beside the hand-written spiders.
 
-Each ``[[opendatasoft]]`` entry becomes a ``ConfiguredOpendatasoftSpider`` subclass; further
-entry types register their builders in ``BUILDERS``. Scrapy's spider loader finds the classes as
-members of this module.
+The files: ``spiders/portals.toml`` (and any ``*.toml`` beside it), then those of the
+``VEILLEUR_EXTRA_PORTALS`` setting (the demo's and the tests' replay-only sources). Each
+``[[table]]`` entry becomes a spider class through
+:func:`crawler.base_spiders.declare.declare`, which checks every key; a bad file or entry
+raises :class:`~vocabulary.errors.ConfigError` in one line naming the file, table and key.
+
+``PortalSpiderLoader`` (the ``SPIDER_LOADER_CLASS`` setting) finds the spider modules'
+classes as Scrapy's loader does, then adds the declared ones, so ``scrapy crawl NAME``,
+``veilleur crawl NAME`` and the source registry see the same sources.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
-from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import scrapy
+from scrapy.settings import BaseSettings
+from scrapy.spiderloader import SpiderLoader
 
-from crawler.base_spiders.opendatasoft import ConfiguredOpendatasoftSpider
+from crawler.base_spiders.base import BaseSpider
+from crawler.base_spiders.declare import base_for, declare, entry_label
+from vocabulary.errors import ConfigError
 
-__all__ = ["BUILDERS", "CONFIG_FILES", "configured_spiders"]
+__all__ = ["PORTAL_FILES", "PortalSpiderLoader", "configured_spiders", "load_portals"]
 
-CONFIG_FILES = sorted(Path(__file__).parent.glob("*.toml"))
-# Extra declaration files (os.pathsep-separated), e.g. the demo's or the tests' recorded
-# portals: loaded only when asked for, so production never crawls a replay-only source.
-CONFIG_FILES += [
-    Path(p) for p in os.environ.get("VEILLEUR_EXTRA_PORTALS", "").split(os.pathsep) if p
-]
-
-_ODS_KEYS = {
-    "name",
-    "base_url",
-    "dataset",
-    "date_field",
-    "id_field",
-    "kind",
-    "licence",
-    "document_fields",
-    "field_map",
-    "where",
-    "select",
-    "url_template",
-    "source_kind",
-}
+#: the shipped declaration files
+PORTAL_FILES = sorted(Path(__file__).parent.glob("*.toml"))
 
 
-def _opendatasoft(entry: dict[str, Any]) -> type[scrapy.Spider]:
-    unknown = set(entry) - _ODS_KEYS
-    missing = {"name", "base_url", "dataset", "date_field", "id_field"} - set(entry)
-    if unknown or missing:
-        raise ValueError(
-            f"opendatasoft entry {entry.get('name')!r}: unknown keys {sorted(unknown)}, "
-            f"missing keys {sorted(missing)}"
-        )
-    attrs = {
-        "name": entry["name"],
-        "base_url": entry["base_url"],
-        "dataset": entry["dataset"],
-        "date_field": entry["date_field"],
-        "id_field": entry["id_field"],
-        "kind": entry.get("kind", "other"),
-        "licence": entry.get("licence", ""),
-        "source_kind": entry.get("source_kind", "dataset"),
-        "document_fields": list(entry.get("document_fields", [])),
-        "field_map": dict(entry.get("field_map", {})),
-        "where": entry.get("where"),
-        "select": entry.get("select"),
-        "url_template": entry.get("url_template", ""),
-        "__module__": __name__,
-        "__doc__": f"Opendatasoft dataset {entry['dataset']} on {entry['base_url']} (portals.toml).",
-    }
-    return type(f"Configured_{entry['name']}", (ConfiguredOpendatasoftSpider,), attrs)
+def _shown(path: Path) -> str:
+    """The path as a user typed it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
-def _decp_opendatasoft(entry: dict[str, Any]) -> type[scrapy.Spider]:
-    from spiders.decp import decp_ods_builder
-
-    return decp_ods_builder(entry)
-
-
-def _decp_files(entry: dict[str, Any]) -> type[scrapy.Spider]:
-    from spiders.decp import decp_files_builder
-
-    return decp_files_builder(entry)
-
-
-def _html_listing(entry: dict[str, Any]) -> type[scrapy.Spider]:
-    from crawler.base_spiders.html_listing import html_listing_builder
-
-    return html_listing_builder(entry)
-
-
-def _scdl_datagouv(entry: dict[str, Any]) -> type[scrapy.Spider]:
-    from spiders.deliberations import scdl_builder
-
-    return scdl_builder(entry)
+def load_portals(path: Path) -> list[tuple[str, type[BaseSpider]]]:
+    """Every source ``path`` declares, each with where it is declared (for messages)."""
+    shown = _shown(path)
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot be read ({exc.strerror or exc})") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{shown}: not valid TOML ({exc})") from exc
+    declared: list[tuple[str, type[BaseSpider]]] = []
+    for table, entries in config.items():
+        base_for(table, file=shown)
+        if not isinstance(entries, list):
+            raise ConfigError(f"{shown}: [{table}] is one table; declare sources as [[{table}]]")
+        for index, entry in enumerate(entries, 1):
+            spider_class = declare(entry, file=shown, table=table, index=index)
+            declared.append((entry_label(shown, table, index, entry), spider_class))
+    return declared
 
 
-#: entry table name → class builder; other bases add theirs here
-BUILDERS: dict[str, Callable[[dict[str, Any]], type[scrapy.Spider]]] = {
-    "opendatasoft": _opendatasoft,
-    "decp_opendatasoft": _decp_opendatasoft,
-    "decp_files": _decp_files,
-    "html_listing": _html_listing,
-    "scdl_datagouv": _scdl_datagouv,
-}
-
-
-def configured_spiders(files: list[Path] | None = None) -> list[type[scrapy.Spider]]:
-    classes: list[type[scrapy.Spider]] = []
-    for path in files if files is not None else CONFIG_FILES:
-        with path.open("rb") as handle:
-            config = tomllib.load(handle)
-        for table, builder in BUILDERS.items():
-            for entry in config.get(table, []):
-                classes.append(builder(entry))
+def configured_spiders(
+    files: Iterable[Path], taken: dict[str, Any] | None = None
+) -> list[type[BaseSpider]]:
+    """The classes ``files`` declare; a name declared twice, or already in ``taken`` (name →
+    where), is a ``ConfigError``."""
+    where: dict[str, Any] = dict(taken or {})
+    classes: list[type[BaseSpider]] = []
+    for path in files:
+        for label, spider_class in load_portals(path):
+            if spider_class.name in where:
+                raise ConfigError(
+                    f'{label}: key "name" "{spider_class.name}" is already a source '
+                    f"({where[spider_class.name]})"
+                )
+            where[spider_class.name] = label
+            classes.append(spider_class)
     return classes
 
 
-for _spider_class in configured_spiders():
-    globals()[_spider_class.__name__] = _spider_class
-globals().pop("_spider_class", None)  # an alias would make the loader see the last class twice
+class PortalSpiderLoader(SpiderLoader):
+    """Scrapy's spider loader, plus the sources the portal files declare."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        extra = [Path(p) for p in settings.getlist("VEILLEUR_EXTRA_PORTALS") if p]
+        self.portal_files = [*PORTAL_FILES, *extra]
+        super().__init__(settings)
+
+    def _load_all_spiders(self) -> None:
+        super()._load_all_spiders()
+        written = {name: f"{cls.__module__}.{cls.__name__}" for name, cls in self._spiders.items()}
+        for spider_class in configured_spiders(self.portal_files, taken=written):
+            self._spiders[spider_class.name] = spider_class

@@ -35,6 +35,7 @@ from db import jobs as job_runs
 from db.locks import LockBusy, held_lock, lease_free
 from db.models.base import utcnow
 from db.session import session_scope
+from vocabulary.errors import VeilleurError
 
 __all__ = [
     "JOB_CRAWL",
@@ -151,7 +152,11 @@ def run_crawls(
     """Crawl every enabled source once, one subprocess each. None when the lock was busy."""
     try:
         with held_lock(url, "nightly", holder, ttl=lock_ttl, heartbeat=True):
-            names = enabled_sources(url, sources)
+            try:
+                names = enabled_sources(url, sources)
+            except VeilleurError as exc:  # a bad portal file: the night's crawl fails, saying why
+                _record(url, JOB_CRAWL, "failed", scheduled_for, str(exc), clock())
+                raise
             parent = _start(url, JOB_CRAWL, scheduled_for, clock())
             outcomes = [_run_source(url, n, scheduled_for, argv_for, timeout, clock) for n in names]
             failed = [o.source for o in outcomes if o.status == "failed"]

@@ -57,6 +57,7 @@ from veilleur.jobs import (
     run_digest_job,
     wait_for_lock,
 )
+from vocabulary.errors import VeilleurError
 
 __all__ = [
     "ScheduleConfig",
@@ -147,10 +148,14 @@ def run_nightly(
     """One night's work once (crawls then digests); True when nothing failed."""
     ok = True
     if crawl:
-        outcomes = run_crawls(
-            url, None, sources, timeout=config.crawl_timeout_hours * 3600, clock=clock
-        )
-        ok = outcomes is not None and all(o.status != "failed" for o in outcomes)
+        try:
+            outcomes = run_crawls(
+                url, None, sources, timeout=config.crawl_timeout_hours * 3600, clock=clock
+            )
+            ok = outcomes is not None and all(o.status != "failed" for o in outcomes)
+        except VeilleurError as exc:  # recorded as a failed crawl job; the digests still go out
+            log.error("crawl_not_started error=%s", exc)
+            ok = False
     if digests:
         ok = run_digest_job(url, None, clock=clock) == "ok" and ok
     return ok

@@ -3,11 +3,16 @@
 Recipe for a new source (see docs/adding-a-portal.md):
 
 1. Subclass ``BaseSpider`` (or a more specific base such as ``OpendatasoftSpider``).
-2. Set ``name`` (the source name stored with each notice), ``source_kind``, ``licence`` and
-   ``base_url`` (the production root; tests and the demo override it with the
-   ``PORTAL_BASE_URLS`` setting).
+2. Set the attributes ``config_keys`` lists: ``name`` (the source name stored with each
+   notice), ``base_url`` (the production root; tests and the demo override it with the
+   ``PORTAL_BASE_URLS`` setting), ``licence`` and ``source_kind``.
 3. Implement ``async def start()`` and one callback per response type, yielding
-   ``crawler.items.Notice``. Call ``self.record_error(...)`` for a bad page or record and go on.
+   ``vocabulary.items.NoticeItem``. Call ``self.record_error(...)`` for a bad page or record
+   and go on.
+
+A base that config entries can declare (``[[opendatasoft]]``, ``[[html_listing]]`` …) lists
+every key an entry may give in ``config_keys`` (see :mod:`crawler.base_spiders.config_keys`);
+``crawler.base_spiders.declare.declare`` builds a spider class from an entry.
 
 Spider arguments (``-a name=value`` or ``veilleur crawl NAME --since … --until …``):
 
@@ -30,14 +35,33 @@ import scrapy
 from scrapy.crawler import Crawler
 
 from crawler import signals as veilleur_signals
+from crawler.base_spiders.config_keys import Choice, ConfigKey, SourceName, Text
 from vocabulary.errors import SpiderArgumentError
 
-__all__ = ["BaseSpider", "parse_date_arg"]
+__all__ = ["BASE_URL", "LICENCE", "NAME", "SOURCE_KIND", "BaseSpider", "parse_date_arg"]
 
 logger = logging.getLogger(__name__)
 
 #: re-read this many days before the watermark: late publications of the same day still arrive
 WATERMARK_OVERLAP_DAYS = 1
+
+NAME = SourceName(
+    "name", "the source's name: `veilleur crawl NAME`, stored with every notice", required=True
+)
+BASE_URL = Text(
+    "base_url",
+    "the portal's root URL (tests and the demo point it at a replay: `PORTAL_BASE_URLS`)",
+    required=True,
+    pattern=r"https?://[^\s/]+\S*",
+    shape="an http(s) URL",
+    named="URL",
+)
+LICENCE = Text("licence", "the licence the data is published under (kept in the sources table)")
+SOURCE_KIND = Choice(
+    "source_kind",
+    "how the source is read (kept in the sources table)",
+    choices=("api", "dataset", "listing"),
+)
 
 
 def parse_date_arg(name: str, value: Any) -> date | None:
@@ -53,7 +77,13 @@ def parse_date_arg(name: str, value: Any) -> date | None:
 
 
 class BaseSpider(scrapy.Spider):
-    # read by crawler.extensions.RunRecorder and the sources table
+    config_keys: ClassVar[tuple[ConfigKey, ...]] = (
+        # read by BaseSpider, crawler.extensions.RunRecorder and the sources table
+        NAME,
+        BASE_URL,
+        LICENCE,
+        SOURCE_KIND,
+    )
     source_kind: ClassVar[str] = "api"
     licence: ClassVar[str] = ""
     base_url: ClassVar[str] = ""

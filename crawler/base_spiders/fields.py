@@ -14,7 +14,9 @@ from vocabulary.items import DocumentRef, NoticeItem
 from vocabulary.terms import NoticeKind
 
 __all__ = [
+    "MAPPED_FIELDS",
     "clean_text",
+    "departement_from_postcode",
     "notice_from_mapping",
     "to_date",
     "to_datetime",
@@ -26,6 +28,22 @@ __all__ = [
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DEPT = re.compile(r"^(\d{2,3}|2[AB])$", re.IGNORECASE)
+
+#: the notice fields a ``field_map`` may fill (``notice_from_mapping``)
+MAPPED_FIELDS = (
+    "source_id",
+    "title",
+    "url",
+    "description",
+    "buyer_name",
+    "buyer_siret",
+    "departements",
+    "commune_insee",
+    "cpv_codes",
+    "published_at",
+    "deadline_at",
+    "estimated_value",
+)
 
 
 def clean_text(value: Any) -> str:
@@ -113,6 +131,20 @@ def to_departements(value: Any, warnings: list[str]) -> list[str]:
         else:
             warnings.append(f"departement: {code[:20]!r} is not a département code")
     return out
+
+
+def departement_from_postcode(postcode: str | None) -> str | None:
+    """The département of a French postcode (``2A``/``2B`` for Corsica, 3 digits overseas)."""
+    if not postcode:
+        return None
+    digits = "".join(ch for ch in postcode if ch.isdigit())
+    if len(digits) != 5:
+        return None
+    if digits.startswith("97") or digits.startswith("98"):
+        return digits[:3]
+    if digits.startswith("20"):
+        return "2A" if int(digits) < 20200 else "2B"
+    return digits[:2]
 
 
 def _get(record: dict[str, Any], path: str) -> Any:

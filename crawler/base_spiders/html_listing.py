@@ -1,15 +1,19 @@
 """``HtmlListingSpider``: a council's publication page (deliberations, acts) as a source.
 
-Recipe — no Python, one ``[[html_listing]]`` entry in ``spiders/portals.toml``:
+Recipe — no Python, one ``[[html_listing]]`` entry in ``spiders/portals.toml`` giving the keys
+``config_keys`` lists:
 
 1. ``name``, ``base_url`` (site root) and ``listing_path`` (the first listing page);
 2. ``row``: selector of one published item; ``title``, ``date`` (+ ``date_format``, a
    strptime pattern or a list of them; French month names and ``dd/mm/yyyy`` are understood
    without one), ``link`` (document links; ``href`` is read) and optionally ``id`` — each
    relative to the row; ``next_page``: the link to the next listing page;
-3. selectors are CSS, or XPath when they start with ``/``, ``./`` or ``(``;
+3. selectors are CSS, or XPath when they start with ``/``, ``./`` or ``(``; their syntax is
+   checked when the config loads;
 4. ``buyer_name`` / ``buyer_siret`` / ``departements`` describe the council; ``kind`` defaults
-   to ``deliberation``; add a recorded fixture page under ``tests/fixtures/listings/``.
+   to ``deliberation``; ``max_pages`` caps the listing pages read in one crawl; ``verified``
+   notes when the selectors were last checked on the live site (never read by the crawl);
+5. add a recorded fixture page under ``tests/fixtures/listings/``.
 
 What goes wrong on real council sites, and what happens:
 
@@ -37,11 +41,22 @@ from scrapy.http import Response, TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 from w3lib.url import canonicalize_url
 
-from crawler.base_spiders.base import BaseSpider
+from crawler.base_spiders.base import BASE_URL, LICENCE, NAME, BaseSpider
+from crawler.base_spiders.config_keys import (
+    ConfigKey,
+    DateFormats,
+    Departements,
+    Note,
+    PageSelector,
+    Text,
+    WholeNumber,
+    is_xpath,
+    notice_kind_key,
+)
 from vocabulary.items import DocumentRef, NoticeItem
 from vocabulary.terms import NoticeKind
 
-__all__ = ["HtmlListingSpider", "decode_listing", "html_listing_builder", "parse_listing_date"]
+__all__ = ["HtmlListingSpider", "decode_listing", "parse_listing_date"]
 
 _MONTHS = {
     "janvier": 1,
@@ -108,7 +123,7 @@ def parse_listing_date(text: str, formats: list[str]) -> date | None:
 
 
 def _select(node: Selector, selector: str) -> SelectorList[Selector]:
-    if selector.startswith(("/", "./", "(")):
+    if is_xpath(selector):
         return node.xpath(selector)
     return node.css(selector)
 
@@ -124,7 +139,37 @@ def _text(nodes: SelectorList[Selector]) -> str:
 
 
 class HtmlListingSpider(BaseSpider):
-    # read by HtmlListingSpider (see the module docstring for each)
+    config_keys: ClassVar[tuple[ConfigKey, ...]] = (
+        # read by BaseSpider
+        NAME,
+        BASE_URL,
+        LICENCE,
+        # read by HtmlListingSpider (see the module docstring)
+        Text("listing_path", "the path of the first listing page"),
+        PageSelector("row", "one published item of a listing page", required=True),
+        PageSelector("title", "the item's title, within the row", required=True),
+        PageSelector("date", "the item's publication date, within the row", attr="date_selector"),
+        DateFormats("date_format", "patterns tried before the common French date shapes"),
+        PageSelector("link", "the item's document links (`href` is read), within the row"),
+        PageSelector(
+            "id",
+            "the item's id, within the row (default: a hash of its first document URL)",
+            attr="id_selector",
+        ),
+        PageSelector("next_page", "the link to the next listing page"),
+        notice_kind_key("the kind of every notice of the listing"),
+        Text("buyer_name", "the council publishing the listing"),
+        Text(
+            "buyer_siret",
+            "the council's SIRET: links its acts to its purchases",
+            pattern=r"\d{14}",
+            shape="14 digits",
+            named="SIRET (14 digits)",
+        ),
+        Departements("departements", "the council's départements: route its notices to groups"),
+        WholeNumber("max_pages", "listing pages read at most in one crawl"),
+        Note("verified", "when the selectors were last checked on the live site"),
+    )
     source_kind: ClassVar[str] = "listing"
     listing_path: ClassVar[str] = "/"
     row: ClassVar[str] = ""
@@ -263,57 +308,3 @@ class HtmlListingSpider(BaseSpider):
             warnings=warnings,
             raw={"listing": page.url, "row_html": row.get()[:5000]},
         )
-
-
-_KEYS = {
-    "name",
-    "base_url",
-    "listing_path",
-    "row",
-    "title",
-    "date",
-    "date_format",
-    "link",
-    "id",
-    "next_page",
-    "kind",
-    "buyer_name",
-    "buyer_siret",
-    "departements",
-    "licence",
-    "max_pages",
-    "verified",
-}
-
-
-def html_listing_builder(entry: dict[str, Any]) -> type[scrapy.Spider]:
-    """Spider class for one ``[[html_listing]]`` entry of ``portals.toml``."""
-    unknown = set(entry) - _KEYS
-    missing = {"name", "base_url", "row", "title"} - set(entry)
-    if unknown or missing:
-        raise ValueError(
-            f"html_listing entry {entry.get('name')!r}: unknown keys "
-            f"{sorted(unknown)}, missing keys {sorted(missing)}"
-        )
-    formats = entry.get("date_format", [])
-    attrs = {
-        "name": entry["name"],
-        "base_url": entry["base_url"],
-        "listing_path": entry.get("listing_path", "/"),
-        "row": entry["row"],
-        "title": entry["title"],
-        "date_selector": entry.get("date", ""),
-        "date_format": [formats] if isinstance(formats, str) else list(formats),
-        "link": entry.get("link", ""),
-        "id_selector": entry.get("id", ""),
-        "next_page": entry.get("next_page", ""),
-        "kind": entry.get("kind", "deliberation"),
-        "buyer_name": entry.get("buyer_name"),
-        "buyer_siret": entry.get("buyer_siret"),
-        "departements": list(entry.get("departements", [])),
-        "licence": entry.get("licence", ""),
-        "max_pages": int(entry.get("max_pages", 50)),
-        "__module__": "spiders.configured",
-        "__doc__": f"Listing {entry.get('listing_path', '/')} on {entry['base_url']} (portals.toml).",
-    }
-    return type(f"Configured_{entry['name']}", (HtmlListingSpider,), attrs)

@@ -2,9 +2,10 @@
 
 Recipe:
 
-1. Subclass and set ``dataset`` (dataset id), ``date_field`` (a date field to page on),
-   ``id_field`` (the record's stable id) and ``base_url`` (portal root, e.g.
-   ``https://boamp-datadila.opendatasoft.com``).
+1. Subclass and set the attributes ``config_keys`` lists: ``dataset`` (dataset id),
+   ``date_field`` (a date field to page on), ``id_field`` (the record's stable id), ``base_url``
+   (portal root, e.g. ``https://boamp-datadila.opendatasoft.com``), optionally ``where`` and
+   ``select``.
 2. Implement ``parse_record(record, response) -> NoticeItem | None``; raise ``BadRecordError`` for a
    record that cannot become a notice (it is recorded, the crawl goes on).
 3. Or write no code at all: a ``[[opendatasoft]]`` entry in ``spiders/portals.toml`` (see
@@ -32,11 +33,27 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.base_spiders.base import BaseSpider
+from crawler.base_spiders.config_keys import ConfigKey, Text, TextList, TextMap, notice_kind_key
+from crawler.base_spiders.fields import MAPPED_FIELDS
 from vocabulary.errors import BadRecordError
 from vocabulary.items import NoticeItem
 from vocabulary.terms import NoticeKind
 
-__all__ = ["ConfiguredOpendatasoftSpider", "DateWindow", "OpendatasoftSpider"]
+__all__ = [
+    "DATASET",
+    "DATE_FIELD",
+    "ID_FIELD",
+    "WHERE",
+    "ConfiguredOpendatasoftSpider",
+    "DateWindow",
+    "OpendatasoftSpider",
+]
+
+DATASET = Text("dataset", "the dataset id, as in the portal's URLs", required=True)
+DATE_FIELD = Text("date_field", "a date field: the crawl pages by windows of it", required=True)
+ID_FIELD = Text("id_field", "a stable record id: pages are ordered by date, then id", required=True)
+WHERE = Text("where", "an ODSQL condition ANDed with each date window")
+SELECT = Text("select", "an ODSQL select clause (default: every field)")
 
 
 @dataclass(frozen=True)
@@ -56,7 +73,15 @@ class DateWindow:
 
 
 class OpendatasoftSpider(BaseSpider):
-    # read by OpendatasoftSpider
+    config_keys: ClassVar[tuple[ConfigKey, ...]] = (
+        *BaseSpider.config_keys,
+        # read by OpendatasoftSpider
+        DATASET,
+        DATE_FIELD,
+        ID_FIELD,
+        WHERE,
+        SELECT,
+    )
     dataset: ClassVar[str] = ""
     date_field: ClassVar[str] = ""
     id_field: ClassVar[str] = ""
@@ -207,9 +232,23 @@ class ConfiguredOpendatasoftSpider(OpendatasoftSpider):
     """An Opendatasoft dataset described by a ``[[opendatasoft]]`` entry of ``portals.toml``.
 
     ``field_map`` maps NoticeItem fields to record fields (``title = "objet"``); ``kind`` is fixed
-    per entry; ``document_fields`` lists record fields holding document URLs.
+    per entry; ``document_fields`` lists record fields holding document URLs; ``url_template``
+    builds the notice's URL from the record (``{id}`` and any ``{field}``).
     """
 
+    config_keys: ClassVar[tuple[ConfigKey, ...]] = (
+        *OpendatasoftSpider.config_keys,
+        # read by ConfiguredOpendatasoftSpider
+        notice_kind_key("the kind of every notice of the dataset"),
+        TextMap(
+            "field_map",
+            "notice field = record field (dots walk into objects); mapped fields below",
+            allowed=MAPPED_FIELDS,
+        ),
+        TextList("document_fields", "record fields holding document URLs (fetched and read)"),
+        Text("url_template", "the notice's URL; `{id}` and `{field}` come from the record"),
+    )
+    source_kind: ClassVar[str] = "dataset"
     field_map: ClassVar[dict[str, str]] = {}
     kind: ClassVar[NoticeKind] = "other"
     document_fields: ClassVar[list[str]] = []

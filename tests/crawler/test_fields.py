@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from crawler.base_spiders.fields import (
     clean_text,
+    departement_from_postcode,
     to_date,
     to_datetime,
     to_departements,
@@ -86,3 +87,7 @@ def test_content_hash_sees_title() -> None:
     one = NoticeItem(source="s", source_id="1", kind="tender", title="t", url="u")
     two = NoticeItem(source="s", source_id="1", kind="tender", title="t2", url="u")
     assert one.content_hash() != two.content_hash()
+
+
+def test_corsican_postcode() -> None:
+    assert departement_from_postcode("20200") == "2B"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from crawler.base_spiders.decp_json import DecpRecordError, parse_decp_document
 from db.migrate import upgrade
 from db.session import session_scope
 from db.store import upsert_notices
-from spiders.parsers.decp_json import DecpRecordError, parse_decp_document
 from veilleur.commands.show import show
 from vocabulary.items import NoticeItem
 

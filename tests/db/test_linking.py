@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crawler.base_spiders.decp_json import DecpRecordError, parse_decp_document
 from db import models
 from db.linking import link_all, story
-from spiders.parsers.decp_json import DecpRecordError, parse_decp_document
 from spiders.parsers.ted_xml import parse_ted_xml
 from vocabulary.items import NoticeItem
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
+from crawler.base_spiders.decp import DecpFilesSpider, flat_to_decp
+from crawler.base_spiders.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
 from db.migrate import upgrade
-from spiders.decp import DecpFilesSpider, decp_files_builder, flat_to_decp
-from spiders.parsers.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
+from tests.spiders.decp_flat import flat_record
 from tests.spiders.source_crawl import crawl, errors, notices
 from veilleur.demo.replay import Cassette, OpendatasoftEmulator, ReplayServer
 from vocabulary.errors import SpiderArgumentError
@@ -107,31 +108,6 @@ def test_spider_refuses_to_run_without_files(tmp_path: Path) -> None:
         spider_class.from_crawler(crawler, since="2019-01-01")
 
 
-def test_entry_without_files_is_a_config_error() -> None:
-    with pytest.raises(ValueError, match="files must list"):
-        decp_files_builder({"name": "x", "files": []})
-
-
-def _flat(record: dict) -> dict:
-    """The real Lyon record in the flat shape of data.economie.gouv.fr (ASSEMBLED for the test)."""
-    tit = record["titulaires"][0]
-    return {
-        "id": record["id"],
-        "acheteur_id": record["acheteur"]["id"],
-        "acheteur_nom": record["acheteur"]["nom"],
-        "objet": record["objet"],
-        "codecpv": record["codeCPV"],
-        "procedure": record["procedure"],
-        "nature": record["nature"],
-        "dureemois": record["dureeMois"],
-        "datenotification": record["dateNotification"][:10],
-        "montant": record["montant"],
-        "titulaire_id_1": tit["id"],
-        "titulaire_denominationsociale_1": tit["denominationSociale"],
-        "titulaire_typeidentifiant_1": tit["typeIdentifiant"],
-    }
-
-
 def _lyon_record() -> dict:
     import json
 
@@ -140,7 +116,7 @@ def _lyon_record() -> dict:
 
 
 def test_flat_record_reshaped_to_the_regulatory_tree() -> None:
-    tree = flat_to_decp(_flat(_lyon_record()))
+    tree = flat_to_decp(flat_record(_lyon_record()))
     assert (tree["acheteur"]["id"], tree["titulaires"][0]["id"]) == (
         _lyon_record()["acheteur"]["id"],
         _lyon_record()["titulaires"][0]["id"],
@@ -150,7 +126,7 @@ def test_flat_record_reshaped_to_the_regulatory_tree() -> None:
 def test_ods_dataset_source_reads_the_ministry_records(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
-    ods = OpendatasoftEmulator({"decp-v3-marches-valides": [_flat(_lyon_record())]})
+    ods = OpendatasoftEmulator({"decp-v3-marches-valides": [flat_record(_lyon_record())]})
     with ReplayServer(ods=ods) as server:
         crawl("decp_v3", url, server.url, "--since", "2018-01-01", "--until", "2019-12-31")
     stored = notices(url, "decp_v3")

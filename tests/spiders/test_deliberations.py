@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from crawler.base_spiders.scdl import decode_csv, scdl_row_to_notice
 from db.migrate import upgrade
 from db.models import NoticeDocument
 from db.session import session_scope
-from spiders.deliberations import decode_csv, scdl_row_to_notice
 from tests.spiders.source_crawl import crawl, errors, notices
 from veilleur.demo.replay import Cassette, ReplayServer
 

@@ -1,4 +1,4 @@
-"""Shipped sources are registered, documented, and config mistakes fail loudly."""
+"""Shipped sources are registered, documented, and set what their base requires."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.base_spiders.html_listing import html_listing_builder
-from crawler.registry import source_names
-from spiders.decp import decp_ods_builder
-from spiders.deliberations import scdl_builder
+from crawler.base_spiders.declare import missing_keys
+from crawler.registry import source_names, spider_class
 
 DOCS = (Path(__file__).parents[2] / "docs" / "sources.md").read_text(encoding="utf-8")
 
@@ -24,18 +22,6 @@ def test_every_new_source_is_documented(name: str) -> None:
     assert f"`{name}`" in DOCS
 
 
-def test_listing_entry_with_an_unknown_key_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown keys"):
-        html_listing_builder(
-            {"name": "x", "base_url": "https://x", "row": "li", "title": "a", "titel": "a"}
-        )
-
-
-def test_scdl_entry_without_datasets_is_refused() -> None:
-    with pytest.raises(ValueError, match="missing keys"):
-        scdl_builder({"name": "x"})
-
-
-def test_decp_dataset_entry_without_dataset_is_refused() -> None:
-    with pytest.raises(ValueError, match="missing keys"):
-        decp_ods_builder({"name": "x", "base_url": "https://x"})
+@pytest.mark.parametrize("name", source_names())
+def test_source_sets_every_key_its_base_requires(name: str) -> None:
+    assert missing_keys(spider_class(name)) == []

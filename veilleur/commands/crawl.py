@@ -115,6 +115,8 @@ def crawl(
         spider_class(name)
     except UnknownSourceError as exc:
         raise click.UsageError(str(exc)) from exc
+    except VeilleurError as exc:  # a bad portal file (ConfigError): one line, no traceback
+        raise click.ClickException(str(exc)) from exc
     args = _pairs(spider_arg, "spider argument")
     for key, value in (("since", since), ("until", until), ("sample", sample)):
         if value is not None:
@@ -158,8 +160,12 @@ def crawlall(database_url: str | None) -> None:
       veilleur crawlall
     """
     from veilleur.jobs import run_crawls
+    from vocabulary.errors import VeilleurError
 
-    outcomes = run_crawls(database_url)
+    try:
+        outcomes = run_crawls(database_url)
+    except VeilleurError as exc:  # a bad portal file (ConfigError): one line, no traceback
+        raise click.ClickException(str(exc)) from exc
     if outcomes is None:
         click.echo("another nightly crawl is running; not started", err=True)
         sys.exit(1)

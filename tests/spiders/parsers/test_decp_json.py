@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from spiders.parsers.decp_json import (
+from crawler.base_spiders.decp_json import (
     DecpRecordError,
     clean_text,
     merge_duplicates,

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from spiders.parsers.safe_xml import HostileXMLError, MalformedXMLError
 from spiders.parsers.ted_xml import (
     canonical_publication_number,
-    departement_from_postcode,
     parse_ted_xml,
 )
 
@@ -177,5 +177,7 @@ def test_canonical_number_from_ojs_reference() -> None:
     assert canonical_publication_number("2020/S 195-470724") == "470724-2020"
 
 
-def test_corsican_postcode() -> None:
-    assert departement_from_postcode("20200") == "2B"
+def test_eforms_notice_is_known_by_its_root_name_without_extensions() -> None:
+    root = etree.fromstring((XML / CN24).read_bytes())
+    root.remove(root.find("{*}UBLExtensions"))
+    assert parse_ted_xml(etree.tostring(root)).raw == {"format": "eforms", "root": "ContractNotice"}

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from spiders.parsers.ted_xml import departement_from_postcode
+from crawler.base_spiders.fields import departement_from_postcode
 from vocabulary.items import NoticeItem
 
 __all__ = [

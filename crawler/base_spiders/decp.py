@@ -1,19 +1,20 @@
 """DECP (données essentielles de la commande publique): awarded contracts, kind ``contract``.
 
-Two ways in, one parser (:mod:`spiders.parsers.decp_json`):
+Two bases, one parser (:mod:`crawler.base_spiders.decp_json`); no Python for a new DECP source:
 
 ``[[decp_files]]`` entries — ``DecpFilesSpider``: whole JSON files in the regulatory format
     (``{"marches": [...]}``), e.g. the consolidated files or a publisher's own dump. The entry's
     ``files`` (overridden by the ``DECP_FILES`` setting or ``-a files=url1,url2``) are absolute
-    URLs or paths relative to its ``base_url``. Files are read one after the other and the same contract seen
-    in several files is stored once (the cleanest copy, awardees united); notices are yielded
-    after the last file. A file that fails or is not DECP JSON is recorded, the others go on.
+    URLs or paths relative to its ``base_url``. Files are read one after the other and the same
+    contract seen in several files is stored once (the cleanest copy, awardees united); notices
+    are yielded after the last file. A file that fails or is not DECP JSON is recorded, the
+    others go on.
 
-``decp_v3`` / ``decp_2022`` — ``DecpOpendatasoftSpider``: the economy ministry's Opendatasoft
-    datasets on data.economie.gouv.fr (``decp-v3-marches-valides``, format of the 2019 decree,
-    frozen in February 2024; ``decp-2022-marches-valides``, 2022 decree, current), flat records
-    (``acheteur_id``, ``titulaire_id_1`` …) reshaped into the JSON format's tree. Declared as
-    ``[[decp_opendatasoft]]`` entries in ``spiders/portals.toml``.
+``[[decp_opendatasoft]]`` entries — ``DecpOpendatasoftSpider``: a DECP dataset of an
+    Opendatasoft portal, such as the economy ministry's on data.economie.gouv.fr (``decp_v3``:
+    ``decp-v3-marches-valides``, format of the 2019 decree, frozen in February 2024;
+    ``decp_2022``: ``decp-2022-marches-valides``, 2022 decree, current); flat records
+    (``acheteur_id``, ``titulaire_id_1`` …) are reshaped into the JSON format's tree.
 """
 
 from __future__ import annotations
@@ -25,36 +26,49 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.base_spiders.base import BaseSpider
-from crawler.base_spiders.opendatasoft import OpendatasoftSpider
-from spiders.parsers.decp_json import (
+from crawler.base_spiders.base import BASE_URL, LICENCE, NAME, BaseSpider
+from crawler.base_spiders.config_keys import ConfigKey, TextList
+from crawler.base_spiders.decp_json import (
     DecpRecordError,
     merge_duplicates,
     parse_decp_document,
     parse_decp_record,
 )
+from crawler.base_spiders.opendatasoft import (
+    DATASET,
+    DATE_FIELD,
+    ID_FIELD,
+    WHERE,
+    OpendatasoftSpider,
+)
 from vocabulary.errors import BadRecordError, SpiderArgumentError
 from vocabulary.items import NoticeItem
 
-__all__ = [
-    "DecpFilesSpider",
-    "DecpOpendatasoftSpider",
-    "decp_files_builder",
-    "decp_ods_builder",
-    "flat_to_decp",
-]
+__all__ = ["DecpFilesSpider", "DecpOpendatasoftSpider", "flat_to_decp"]
 
-LICENCE = "Licence Ouverte / Etalab 2.0"
+ETALAB_LICENCE = "Licence Ouverte / Etalab 2.0"
 
 
 class DecpFilesSpider(BaseSpider):
     """DECP JSON files; declared by ``[[decp_files]]`` entries (``name``, ``files``)."""
 
-    # read by BaseSpider / RunRecorder
+    config_keys: ClassVar[tuple[ConfigKey, ...]] = (
+        # read by BaseSpider / RunRecorder
+        NAME,
+        BASE_URL.optional(),
+        LICENCE,
+        # read by DecpFilesSpider
+        TextList(
+            "files",
+            "the DECP JSON files: absolute URLs, or paths relative to `base_url`",
+            required=True,
+            attr="configured_files",
+            non_empty=True,
+        ),
+    )
     source_kind: ClassVar[str] = "dataset"
-    licence: ClassVar[str] = LICENCE
+    licence: ClassVar[str] = ETALAB_LICENCE
     base_url: ClassVar[str] = "https://www.data.gouv.fr"
-    # read by DecpFilesSpider: absolute URLs, or paths relative to base_url
     configured_files: ClassVar[list[str]] = []
 
     def __init__(self, *args: Any, files: Any = None, **kwargs: Any) -> None:
@@ -191,8 +205,19 @@ def flat_to_decp(record: dict[str, Any]) -> dict[str, Any]:
 class DecpOpendatasoftSpider(OpendatasoftSpider):
     """A DECP dataset of an Opendatasoft portal (``[[decp_opendatasoft]]`` entries)."""
 
+    config_keys: ClassVar[tuple[ConfigKey, ...]] = (
+        # read by BaseSpider / RunRecorder
+        NAME,
+        BASE_URL,
+        LICENCE,
+        # read by OpendatasoftSpider
+        DATASET,
+        DATE_FIELD.optional(),
+        ID_FIELD.optional(),
+        WHERE,
+    )
     source_kind: ClassVar[str] = "dataset"
-    licence: ClassVar[str] = LICENCE
+    licence: ClassVar[str] = ETALAB_LICENCE
     date_field: ClassVar[str] = "datenotification"
     id_field: ClassVar[str] = "id"
 
@@ -204,52 +229,3 @@ class DecpOpendatasoftSpider(OpendatasoftSpider):
         notice.source = self.name
         notice.raw = record
         return notice
-
-
-_DECP_FILES_KEYS = {"name", "files", "base_url", "licence"}
-
-
-def decp_files_builder(entry: dict[str, Any]) -> type[scrapy.Spider]:
-    """Spider class for one ``[[decp_files]]`` entry of ``portals.toml``."""
-    unknown = set(entry) - _DECP_FILES_KEYS
-    missing = {"name", "files"} - set(entry)
-    if unknown or missing or not entry.get("files"):
-        raise ValueError(
-            f"decp_files entry {entry.get('name')!r}: unknown keys {sorted(unknown)}, "
-            f"missing keys {sorted(missing)} (files must list at least one URL)"
-        )
-    attrs = {
-        "name": entry["name"],
-        "configured_files": [str(f) for f in entry["files"]],
-        "base_url": entry.get("base_url", "https://www.data.gouv.fr"),
-        "licence": entry.get("licence", LICENCE),
-        "__module__": "spiders.configured",
-        "__doc__": f"DECP JSON files {entry['files']} (portals.toml).",
-    }
-    return type(f"Configured_{entry['name']}", (DecpFilesSpider,), attrs)
-
-
-_DECP_ODS_KEYS = {"name", "base_url", "dataset", "date_field", "id_field", "where", "licence"}
-
-
-def decp_ods_builder(entry: dict[str, Any]) -> type[scrapy.Spider]:
-    """Spider class for one ``[[decp_opendatasoft]]`` entry of ``portals.toml``."""
-    unknown = set(entry) - _DECP_ODS_KEYS
-    missing = {"name", "base_url", "dataset"} - set(entry)
-    if unknown or missing:
-        raise ValueError(
-            f"decp_opendatasoft entry {entry.get('name')!r}: unknown keys "
-            f"{sorted(unknown)}, missing keys {sorted(missing)}"
-        )
-    attrs = {
-        "name": entry["name"],
-        "base_url": entry["base_url"],
-        "dataset": entry["dataset"],
-        "date_field": entry.get("date_field", "datenotification"),
-        "id_field": entry.get("id_field", "id"),
-        "where": entry.get("where"),
-        "licence": entry.get("licence", LICENCE),
-        "__module__": "spiders.configured",
-        "__doc__": f"DECP dataset {entry['dataset']} on {entry['base_url']} (portals.toml).",
-    }
-    return type(f"Configured_{entry['name']}", (DecpOpendatasoftSpider,), attrs)

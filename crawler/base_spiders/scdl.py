@@ -1,11 +1,14 @@
-"""Council deliberations published as SCDL "Délibérations" files on data.gouv.fr.
+"""``ScdlDatagouvSpider``: council deliberations published as SCDL "Délibérations" files on
+data.gouv.fr.
 
-Recipe — one ``[[scdl_datagouv]]`` entry in ``spiders/portals.toml``: ``name`` and
-``datasets`` (data.gouv.fr dataset slugs or ids). The spider asks the data.gouv.fr API for
-each dataset (``/api/1/datasets/<slug>/``), reads every CSV resource, and maps the SCDL
-columns (``COLL_NOM``, ``COLL_SIRET``, ``DELIB_ID``, ``DELIB_DATE``, ``DELIB_MATIERE_CODE``,
-``DELIB_MATIERE_NOM``, ``DELIB_OBJET``, ``DELIB_URL`` …, any case) to a ``deliberation``
-notice whose ``DELIB_URL`` is a document (fetched and read by the documents pipeline).
+Recipe — one ``[[scdl_datagouv]]`` entry in ``spiders/portals.toml`` giving the keys
+``config_keys`` lists: ``name`` and ``datasets`` (data.gouv.fr dataset slugs or ids), and
+optionally ``verified`` (when the datasets were last checked; never read by the crawl). The
+spider asks the data.gouv.fr API for each dataset (``/api/1/datasets/<slug>/``), reads every
+CSV resource, and maps the SCDL columns (``COLL_NOM``, ``COLL_SIRET``, ``DELIB_ID``,
+``DELIB_DATE``, ``DELIB_MATIERE_CODE``, ``DELIB_MATIERE_NOM``, ``DELIB_OBJET``, ``DELIB_URL`` …,
+any case) to a ``deliberation`` notice whose ``DELIB_URL`` is a document (fetched and read by
+the documents pipeline).
 
 SCDL datasets on an Opendatasoft portal need no code either: an ``[[opendatasoft]]`` entry with
 ``kind = "deliberation"``, ``document_fields = ["delib_url"]`` and the lower-cased field names.
@@ -29,10 +32,11 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.base_spiders.base import BaseSpider
+from crawler.base_spiders.base import BASE_URL, LICENCE, NAME, BaseSpider
+from crawler.base_spiders.config_keys import ConfigKey, Note, TextList
 from vocabulary.items import DocumentRef, NoticeItem
 
-__all__ = ["ScdlDatagouvSpider", "decode_csv", "scdl_builder", "scdl_row_to_notice"]
+__all__ = ["ScdlDatagouvSpider", "decode_csv", "scdl_row_to_notice"]
 
 
 def decode_csv(data: bytes) -> str:
@@ -111,10 +115,18 @@ def scdl_row_to_notice(source: str, row: dict[str, str], file_url: str) -> Notic
 
 
 class ScdlDatagouvSpider(BaseSpider):
-    # read by BaseSpider / RunRecorder
+    config_keys: ClassVar[tuple[ConfigKey, ...]] = (
+        # read by BaseSpider / RunRecorder
+        NAME,
+        BASE_URL.optional(),
+        LICENCE,
+        # read by ScdlDatagouvSpider
+        TextList("datasets", "data.gouv.fr dataset slugs or ids", required=True, non_empty=True),
+        Note("verified", "when the datasets were last checked on data.gouv.fr"),
+    )
     source_kind: ClassVar[str] = "dataset"
+    licence: ClassVar[str] = "Licence Ouverte / Etalab 2.0"
     base_url: ClassVar[str] = "https://www.data.gouv.fr"
-    # read by ScdlDatagouvSpider
     datasets: ClassVar[list[str]] = []
 
     @classmethod
@@ -184,26 +196,3 @@ class ScdlDatagouvSpider(BaseSpider):
             notice.fetched_from = response.url
             self.count_notice()
             yield notice
-
-
-_KEYS = {"name", "datasets", "base_url", "licence", "verified"}
-
-
-def scdl_builder(entry: dict[str, Any]) -> type[scrapy.Spider]:
-    """Spider class for one ``[[scdl_datagouv]]`` entry of ``portals.toml``."""
-    unknown = set(entry) - _KEYS
-    missing = {"name", "datasets"} - set(entry)
-    if unknown or missing:
-        raise ValueError(
-            f"scdl_datagouv entry {entry.get('name')!r}: unknown keys "
-            f"{sorted(unknown)}, missing keys {sorted(missing)}"
-        )
-    attrs = {
-        "name": entry["name"],
-        "datasets": list(entry["datasets"]),
-        "base_url": entry.get("base_url", "https://www.data.gouv.fr"),
-        "licence": entry.get("licence", "Licence Ouverte / Etalab 2.0"),
-        "__module__": "spiders.configured",
-        "__doc__": f"SCDL deliberations from data.gouv.fr datasets {entry['datasets']} (portals.toml).",
-    }
-    return type(f"Configured_{entry['name']}", (ScdlDatagouvSpider,), attrs)

@@ -1,0 +1,68 @@
+"""Every setting the crawler and the spiders read is declared in crawler/settings.py, and every
+declared value carries a comment saying why."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from crawler import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS_FILE = ROOT / "crawler" / "settings.py"
+_READ = re.compile(r"settings\.get(?:bool|int|float|list|dict)?\(\s*\"([A-Z][A-Z0-9_]*)\"")
+
+
+def _settings_read() -> list[tuple[str, str]]:
+    found = []
+    for package in ("crawler", "spiders"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for name in _READ.findall(path.read_text(encoding="utf-8")):
+                found.append((str(path.relative_to(ROOT)), name))
+    return sorted(set(found))
+
+
+def _declared_without_comment() -> list[str]:
+    """Top-level names assigned in settings.py with no comment on their line or in their
+    paragraph (the lines since the last blank line) before them."""
+    lines = SETTINGS_FILE.read_text(encoding="utf-8").splitlines()
+    bare = []
+    for node in ast.parse("\n".join(lines)).body:
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        for target in targets:
+            if not isinstance(target, ast.Name) or not target.id.isupper():
+                continue
+            start = node.lineno - 1
+            paragraph = []
+            for line in reversed(lines[:start]):
+                if not line.strip():
+                    break
+                paragraph.append(line)
+            own = lines[start : node.end_lineno or node.lineno]
+            if not any(line.lstrip().startswith("#") for line in paragraph) and not any(
+                "#" in line for line in own
+            ):
+                bare.append(target.id)
+    return bare
+
+
+def test_the_scan_finds_settings() -> None:
+    assert ("crawler/extensions.py", "VEILLEUR_PROGRESS_INTERVAL") in _settings_read()
+
+
+@pytest.mark.parametrize(("module", "name"), _settings_read())
+def test_setting_read_is_declared(module: str, name: str) -> None:
+    assert hasattr(settings, name), f"{module} reads {name}: declare it in crawler/settings.py"
+
+
+def test_every_declared_setting_says_why() -> None:
+    assert _declared_without_comment() == []
