@@ -20,7 +20,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, or_, select, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    TextClause,
+    and_,
+    cast,
+    exists,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, fts5_query
@@ -51,6 +63,8 @@ NOTICE_COLUMNS = (
 )  # fmt: skip
 
 Cursor = tuple[date | None, int]
+#: a WHERE clause: a SQL expression or, for the dialect-specific ones, literal SQL
+Clause = ColumnElement[bool] | TextClause
 
 
 def _one_of(name: str, value: str | None, valid: Collection[str]) -> None:
@@ -129,7 +143,7 @@ def _postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _search_clause(session: Session, query: str) -> ColumnElement[bool]:
+def _search_clause(session: Session, query: str) -> Clause:
     """``notices.id IN (…)``: notices whose own text or whose documents' pages match."""
     if _postgresql(session):
         return text(
@@ -140,7 +154,7 @@ def _search_clause(session: Session, query: str) -> ColumnElement[bool]:
             f"JOIN notice_documents nd ON nd.document_id = dp.document_id WHERE "
             f"{PG_PAGE_DOCUMENT.replace('coalesce(', 'coalesce(dp.')} "
             f"@@ websearch_to_tsquery('veilleur_fr', :fts_q))"
-        ).bindparams(fts_q=query)  # type: ignore[return-value]
+        ).bindparams(fts_q=query)
     match = fts5_query(query)
     if match is None:
         return true()
@@ -150,17 +164,17 @@ def _search_clause(session: Session, query: str) -> ColumnElement[bool]:
         "JOIN document_pages dp ON dp.id = document_pages_fts.rowid "
         "JOIN notice_documents nd ON nd.document_id = dp.document_id "
         "WHERE document_pages_fts MATCH :fts_q)"
-    ).bindparams(fts_q=match)  # type: ignore[return-value]
+    ).bindparams(fts_q=match)
 
 
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _departement_clause(session: Session, code: str) -> ColumnElement[bool]:
+def _departement_clause(session: Session, code: str) -> Clause:
     if _postgresql(session):
         # jsonb containment, answered by the GIN index ix_notices_departements_gin
-        return text("notices.departements @> CAST(:dep AS jsonb)").bindparams(  # type: ignore[return-value]
+        return text("notices.departements @> CAST(:dep AS jsonb)").bindparams(
             dep=json.dumps([code])
         )
     # the JSON list is stored as text; the queue index covers it (no row reads)
@@ -174,11 +188,11 @@ def _verdict_clause(verdict: str) -> ColumnElement[bool]:
     return ReviewHead.verdict == verdict
 
 
-def _clauses(session: Session, f: NoticeFilters) -> list[ColumnElement[bool]]:
+def _clauses(session: Session, f: NoticeFilters) -> list[Clause]:
     """One WHERE clause per filter set. Every filter column but the buyer's name is in the
     queue index (SQLite: ``ix_notices_review_queue`` covers them), so listing ids walks that
     index without reading the large notice rows."""
-    clauses: list[Any] = []
+    clauses: list[Clause] = []
     if not f.include_unflagged:
         # the bare column, exactly the partial index's predicate (see db.fulltext.QUEUE_INDEX)
         clauses.append(text("notices.flagged"))

@@ -245,7 +245,7 @@ def best_twin(
     if best is None:
         return None
     score, cand = best
-    gap = abs(cand.published.toordinal() - day)  # type: ignore[union-attr]  # pool rows are dated
+    gap = abs(cand.published.toordinal() - day) if cand.published else 0  # pool rows are dated
     reason = (
         f"same kind, published {gap} days apart, title {score:.0%} alike, "
         f"buyer {cand.buyer!r} alike"

@@ -32,12 +32,12 @@ def test_recent_running_row_left_alone(session: Session) -> None:
 def test_finished_job_keeps_the_end_of_its_message(session: Session) -> None:
     run_id = start_job(session, "crawl:boamp", None, NOW)
     finish_job(session, run_id, "failed", "x" * 10 + "Traceback … ValueError", NOW)
-    message = session.get(JobRun, run_id).message  # type: ignore[union-attr]
+    message = session.scalars(select(JobRun.message).where(JobRun.id == run_id)).one()
     assert message is not None and message.endswith("ValueError")
 
 
 def test_long_message_is_cut_to_its_tail(session: Session) -> None:
     run_id = start_job(session, "crawl:boamp", None, NOW)
     finish_job(session, run_id, "failed", "a" * MESSAGE_TAIL_CHARS + "end", NOW)
-    message = session.get(JobRun, run_id).message  # type: ignore[union-attr]
+    message = session.scalars(select(JobRun.message).where(JobRun.id == run_id)).one()
     assert message == "a" * (MESSAGE_TAIL_CHARS - 3) + "end"
