@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from db.queries import upsert_notices
 from db.session import session_scope
+from db.store import upsert_notices
 from veilleur.cli import COMMANDS, cli
 from vocabulary.decision import Decision, Hit
 from vocabulary.items import NoticeItem

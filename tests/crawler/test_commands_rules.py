@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy.orm import Session
 
-from db.models import Flag, Notice, Review
-from db.queries_rules import rules_report
 from db.session import sessionmaker_for
+from tests.db.test_rule_feedback import seed_verdicts
 from veilleur.commands.rules import classify, rules
 
 DATA = Path(__file__).parents[1] / "fixtures" / "corpus_labels"
@@ -116,60 +114,9 @@ def test_rules_eval_reports_unreadable_rows(tmp_path: Path) -> None:
     assert "unreadable: nope.json 1" in result.output
 
 
-def _notice(session: Session, key: str, title: str) -> Notice:
-    notice = Notice(
-        source="boamp",
-        source_key=key,
-        source_id=key,
-        kind="tender",
-        title=title,
-        content_hash=key,
-        url=f"https://example.invalid/{key}",
-    )
-    session.add(notice)
-    session.flush()
-    return notice
-
-
-def _seed(session: Session) -> None:
-    noisy = _notice(session, "n1", "Caméra pour la communication")
-    good = _notice(session, "n2", "Extension vidéoprotection")
-    missed = _notice(session, "n3", "Tranquillité publique, plateforme")
-    for n, rule in ((noisy, "videosurveillance.camera_context"), (good, "videosurveillance.terms")):
-        session.add(
-            Flag(
-                notice_id=n.id,
-                rule_id=rule,
-                rule_version="v",
-                category="videosurveillance",
-                field="title",
-                snippet=n.title,
-            )
-        )
-    session.add(Review(notice_id=noisy.id, verdict="relevant"))
-    session.add(Review(notice_id=noisy.id, verdict="not_relevant"))
-    session.add(Review(notice_id=good.id, verdict="relevant"))
-    session.add(Review(notice_id=missed.id, verdict="relevant"))
-    session.commit()
-
-
-def test_rules_report_ranks_noisy_rule_first(session: Session) -> None:
-    _seed(session)
-    report = rules_report(session)
-    assert (report.rules[0].rule_id, report.rules[0].not_relevant) == (
-        "videosurveillance.camera_context",
-        1,
-    )
-
-
-def test_rules_report_lists_relevant_unflagged(session: Session) -> None:
-    _seed(session)
-    assert [m.source_id for m in rules_report(session).missed] == ["n3"]
-
-
 def test_rules_report_command(db_url: str) -> None:
     with sessionmaker_for(db_url)() as s:
-        _seed(s)
+        seed_verdicts(s)
     result = CliRunner().invoke(rules, ["report", "--database-url", db_url])
     assert "videosurveillance.camera_context" in result.output.splitlines()[1]
 

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from crawler.base_spiders.decp_json import DecpRecordError, parse_decp_document
 from db.migrate import upgrade
-from db.queries import upsert_notices
 from db.session import session_scope
+from db.store import upsert_notices
 from veilleur.commands.show import show
 from vocabulary.items import NoticeItem
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from crawler.base_spiders.decp_json import DecpRecordError, parse_decp_document
 from db.health import evaluate_run, failing_sources, field_fill
 from db.models import CrawlRun
-from db.queries import upsert_notices
 from db.runs import ensure_source, finish_run, start_run
+from db.store import upsert_notices
 from vocabulary.items import NoticeItem
 
 DECP = Path(__file__).parents[1] / "fixtures" / "decp"

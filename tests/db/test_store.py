@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Flag, Notice, NoticeLink, NoticeVersion
-from db.queries import upsert_notices
+from db.store import upsert_notices
 from vocabulary.decision import Decision, Hit
 from vocabulary.items import NoticeItem
 
