@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiosmtpd.controller import Controller
 
 from db.migrate import upgrade
-from db.models import Flag, Group, Notice
+from db.models.digest import Group
+from db.models.notices import Flag, Notice
 from db.session import session_scope
 from digest.send import SmtpSettings
 from digest.service import prepare_digests, send_digests

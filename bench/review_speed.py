@@ -42,7 +42,8 @@ from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 
 from db.fulltext import create_fulltext, drop_fulltext  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
-from db.models import Flag, Notice, Review, User  # noqa: E402
+from db.models.notices import Flag, Notice  # noqa: E402
+from db.models.review import Review, User  # noqa: E402
 from db.session import get_engine  # noqa: E402
 from tools.corpus import corpus_dir  # noqa: E402
 

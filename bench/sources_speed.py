@@ -6,7 +6,7 @@
 
 1. TED: parse every XML notice of ``ted_xml_fr/`` (176 real notices, both formats), 5 rounds.
 2. DECP: parse the four 2019 files (≈10 650 contracts), merge duplicates, and upsert them
-   through ``db.queries.upsert_notices`` (batches of 500, one transaction each, like the Store
+   through ``db.store.upsert_notices`` (batches of 500, one transaction each, like the Store
    pipeline) into a fresh SQLite file (or ``--database-url``); then a second, unchanged pass.
 3. Linking: ``db.linking.link_all`` over the DECP contracts plus, for a year's worth of
    tenders, one tender per contract DERIVED from it (same buyer, CPV, object reworded, published
@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 from crawler.base_spiders.decp_json import DecpRecordError, merge_duplicates, parse_decp_document  # noqa: E402
 from db.linking import link_all  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
-from db.queries import upsert_notices  # noqa: E402
 from db.session import session_scope  # noqa: E402
+from db.store import upsert_notices  # noqa: E402
 from spiders.parsers.ted_xml import parse_ted_xml  # noqa: E402
 from tools.corpus import corpus_dir  # noqa: E402
 from vocabulary.items import NoticeItem  # noqa: E402

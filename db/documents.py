@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Document, DocumentPage, Notice, NoticeDocument
+from db.models.documents import Document, DocumentPage, NoticeDocument
+from db.models.notices import Notice
 from vocabulary.documents import FINAL_OK, ExtractionResult, is_retryable
 
 __all__ = [

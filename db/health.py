@@ -26,7 +26,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import CrawlRun, Notice, Source, utcnow
+from db.models.base import utcnow
+from db.models.notices import Notice
+from db.models.runs import CrawlRun, Source
 
 __all__ = [
     "TRACKED_FIELDS",

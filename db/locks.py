@@ -25,7 +25,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.models import Lock, utcnow
+from db.models.base import utcnow
+from db.models.runs import Lock
 from db.session import session_scope
 from vocabulary.errors import VeilleurError
 
@@ -36,6 +37,7 @@ __all__ = [
     "default_holder",
     "held_lock",
     "holder_of",
+    "lease_free",
     "refresh",
     "release",
 ]
@@ -86,6 +88,12 @@ def acquire(
 def holder_of(session: Session, name: str) -> str | None:
     """The current holder of ``name`` (expired or not), or None."""
     return session.execute(select(Lock.holder).where(Lock.name == name)).scalar_one_or_none()
+
+
+def lease_free(session: Session, name: str, now: datetime | None = None) -> bool:
+    """True when nobody holds a live ``name`` lease (none, or expired)."""
+    lease = session.get(Lock, name)
+    return lease is None or lease.expires_at <= (now or utcnow())
 
 
 def refresh(

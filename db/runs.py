@@ -9,7 +9,9 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from db.models import CrawlError, CrawlRun, Notice, Source, utcnow
+from db.models.base import utcnow
+from db.models.notices import Notice
+from db.models.runs import CrawlError, CrawlRun, Source
 
 __all__ = [
     "SourceHealth",

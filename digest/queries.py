@@ -1,9 +1,10 @@
 """Database side of digests and feeds. Every function takes the session first and never commits.
 
 Loads rows into the plain dataclasses of :mod:`digest.build` and records what was sent.
-Territory and category filters run in Python (:func:`digest.build.in_scope`): JSON list columns
-are queried differently on SQLite and PostgreSQL, and one pool of candidates is shared by every
-group of a run, so the database is read once per run rather than once per group.
+Candidate notices are selected with the notice list's filters (:mod:`db.notice_list`), as
+the CLI and the desk select theirs. Each group's territory and category filters then run in
+Python (:func:`digest.build.in_scope`): one pool of candidates is shared by every group of a
+run, so the database is read once per run rather than once per group.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.models import Delivery, DigestSend, Flag, Group, JobRun, Notice, NoticeLink, NoticeVersion
+from db.models.digest import Delivery, DigestSend, Group
+from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
+from db.models.runs import JobRun
+from db.notice_list import NoticeFilters, notice_select
 from digest.build import Delivered, GroupSpec, JobReport, NoticeView
 
 __all__ = [
@@ -169,15 +173,11 @@ def candidate_notices(
 ) -> list[NoticeView]:
     """The pool every group filters: flagged notices first seen, or flagged, at or after
     ``since`` — and in any case first seen at or after ``seen_since`` (so a rescan that
-    re-flags old notices does not flood groups with the archive)."""
-    recently_flagged = select(Flag.notice_id).where(Flag.created_at >= since)
-    stmt = select(*_VIEW_COLUMNS).where(
-        Notice.flagged.is_(True),
-        (Notice.first_seen_at >= since) | Notice.id.in_(recently_flagged),
-    )
-    if seen_since is not None:
-        stmt = stmt.where(Notice.first_seen_at >= seen_since)
-    return _views(session, stmt.order_by(Notice.id))
+    re-flags old notices does not flood groups with the archive). The notice list's filters
+    select them; each group's territory, categories and score are applied to the pool."""
+    filters = NoticeFilters(new_or_flagged_since=since, seen_from=seen_since)
+    stmt = notice_select(session, filters, *_VIEW_COLUMNS).order_by(None).order_by(Notice.id)
+    return _views(session, stmt)
 
 
 def notice_views(session: Session, ids: Iterable[int]) -> list[NoticeView]:
@@ -189,10 +189,10 @@ def notice_views(session: Session, ids: Iterable[int]) -> list[NoticeView]:
 
 
 def recent_flagged(session: Session, limit: int = 200) -> list[NoticeView]:
-    """The latest flagged notices, newest first (for feeds)."""
+    """The latest flagged notices, newest first seen first (for feeds)."""
     stmt = (
-        select(*_VIEW_COLUMNS)
-        .where(Notice.flagged.is_(True))
+        notice_select(session, NoticeFilters(), *_VIEW_COLUMNS)
+        .order_by(None)
         .order_by(Notice.first_seen_at.desc(), Notice.id.desc())
         .limit(limit)
     )

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from db.models import Group, utcnow
+from db.models.base import utcnow
+from db.models.digest import Group
 from db.session import session_scope
 from digest import queries as q
 from digest.build import Delivered, Digest, GroupSpec, NoticeView, PoolIndex, build_digest

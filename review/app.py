@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from db.fulltext import ensure_fulltext
-from db.models import User
+from db.models.review import User
 from db.session import database_url as resolve_database_url
 from db.session import get_engine, sessionmaker_for
 from review import i18n

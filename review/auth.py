@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import User
+from db.models.review import User
 from vocabulary.errors import VeilleurError
 
 __all__ = [

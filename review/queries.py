@@ -1,40 +1,47 @@
-"""Read-side queries of the review desk: one notice with its whole story, the rules feedback,
-and the small lists that fill the filter drop-downs.
-
-``rules_feedback`` is the web page's query; ``db/queries_rules.py: rules_report`` (rules helper)
-answers the same question for the CLI — the lead folds the two together.
+"""Read-side queries of the notice page: one notice with its flags, documents, review head
+and the whole story of its purchase (:func:`db.linking.story`, the query ``veilleur show``
+prints), and a document page's text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from db.models import (
-    Document,
-    DocumentPage,
-    Flag,
-    Notice,
-    NoticeDocument,
-    NoticeLink,
-    Review,
-    ReviewHead,
-)
-from vocabulary.terms import POSITIVE_VERDICTS
+from db.linking.story import StoryEdge, story
+from db.models.documents import Document, DocumentPage, NoticeDocument
+from db.models.notices import Flag, Notice
+from db.models.review import ReviewHead
 
-__all__ = [
-    "NoticeDetail",
-    "RuleFeedback",
-    "document_page",
-    "filter_choices",
-    "notice_detail",
-    "rules_feedback",
-]
+__all__ = ["NoticeDetail", "StoryEntry", "StoryLink", "document_page", "notice_detail"]
 
-#: verdicts that say "an analyst wants this" (a rule that missed it should have caught it)
+
+@dataclass(frozen=True)
+class StoryLink:
+    """One link of the story as seen from a notice: ``outgoing`` when that notice drew it."""
+
+    relation: str
+    reason: str
+    confidence: float
+    other_id: int | None
+    other_label: str
+    outgoing: bool
+
+
+@dataclass
+class StoryEntry:
+    """A notice of the purchase's story (``notice_id`` None: named by a link, not stored yet)."""
+
+    notice_id: int | None
+    label: str
+    title: str | None
+    kind: str | None
+    published_at: date | None
+    links: list[StoryLink]
 
 
 @dataclass
@@ -43,7 +50,8 @@ class NoticeDetail:
     flags: list[Flag]
     rule_ids: list[str]
     documents: list[dict[str, Any]]
-    links: list[dict[str, Any]]
+    #: every other notice of the purchase, through links followed transitively both ways
+    story: list[StoryEntry]
     procedure: list[dict[str, Any]]
     head: ReviewHead | None
     matched_pages: dict[int, list[int]] = field(default_factory=dict)
@@ -75,48 +83,40 @@ def _documents(session: Session, notice_id: int) -> list[dict[str, Any]]:
     return out
 
 
-def _links(session: Session, notice: Notice) -> list[dict[str, Any]]:
-    """Edges of the purchase's story touching this notice, in both directions."""
-    other = aliased(Notice)
-    out = []
-    outgoing = session.execute(
-        select(NoticeLink, other.title, other.kind, other.published_at)
-        .outerjoin(other, other.id == NoticeLink.target_notice_id)
-        .where(NoticeLink.notice_id == notice.id)
-    )
-    for link, title, kind, published in outgoing:
-        out.append(
-            {
-                "direction": "out",
-                "relation": link.relation,
-                "reason": link.reason,
-                "notice_id": link.target_notice_id,
-                "key": f"{link.target_source}:{link.target_key}",
-                "title": title,
-                "kind": kind,
-                "published_at": published,
-            }
+def _label(notice: Notice) -> str:
+    return f"{notice.source}:{notice.source_id}"
+
+
+def _story_entries(session: Session, notice: Notice) -> list[StoryEntry]:
+    """The other notices of the purchase, oldest first, each with the links that tie it into
+    the story; then the notices links name that are not stored yet."""
+    found = story(session, notice.id)
+    labels = {n.id: _label(n) for n in found.notices}
+
+    def link(edge: StoryEdge, end: int | None) -> StoryLink:
+        outgoing = edge.from_id == end
+        other = edge.to_id if outgoing else edge.from_id
+        other_label = labels.get(other, edge.to_label) if other is not None else edge.to_label
+        return StoryLink(edge.relation, edge.reason, edge.confidence, other, other_label, outgoing)
+
+    entries = [
+        StoryEntry(
+            n.id,
+            _label(n),
+            n.title,
+            n.kind,
+            n.published_at,
+            [link(e, n.id) for e in found.edges_touching(n.id)],
         )
-    incoming = session.execute(
-        select(NoticeLink, other.title, other.kind, other.published_at)
-        .join(other, other.id == NoticeLink.notice_id)
-        .where(NoticeLink.target_notice_id == notice.id)
-    )
-    for link, title, kind, published in incoming:
-        out.append(
-            {
-                "direction": "in",
-                "relation": link.relation,
-                "reason": link.reason,
-                "notice_id": link.notice_id,
-                "key": None,
-                "title": title,
-                "kind": kind,
-                "published_at": published,
-            }
-        )
-    out.sort(key=lambda r: (r["published_at"] is None, r["published_at"] or 0))
-    return out
+        for n in found.notices
+        if n.id != notice.id
+    ]
+    entries += [
+        StoryEntry(None, e.to_label, None, None, None, [link(e, None)])
+        for e in found.edges
+        if e.to_id is None
+    ]
+    return entries
 
 
 def notice_detail(session: Session, notice_id: int) -> NoticeDetail | None:
@@ -135,9 +135,9 @@ def notice_detail(session: Session, notice_id: int) -> NoticeDetail | None:
                 .limit(100)
             )
         ]
-    links = _links(session, notice)
-    linked = {link["notice_id"] for link in links}
-    procedure = [p for p in procedure if p["id"] not in linked]
+    entries = _story_entries(session, notice)
+    in_story = {entry.notice_id for entry in entries}
+    procedure = [p for p in procedure if p["id"] not in in_story]
     matched: dict[int, list[int]] = {}
     for f in flags:
         if f.document_id is not None and f.page is not None:
@@ -149,7 +149,7 @@ def notice_detail(session: Session, notice_id: int) -> NoticeDetail | None:
         flags=flags,
         rule_ids=sorted({f.rule_id for f in flags}),
         documents=_documents(session, notice_id),
-        links=links,
+        story=entries,
         procedure=procedure,
         head=session.get(ReviewHead, notice_id),
         matched_pages=matched,
@@ -171,67 +171,3 @@ def document_page(
         )
     )
     return doc, pages
-
-
-@dataclass
-class RuleFeedback:
-    rule_id: str
-    category: str
-    blamed: int  # not-relevant verdicts naming this rule as the one that misfired
-    involved: int  # notices it fired on whose current verdict is not relevant
-    confirmed: int  # notices it fired on whose current verdict is relevant (or further)
-    flagged: int  # notices it fired on
-
-
-def rules_feedback(session: Session, limit: int = 200) -> dict[str, Any]:
-    """Rules ranked by the not-relevant verdicts they caused, and relevant notices nobody's
-    rule caught (found by hand: no flags at all)."""
-    blamed = dict(
-        session.execute(
-            select(Review.reason_rule, func.count(func.distinct(Review.notice_id)))
-            .join(ReviewHead, ReviewHead.review_id == Review.id)
-            .where(Review.verdict == "not_relevant", Review.reason_rule.is_not(None))
-            .group_by(Review.reason_rule)
-        ).all()
-    )
-    per_rule = session.execute(
-        select(
-            Flag.rule_id,
-            func.min(Flag.category),
-            func.count(func.distinct(Flag.notice_id)),
-            func.count(func.distinct(Flag.notice_id)).filter(ReviewHead.verdict == "not_relevant"),
-            func.count(func.distinct(Flag.notice_id)).filter(
-                ReviewHead.verdict.in_(POSITIVE_VERDICTS)
-            ),
-        )
-        .outerjoin(ReviewHead, ReviewHead.notice_id == Flag.notice_id)
-        .group_by(Flag.rule_id)
-    ).all()
-    rules = [
-        RuleFeedback(rule, cat, int(blamed.get(rule, 0)), int(inv), int(conf), int(n))
-        for rule, cat, n, inv, conf in per_rule
-    ]
-    rules.sort(key=lambda r: (-r.blamed, -r.involved, r.rule_id))
-    has_flag = select(Flag.id).where(Flag.notice_id == Notice.id).exists()
-    by_hand = [
-        dict(r._mapping)
-        for r in session.execute(
-            select(
-                Notice.id, Notice.title, Notice.buyer_name, Notice.published_at, ReviewHead.verdict
-            )
-            .join(ReviewHead, ReviewHead.notice_id == Notice.id)
-            .where(ReviewHead.verdict.in_(POSITIVE_VERDICTS), or_(~has_flag))
-            .order_by(Notice.published_at.desc(), Notice.id.desc())
-            .limit(limit)
-        )
-    ]
-    return {"rules": rules[:limit], "by_hand": by_hand}
-
-
-def filter_choices(session: Session) -> dict[str, list[str]]:
-    """Distinct categories, sources and kinds for the drop-downs (small, indexed columns)."""
-    return {
-        "categories": sorted(c for c in session.scalars(select(Flag.category).distinct()) if c),
-        "sources": sorted(s for s in session.scalars(select(Notice.source).distinct()) if s),
-        "kinds": sorted(k for k in session.scalars(select(Notice.kind).distinct()) if k),
-    }

@@ -1,273 +1,83 @@
-"""The analysts' queue: flagged notices newest first, filtered, searched, keyset-paginated.
+"""The desk's queue: the notice list of :mod:`db.notice_list`, read from and written back to
+the query string (the same arguments drive the queue, its pages and its exports).
 
-Keyset (not OFFSET) pagination: a page asks for rows strictly after the last (published_at, id)
-it showed, so page 500 costs what page 1 costs. The order is ``published_at DESC, id DESC`` with
-undated notices last, served by the partial index ``ix_notices_review_queue`` (migration
-``0003``). The same query feeds the CSV/JSON exports in batches.
+The argument names are the desk's own (``status``, ``date_from``, ``q`` …) so bookmarked
+URLs keep working; a value the list refuses raises :class:`~vocabulary.errors.FilterError`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import fields
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, exists, or_, select, text, true
-from sqlalchemy.orm import Session
+from db.notice_list import NoticeFilters
+from vocabulary.errors import FilterError
 
-from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, fts5_query
-from db.models import Flag, Notice, ReviewHead
-from vocabulary.terms import VERDICTS
+__all__ = ["QUERY_ARGS", "filter_args", "filters_from_args"]
 
-__all__ = [
-    "QueueFilters",
-    "QueuePage",
-    "decode_cursor",
-    "encode_cursor",
-    "iter_queue",
-    "queue_page",
-]
+#: query-string argument -> (NoticeFilters field, longest value kept)
+QUERY_ARGS = {
+    "status": ("verdict", 30),
+    "category": ("category", 50),
+    "departement": ("departement", 3),
+    "buyer": ("buyer", 200),
+    "source": ("source", 100),
+    "kind": ("kind", 30),
+    "date_from": ("published_from", 10),
+    "date_to": ("published_to", 10),
+    "min_score": ("min_score", 20),
+    "q": ("query", 300),
+    "unflagged": ("include_unflagged", 5),
+}
+_ARG_OF = {name: arg for arg, (name, _limit) in QUERY_ARGS.items()}
 
-PAGE_SIZE = 50
 
-
-def _parse_date(value: str | None) -> date | None:
+def _date(arg: str, value: str) -> date:
     try:
-        return date.fromisoformat(value) if value else None
+        return date.fromisoformat(value)
     except ValueError:
-        return None
+        raise FilterError(f"{arg}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _parse_float(value: str | None) -> float | None:
+def _score(arg: str, value: str) -> float:
     try:
-        return float(value) if value not in (None, "") else None
+        return float(value)
     except ValueError:
-        return None
+        raise FilterError(f"{arg}: {value!r} is not a number") from None
 
 
-@dataclass(frozen=True)
-class QueueFilters:
-    """What the analyst asked for; built from query-string arguments, never trusted further."""
+def filters_from_args(args: Mapping[str, str]) -> NoticeFilters:
+    """The filters the analyst asked for (query-string arguments are never trusted further)."""
 
-    status: str | None = None
-    category: str | None = None
-    departement: str | None = None
-    buyer: str | None = None
-    source: str | None = None
-    kind: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    min_score: float | None = None
-    q: str | None = None
-    #: also show notices the rules did not flag (to find relevant ones by hand)
-    unflagged: bool = False
+    def arg(name: str) -> str | None:
+        return (args.get(name) or "").strip()[: QUERY_ARGS[name][1]] or None
 
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> QueueFilters:
-        def s(name: str, limit: int = 200) -> str | None:
-            value = (args.get(name) or "").strip()
-            return value[:limit] or None
-
-        status = s("status")
-        return cls(
-            status=status if status in VERDICTS else None,
-            category=s("category", 50),
-            departement=s("departement", 3),
-            buyer=s("buyer"),
-            source=s("source", 100),
-            kind=s("kind", 30),
-            date_from=_parse_date(s("date_from")),
-            date_to=_parse_date(s("date_to")),
-            min_score=_parse_float(s("min_score", 20)),
-            q=s("q", 300),
-            unflagged=s("unflagged", 5) in ("1", "on", "true"),
-        )
-
-    def as_args(self) -> dict[str, str]:
-        """The non-empty filters as query-string arguments (for links and exports)."""
-        out: dict[str, str] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is True:
-                out[f.name] = "1"
-            elif value not in (None, False):
-                out[f.name] = value.isoformat() if isinstance(value, date) else str(value)
-        return out
+    date_from, date_to, min_score = arg("date_from"), arg("date_to"), arg("min_score")
+    return NoticeFilters(
+        verdict=arg("status"),
+        category=arg("category"),
+        departement=arg("departement"),
+        buyer=arg("buyer"),
+        source=arg("source"),
+        kind=arg("kind"),
+        published_from=_date("date_from", date_from) if date_from else None,
+        published_to=_date("date_to", date_to) if date_to else None,
+        min_score=_score("min_score", min_score) if min_score else None,
+        query=arg("q"),
+        include_unflagged=arg("unflagged") in ("1", "on", "true"),
+    )
 
 
-@dataclass
-class QueuePage:
-    rows: list[dict[str, Any]]
-    next_cursor: str | None
-
-
-def encode_cursor(published_at: date | None, notice_id: int) -> str:
-    return f"{published_at.isoformat() if published_at else '-'}_{notice_id}"
-
-
-def decode_cursor(cursor: str | None) -> tuple[date | None, int] | None:
-    """``(published_at, id)`` of the last row shown, or None for a bad or absent cursor."""
-    if not cursor or "_" not in cursor:
-        return None
-    day, _, ident = cursor.partition("_")
-    if not ident.isdigit():
-        return None
-    if day == "-":
-        return None, int(ident)
-    parsed = _parse_date(day)
-    return (parsed, int(ident)) if parsed else None
-
-
-def _search_clause(session: Session, q: str) -> Any:
-    """``notices.id IN (…)``: notices whose own text or whose documents' pages match."""
-    if session.get_bind().dialect.name == "postgresql":
-        return text(
-            f"notices.id IN (SELECT n2.id FROM notices n2 WHERE "
-            f"{PG_NOTICE_DOCUMENT.replace('coalesce(', 'coalesce(n2.')} "
-            f"@@ websearch_to_tsquery('veilleur_fr', :fts_q) "
-            f"UNION SELECT nd.notice_id FROM document_pages dp "
-            f"JOIN notice_documents nd ON nd.document_id = dp.document_id WHERE "
-            f"{PG_PAGE_DOCUMENT.replace('coalesce(', 'coalesce(dp.')} "
-            f"@@ websearch_to_tsquery('veilleur_fr', :fts_q))"
-        ).bindparams(fts_q=q)
-    match = fts5_query(q)
-    if match is None:
-        return true()
-    return text(
-        "notices.id IN (SELECT rowid FROM notices_fts WHERE notices_fts MATCH :fts_q "
-        "UNION SELECT nd.notice_id FROM document_pages_fts "
-        "JOIN document_pages dp ON dp.id = document_pages_fts.rowid "
-        "JOIN notice_documents nd ON nd.document_id = dp.document_id "
-        "WHERE document_pages_fts MATCH :fts_q)"
-    ).bindparams(fts_q=match)
-
-
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-_ROW_COLUMNS = (
-    Notice.id,
-    Notice.title,
-    Notice.buyer_name,
-    Notice.departements,
-    Notice.published_at,
-    Notice.deadline_at,
-    Notice.kind,
-    Notice.source,
-    Notice.score,
-    Notice.categories,
-    Notice.estimated_value,
-    Notice.flagged,
-    ReviewHead.verdict.label("verdict"),
-)
-
-
-def _filtered(session: Session, filters: QueueFilters) -> Select[Any]:
-    """The page's (id, published_at) only: every filter column but the buyer's name is in the
-    queue index (SQLite: ``ix_notices_review_queue`` covers them), so the planner can walk
-    that index without reading the large notice rows; :func:`_rows` fetches the page after."""
-    head_verdict = ReviewHead.verdict
-    stmt: Any = select(Notice.id, Notice.published_at)
-    if filters.status:
-        stmt = stmt.outerjoin(ReviewHead, ReviewHead.notice_id == Notice.id)
-    f = filters
-    if not f.unflagged:
-        # the bare column, exactly the partial index's predicate (see db.fulltext.QUEUE_INDEX)
-        stmt = stmt.where(text("notices.flagged"))
-    if f.status == "new":
-        stmt = stmt.where(or_(head_verdict.is_(None), head_verdict == "new"))
-    elif f.status:
-        stmt = stmt.where(head_verdict == f.status)
-    if f.category:
-        stmt = stmt.where(
-            exists().where(and_(Flag.notice_id == Notice.id, Flag.category == f.category))
-        )
-    if f.departement:
-        if session.get_bind().dialect.name == "postgresql":
-            # jsonb containment, answered by the GIN index ix_notices_departements_gin
-            stmt = stmt.where(
-                text("notices.departements @> CAST(:dep AS jsonb)").bindparams(
-                    dep=json.dumps([f.departement])
-                )
-            )
+def filter_args(filters: NoticeFilters) -> dict[str, str]:
+    """The non-empty filters as query-string arguments (for links, pages and exports)."""
+    out: dict[str, str] = {}
+    for f in fields(filters):
+        value = getattr(filters, f.name)
+        if f.name not in _ARG_OF or value in (None, False):
+            continue
+        if value is True:
+            out[_ARG_OF[f.name]] = "1"
         else:
-            # the JSON list is stored as text; the queue index covers it (no row reads)
-            needle = '%"' + _like_escape(f.departement) + '"%'
-            stmt = stmt.where(cast(Notice.departements, String).like(needle, escape="\\"))
-    if f.buyer:
-        stmt = stmt.where(Notice.buyer_name.ilike(f"%{_like_escape(f.buyer)}%", escape="\\"))
-    if f.source:
-        stmt = stmt.where(Notice.source == f.source)
-    if f.kind:
-        stmt = stmt.where(Notice.kind == f.kind)
-    if f.date_from:
-        stmt = stmt.where(Notice.published_at >= f.date_from)
-    if f.date_to:
-        stmt = stmt.where(Notice.published_at <= f.date_to)
-    if f.min_score is not None:
-        stmt = stmt.where(Notice.score >= f.min_score)
-    if f.q:
-        stmt = stmt.where(_search_clause(session, f.q))
-    return stmt
-
-
-def _after(stmt: Select[Any], cursor: tuple[date | None, int] | None) -> Select[Any]:
-    if cursor is None:
-        return stmt
-    day, ident = cursor
-    if day is None:
-        return stmt.where(Notice.published_at.is_(None), Notice.id < ident)
-    return stmt.where(
-        or_(
-            Notice.published_at < day,
-            and_(Notice.published_at == day, Notice.id < ident),
-            Notice.published_at.is_(None),
-        )
-    )
-
-
-def _ordered(session: Session, stmt: Select[Any]) -> Select[Any]:
-    if session.get_bind().dialect.name == "postgresql":
-        return stmt.order_by(Notice.published_at.desc().nulls_last(), Notice.id.desc())
-    # SQLite sorts NULL lowest, so DESC already puts undated notices last (and uses the index)
-    return stmt.order_by(Notice.published_at.desc(), Notice.id.desc())
-
-
-def _rows(session: Session, ids: list[int]) -> list[dict[str, Any]]:
-    if not ids:
-        return []
-    found = session.execute(
-        select(*_ROW_COLUMNS)
-        .outerjoin(ReviewHead, ReviewHead.notice_id == Notice.id)
-        .where(Notice.id.in_(ids))
-    )
-    by_id = {r.id: dict(r._mapping) for r in found}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-def queue_page(
-    session: Session, filters: QueueFilters, cursor: str | None = None, limit: int = PAGE_SIZE
-) -> QueuePage:
-    """One page of the queue after ``cursor`` (an opaque string from the previous page)."""
-    stmt = _ordered(session, _after(_filtered(session, filters), decode_cursor(cursor)))
-    keys = session.execute(stmt.limit(limit + 1)).all()
-    more = len(keys) > limit
-    keys = keys[:limit]
-    next_cursor = encode_cursor(keys[-1].published_at, keys[-1].id) if more else None
-    return QueuePage(rows=_rows(session, [k.id for k in keys]), next_cursor=next_cursor)
-
-
-def iter_queue(
-    session: Session, filters: QueueFilters, batch: int = 500
-) -> Iterator[dict[str, Any]]:
-    """Every row of the filtered queue, fetched page by page (for streamed exports)."""
-    cursor: str | None = None
-    while True:
-        page = queue_page(session, filters, cursor, limit=batch)
-        yield from page.rows
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
+            out[_ARG_OF[f.name]] = value.isoformat() if isinstance(value, date) else str(value)
+    return out

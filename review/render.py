@@ -1,4 +1,5 @@
-"""Rendering helpers for hostile scraped text: safe links, highlighted snippets, CSV cells.
+"""Rendering helpers for hostile scraped text: safe links and highlighted snippets (CSV cells:
+``db.notice_export.csv_cell``).
 
 Everything a template prints is autoescaped by Jinja; these helpers return ``Markup`` only
 after escaping every piece of source text themselves.
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-__all__ = ["csv_cell", "fold", "highlight", "rule_terms", "safe_url"]
+__all__ = ["fold", "highlight", "rule_terms", "safe_url"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -65,11 +66,3 @@ def highlight(text: str, terms: Iterable[str]) -> Markup:
         last = m.end()
     pieces.append(str(escape(text[last:])))
     return Markup("".join(pieces))
-
-
-def csv_cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (scraped titles are hostile)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text

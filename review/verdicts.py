@@ -18,7 +18,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Flag, Review, ReviewHead, User, utcnow
+from db.models.base import utcnow
+from db.models.notices import Flag
+from db.models.review import Review, ReviewHead, User
 from vocabulary.errors import VeilleurError
 from vocabulary.terms import VERDICTS
 

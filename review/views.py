@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -24,14 +23,19 @@ from flask import (
 )
 from sqlalchemy.orm import Session
 
-from db.models import Document, Notice, User
+from db.models.documents import Document
+from db.models.notices import Notice
+from db.models.review import User
+from db.notice_list import NoticeFilters, filter_choices, notice_page
+from db.rule_feedback import rule_feedback
 from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
 from review.db import read, write
-from review.queries import document_page, filter_choices, notice_detail, rules_feedback
-from review.queue import QueueFilters, queue_page
+from review.queries import document_page, notice_detail
+from review.queue import filter_args, filters_from_args
 from review.render import highlight, rule_terms
 from review.verdicts import ReviewConflict, VerdictError, record_verdict, review_trail
+from vocabulary.errors import FilterError
 from vocabulary.terms import VERDICTS
 
 __all__ = ["bp"]
@@ -39,6 +43,8 @@ __all__ = ["bp"]
 log = logging.getLogger(__name__)
 bp = Blueprint("review", __name__)
 PUBLIC_ENDPOINTS = {"review.login", "review.set_language", "static"}
+#: rules, and notices found by hand, listed on the rules page
+RULES_PAGE_LIMIT = 200
 
 
 def _local_target(target: str | None) -> str:
@@ -102,18 +108,33 @@ def logout() -> Any:
     return redirect(url_for("review.login"))
 
 
+def _requested_filters(s: Session) -> NoticeFilters:
+    """The query string's filters, a source among those stored; FilterError otherwise."""
+    filters = filters_from_args(request.args)
+    filters.require_known_source(_cached_choices(s)["sources"])
+    return filters
+
+
+def _refused(exc: FilterError) -> tuple[str, int]:
+    log.info("filter_refused error=%r", str(exc))
+    return render_template("error.html", message=str(exc)), 400
+
+
 @bp.get("/")
 def queue() -> Any:
-    filters = QueueFilters.from_args(request.args)
     cursor = request.args.get("after")
     with read() as s:
-        page = queue_page(s, filters, cursor)
+        try:
+            filters = _requested_filters(s)
+        except FilterError as exc:
+            return _refused(exc)
+        page = notice_page(s, filters, cursor)
         choices = _cached_choices(s)
     return render_template(
         "queue.html",
         page=page,
         filters=filters,
-        args=filters.as_args(),
+        args=filter_args(filters),
         choices=choices,
         statuses=VERDICTS,
         cursor=cursor,
@@ -243,13 +264,17 @@ def download(document_id: int) -> Any:
 @bp.get("/rules")
 def rules() -> Any:
     with read() as s:
-        report = rules_feedback(s)
+        report = rule_feedback(s, limit=RULES_PAGE_LIMIT)
     return render_template("rules.html", report=report)
 
 
 @bp.get("/export.<fmt>")
-def export(fmt: str) -> Response:
+def export(fmt: str) -> Any:
     if fmt not in ("csv", "json"):
         abort(404)
-    filters = QueueFilters.from_args(request.args)
+    with read() as s:
+        try:
+            filters = _requested_filters(s)
+        except FilterError as exc:
+            return _refused(exc)
     return exports.stream(fmt, filters, current_app.extensions["veilleur_sessionmaker"])

@@ -12,12 +12,12 @@ Items (``vocabulary.items.NoticeItem``):
 * ``review_notice`` / ``digest_notice`` — an item and its decision from the review desk's and
   the digests' fixture records (real corpus texts, see their READMEs).
 
-Stored data goes through the real write functions — ``db.queries.upsert_notices`` (the Store
+Stored data goes through the real write functions — ``db.store.upsert_notices`` (the Store
 pipeline's: notice, version, flags from the decision, document links, declared links),
 ``db.documents.save_document`` (the documents pipeline's) and ``review.verdicts.record_verdict``
-(the web desk's): ``store``, ``store_all``, ``add_document``, ``add_verdict``. Where no write
-function exists, ``add_link`` (an edge of a story) and ``add_group`` (a digest's recipients)
-insert the row. Functions take the session first and never commit.
+(the web desk's): ``store``, ``store_all``, ``add_document``, ``add_verdict``, and the small
+data set ``seed_verdicts``. Where no write function exists, ``add_link`` (an edge of a story) and ``add_group`` (a digest's recipients)
+insert the row. Functions take the session first and never commit (``seed_verdicts`` does).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from crawler.base_spiders.decp_json import DecpRecordError, parse_decp_document
 from db.documents import save_document
 from db.models import Document, Group, Notice, NoticeLink, Review, ReviewHead
-from db.queries import upsert_notices
+from db.store import upsert_notices
 from review.render import fold
 from review.verdicts import record_verdict
 from spiders.parsers.ted_xml import parse_ted_xml
@@ -64,6 +64,7 @@ __all__ = [
     "review_notice",
     "review_pages",
     "review_records",
+    "seed_verdicts",
     "snippet",
     "store",
     "store_all",
@@ -447,3 +448,29 @@ def add_verdict(
         note=note,
         reason_rule=reason_rule,
     )
+
+
+def seed_verdicts(session: Session) -> None:
+    """Analysts' verdicts for rule feedback, committed: a noisy rule (its notice judged
+    relevant, then not relevant because of it), a good rule (its notice judged relevant), and
+    a relevant notice no rule flagged."""
+
+    def judged(key: str, title: str, *rules: str) -> Notice:
+        hits = [Hit(rule, "v", "videosurveillance", "title", title, 1.0) for rule in rules]
+        item = notice_item(source="boamp", source_id=key, title=title)
+        return store(session, item, decision(*hits))
+
+    noisy = judged("n1", "Caméra pour la communication", "videosurveillance.camera_context")
+    good = judged("n2", "Extension vidéoprotection", "videosurveillance.terms")
+    missed = judged("n3", "Tranquillité publique, plateforme")
+    add_verdict(session, noisy, "relevant")
+    add_verdict(
+        session,
+        noisy,
+        "not_relevant",
+        note="communication, not surveillance",
+        reason_rule="videosurveillance.camera_context",
+    )
+    add_verdict(session, good, "relevant")
+    add_verdict(session, missed, "relevant")
+    session.commit()

@@ -10,6 +10,9 @@
 Statuses written: ``running`` → ``ok`` | ``failed``; ``skipped`` (lock held elsewhere, or the
 crawl itself reported its source lock busy), ``missed`` (beyond the grace), ``coalesced``
 (folded into a later run). Time is injected (``now``/``clock``) so tests need no waiting.
+
+The rows are written by :mod:`db.jobs` (session first, never commits); each write here is its
+own short transaction, so a crawl running for hours holds no transaction open.
 """
 
 from __future__ import annotations
@@ -27,11 +30,10 @@ from pathlib import Path
 from typing import IO
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from db.locks import LockBusy, held_lock
-from db.models import JobRun, Lock, Source, utcnow
+from db import jobs as job_runs
+from db.locks import LockBusy, held_lock, lease_free
+from db.models.base import utcnow
 from db.session import session_scope
 from vocabulary.errors import VeilleurError
 
@@ -43,15 +45,10 @@ __all__ = [
     "catch_up",
     "crawl_argv",
     "enabled_sources",
-    "finish_job",
     "fire_times",
-    "latest_jobs",
-    "mark_interrupted",
     "previous_fire_time",
-    "record_job",
     "run_crawls",
     "run_digest_job",
-    "start_job",
     "wait_for_lock",
 ]
 
@@ -78,41 +75,26 @@ def crawl_argv(name: str) -> list[str]:
     return [sys.executable, "-m", "veilleur.cli", "crawl", name]
 
 
-def record_job(
+def _record(
     url: str | None,
     job: str,
     status: str,
     scheduled_for: datetime | None,
-    message: str = "",
-    now: datetime | None = None,
-) -> int:
-    """Write a finished JobRun in one go (skipped, missed, coalesced…); returns its id."""
-    now = now or utcnow()
+    message: str,
+    now: datetime,
+) -> None:
     with session_scope(url) as s:
-        run = JobRun(
-            job=job, scheduled_for=scheduled_for, started_at=now, finished_at=now,
-            status=status, message=message,
-        )  # fmt: skip
-        s.add(run)
-        s.flush()
-        log.info("job_recorded job=%s status=%s scheduled_for=%s", job, status, scheduled_for)
-        return run.id
+        job_runs.record_job(s, job, status, scheduled_for, message, now)
 
 
-def start_job(url: str | None, job: str, scheduled_for: datetime | None, now: datetime) -> int:
+def _start(url: str | None, job: str, scheduled_for: datetime | None, now: datetime) -> int:
     with session_scope(url) as s:
-        run = JobRun(job=job, scheduled_for=scheduled_for, started_at=now, status="running")
-        s.add(run)
-        s.flush()
-        return run.id
+        return job_runs.start_job(s, job, scheduled_for, now)
 
 
-def finish_job(url: str | None, run_id: int, status: str, message: str, now: datetime) -> None:
+def _finish(url: str | None, run_id: int, status: str, message: str, now: datetime) -> None:
     with session_scope(url) as s:
-        run = s.get(JobRun, run_id)
-        if run is not None:
-            run.status, run.message, run.finished_at = status, message[-STDERR_TAIL_BYTES:], now
-    log.info("job_finished id=%s status=%s", run_id, status)
+        job_runs.finish_job(s, run_id, status, message, now)
 
 
 def _registry_names() -> list[str] | None:
@@ -129,12 +111,9 @@ def enabled_sources(url: str | None, names: Iterable[str] | None = None) -> list
     ``names`` defaults to ``crawler.registry.source_names()``; without a registry, the names
     of the ``sources`` rows. A name without a row counts as enabled.
     """
-    with session_scope(url) as s:
-        rows = {name: enabled for name, enabled in s.execute(select(Source.name, Source.enabled))}
     listed = list(names) if names is not None else _registry_names()
-    if listed is None:
-        listed = sorted(rows)
-    return [n for n in listed if rows.get(n, True)]
+    with session_scope(url) as s:
+        return job_runs.enabled_sources(s, listed)
 
 
 def _tail(f: IO[bytes]) -> str:
@@ -176,16 +155,16 @@ def run_crawls(
             try:
                 names = enabled_sources(url, sources)
             except VeilleurError as exc:  # a bad portal file: the night's crawl fails, saying why
-                record_job(url, JOB_CRAWL, "failed", scheduled_for, str(exc), clock())
+                _record(url, JOB_CRAWL, "failed", scheduled_for, str(exc), clock())
                 raise
-            parent = start_job(url, JOB_CRAWL, scheduled_for, clock())
+            parent = _start(url, JOB_CRAWL, scheduled_for, clock())
             outcomes = [_run_source(url, n, scheduled_for, argv_for, timeout, clock) for n in names]
             failed = [o.source for o in outcomes if o.status == "failed"]
             summary = f"{len(outcomes)} sources, failed: {', '.join(failed) or 'none'}"
-            finish_job(url, parent, "failed" if failed else "ok", summary, clock())
+            _finish(url, parent, "failed" if failed else "ok", summary, clock())
             return outcomes
     except LockBusy as busy:
-        record_job(url, JOB_CRAWL, "skipped", scheduled_for, f"overlap refused: {busy}", clock())
+        _record(url, JOB_CRAWL, "skipped", scheduled_for, f"overlap refused: {busy}", clock())
         return None
 
 
@@ -197,7 +176,7 @@ def _run_source(
     timeout: float,
     clock: Clock,
 ) -> CrawlOutcome:
-    run_id = start_job(url, f"crawl:{name}", scheduled_for, clock())
+    run_id = _start(url, f"crawl:{name}", scheduled_for, clock())
     log.info("crawl_start source=%s", name)
     code, tail = _crawl_one(argv_for(name), timeout, url)
     if code == 0:
@@ -207,7 +186,7 @@ def _run_source(
     else:
         status = "failed"
     message = f"exit {code}: {tail}" if code is not None else tail
-    finish_job(url, run_id, status, message, clock())
+    _finish(url, run_id, status, message, clock())
     log.info("crawl_done source=%s status=%s code=%s", name, status, code)
     return CrawlOutcome(name, status, code, message)
 
@@ -223,7 +202,7 @@ def run_digest_job(
     """Send the due digests under the ``digests`` lock; returns the recorded status."""
     try:
         with held_lock(url, "digests", holder, ttl=lock_ttl):
-            run_id = start_job(url, JOB_DIGEST, scheduled_for, clock())
+            run_id = _start(url, JOB_DIGEST, scheduled_for, clock())
             try:
                 if send is None:
                     from digest.service import send_digests
@@ -233,35 +212,16 @@ def run_digest_job(
                     results = send()  # type: ignore[assignment]
             except Exception as exc:  # any failure must land in job_runs, not vanish
                 log.exception("digest_job_failed")
-                finish_job(url, run_id, "failed", f"{type(exc).__name__}: {exc}", clock())
+                _finish(url, run_id, "failed", f"{type(exc).__name__}: {exc}", clock())
                 return "failed"
             errors = [f"{r.group}: {r.error or 'refused ' + ','.join(r.refused)}"
                       for r in results if getattr(r, "error", None) or getattr(r, "refused", None)]  # fmt: skip
             status = "failed" if errors else "ok"
-            finish_job(url, run_id, status, "; ".join(errors) or f"{len(results)} groups", clock())
+            _finish(url, run_id, status, "; ".join(errors) or f"{len(results)} groups", clock())
             return status
     except LockBusy as busy:
-        record_job(url, JOB_DIGEST, "skipped", scheduled_for, f"overlap refused: {busy}", clock())
+        _record(url, JOB_DIGEST, "skipped", scheduled_for, f"overlap refused: {busy}", clock())
         return "skipped"
-
-
-def mark_interrupted(url: str | None, now: datetime, older_than: timedelta) -> int:
-    """Rows left ``running`` by a killed process (no live lock could still own them) become
-    ``failed`` with an explanation, so they are reported instead of looking busy forever."""
-    with session_scope(url) as s:
-        stale = (
-            s.execute(
-                select(JobRun).where(
-                    JobRun.status == "running", JobRun.started_at < now - older_than
-                )
-            )
-            .scalars()
-            .all()
-        )
-        for run in stale:
-            run.status, run.finished_at = "failed", now
-            run.message = f"interrupted: still 'running' after {older_than} (process killed?)"
-        return len(stale)
 
 
 def wait_for_lock(
@@ -276,21 +236,13 @@ def wait_for_lock(
     waited = 0.0
     while True:
         with session_scope(url) as s:
-            lease = s.get(Lock, name)
-            free = lease is None or lease.expires_at <= utcnow()
+            free = lease_free(s, name)
         if free:
             return True
         if waited >= max_wait:
             return False
         sleep(poll)
         waited += poll
-
-
-def latest_jobs(session: Session, limit: int = 50) -> list[JobRun]:
-    """The most recent run of each job (for ``veilleur status``), newest first."""
-    newest = select(JobRun.job, func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
-    stmt = select(JobRun).join(newest, JobRun.id == newest.c.id).order_by(JobRun.started_at.desc())
-    return list(session.execute(stmt.limit(limit)).scalars())
 
 
 def fire_times(
@@ -316,16 +268,6 @@ def previous_fire_time(
     return times[-1] if times else None
 
 
-def _last_scheduled(url: str | None, job: str) -> datetime | None:
-    with session_scope(url) as s:
-        return s.execute(
-            select(JobRun.scheduled_for)
-            .where(JobRun.job == job, JobRun.scheduled_for.is_not(None))
-            .order_by(JobRun.scheduled_for.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-
-
 def catch_up(
     url: str | None,
     jobs: Sequence[tuple[str, CronTrigger, Callable[[datetime], object]]],
@@ -341,7 +283,8 @@ def catch_up(
     """
     done: dict[str, str] = {}
     for job, trigger, run in jobs:
-        last = _last_scheduled(url, job)
+        with session_scope(url) as s:
+            last = job_runs.last_scheduled(s, job)
         if last is None:
             done[job] = "first start"
             continue
@@ -352,7 +295,7 @@ def catch_up(
         latest = missed[-1]
         if now - latest <= grace:
             for t in missed[:-1]:
-                record_job(
+                _record(
                     url,
                     job,
                     "coalesced",
@@ -365,7 +308,7 @@ def catch_up(
             done[job] = f"ran for {latest.isoformat()}, coalesced {len(missed) - 1}"
         else:
             for t in missed:
-                record_job(
+                _record(
                     url,
                     job,
                     "missed",

@@ -9,8 +9,9 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Document, DocumentPage, Notice, NoticeDocument
-from db.queries import replace_flags
+from db.flags import replace_flags
+from db.models.documents import Document, DocumentPage, NoticeDocument
+from db.models.notices import Notice
 from extract.fields import notice_text_fields
 from vocabulary.decision import Decision, TextField
 

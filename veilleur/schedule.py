@@ -45,15 +45,14 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from db.models import utcnow
-from db.session import database_url
+from db import jobs as job_runs
+from db.models.base import utcnow
+from db.session import database_url, session_scope
 from veilleur.jobs import (
     JOB_CRAWL,
     JOB_DIGEST,
     catch_up,
-    mark_interrupted,
     previous_fire_time,
-    record_job,
     run_crawls,
     run_digest_job,
     wait_for_lock,
@@ -166,22 +165,24 @@ def _listener(url: str | None) -> Callable[[JobEvent], None]:
     """Record what APScheduler decided without running the job: missed, skipped, coalesced."""
 
     def on_event(event: JobEvent) -> None:
+        now = utcnow()
         try:
-            if event.code == EVENT_JOB_MISSED:
-                record_job(
-                    url, event.job_id, "missed", event.scheduled_run_time, "past the misfire grace"
-                )
-            elif event.code == EVENT_JOB_MAX_INSTANCES:
-                record_job(
-                    url,
-                    event.job_id,
-                    "skipped",
-                    event.scheduled_run_time,
-                    "previous run still going (max_instances=1)",
-                )
-            elif event.code == EVENT_JOB_SUBMITTED and isinstance(event, JobSubmissionEvent):
-                for t in event.scheduled_run_times[:-1]:
-                    record_job(url, event.job_id, "coalesced", t, "coalesced into the next run")
+            with session_scope(url) as s:
+                if event.code == EVENT_JOB_MISSED:
+                    job_runs.record_job(
+                        s, event.job_id, "missed", event.scheduled_run_time,
+                        "past the misfire grace", now,
+                    )  # fmt: skip
+                elif event.code == EVENT_JOB_MAX_INSTANCES:
+                    job_runs.record_job(
+                        s, event.job_id, "skipped", event.scheduled_run_time,
+                        "previous run still going (max_instances=1)", now,
+                    )  # fmt: skip
+                elif event.code == EVENT_JOB_SUBMITTED and isinstance(event, JobSubmissionEvent):
+                    for t in event.scheduled_run_times[:-1]:
+                        job_runs.record_job(
+                            s, event.job_id, "coalesced", t, "coalesced into the next run", now
+                        )
         except Exception:  # a listener must never take the scheduler down
             log.exception("job_event_record_failed job=%s", event.job_id)
 
@@ -225,7 +226,8 @@ def startup_catch_up(
 ) -> dict[str, str]:
     """Close rows a killed process left ``running``, then run or record the missed nights."""
     now = now or utcnow()
-    mark_interrupted(url, now, timedelta(hours=config.crawl_timeout_hours) * 2)
+    with session_scope(url) as s:
+        job_runs.mark_interrupted(s, now, timedelta(hours=config.crawl_timeout_hours) * 2)
     crawl_trigger, digest_trigger = triggers(config)
     timeout = config.crawl_timeout_hours * 3600
     return catch_up(

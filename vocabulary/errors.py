@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "BadRecordError",
     "ConfigError",
+    "FilterError",
     "SpiderArgumentError",
     "UnknownSourceError",
     "VeilleurError",
@@ -24,6 +25,12 @@ class VeilleurError(Exception):
 class ConfigError(VeilleurError):
     """A configuration entry is malformed (``spiders/portals.toml``, ``veilleur.toml``): raised
     when the file is loaded; the message names the file, the table and the key."""
+
+
+class FilterError(VeilleurError):
+    """A filter of a notice list (``veilleur flagged``/``export``, the desk's queue and
+    exports) names a value outside its closed set, or is not a date or a number; raised when
+    the filters are built. The message is one line and lists the valid values."""
 
 
 class SpiderArgumentError(VeilleurError):

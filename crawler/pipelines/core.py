@@ -149,8 +149,8 @@ class StorePipeline:
     def flush(self) -> None:
         if not self.buffer:
             return
-        from db.queries import upsert_notices
         from db.session import session_scope
+        from db.store import upsert_notices
 
         batch, self.buffer = self.buffer, []
         try:
@@ -173,8 +173,8 @@ class StorePipeline:
         )
 
     def _store_one_by_one(self, batch: list[NoticeItem]) -> Any:
-        from db.queries import StoreResult, upsert_notices
         from db.session import session_scope
+        from db.store import StoreResult, upsert_notices
 
         total = StoreResult()
         for item in batch:

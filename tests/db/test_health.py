@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from db.health import evaluate_run, failing_sources, field_fill
 from db.models import CrawlRun
-from db.queries import upsert_notices
 from db.runs import ensure_source, finish_run, start_run
+from db.store import upsert_notices
 from tests.factories import decp_contracts
 from vocabulary.items import NoticeItem
 

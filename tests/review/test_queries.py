@@ -6,7 +6,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from db.models import Review, ReviewHead
-from review.queries import notice_detail, rules_feedback
+from db.rule_feedback import rule_feedback
+from review.queries import notice_detail
 from review.verdicts import record_verdict
 from tests.factories import review_notice, review_records, store
 from tests.review.conftest import Seeded
@@ -15,9 +16,9 @@ from tests.review.conftest import Seeded
 def test_detail_lists_twin_publication(sq: Session, seeded: Seeded) -> None:
     detail = notice_detail(sq, seeded.notices["20-100747"])
     assert detail is not None
-    assert [(link["relation"], link["notice_id"]) for link in detail.links] == [
-        ("twin", seeded.notices["381341-2020"])
-    ]
+    assert [
+        (entry.notice_id, [link.relation for link in entry.links]) for entry in detail.story
+    ] == [(seeded.notices["381341-2020"], ["twin"])]
 
 
 def test_detail_lists_same_procedure(sq: Session, seeded: Seeded) -> None:
@@ -55,7 +56,7 @@ def test_feedback_ranks_the_blamed_rule_first(dbs: Session, seeded_both: Seeded)
         reason_rule="videosurveillance.video",
     )
     dbs.commit()
-    first = rules_feedback(dbs)["rules"][0]
+    first = rule_feedback(dbs).rules[0]
     assert (first.rule_id, first.blamed) == ("videosurveillance.video", 1)
 
 
@@ -64,7 +65,7 @@ def test_feedback_counts_confirmations(dbs: Session, seeded_both: Seeded) -> Non
         dbs, seeded_both.notices["20-100747"], seeded_both.users["alice"], "relevant", None
     )
     dbs.commit()
-    rules = {r.rule_id: r for r in rules_feedback(dbs)["rules"]}
+    rules = {r.rule_id: r for r in rule_feedback(dbs).rules}
     assert rules["cpv.32323500"].confirmed == 1
 
 
@@ -72,7 +73,7 @@ def test_feedback_lists_relevant_notices_found_by_hand(dbs: Session, seeded_both
     nid = seeded_both.notices["20-100627"]  # unflagged
     record_verdict(dbs, nid, seeded_both.users["bob"], "relevant", None, note="found by hand")
     dbs.commit()
-    assert [r["id"] for r in rules_feedback(dbs)["by_hand"]] == [nid]
+    assert [r.id for r in rule_feedback(dbs).by_hand] == [nid]
 
 
 def test_feedback_page_renders(alice: FlaskClient, seeded: Seeded) -> None:

@@ -9,15 +9,15 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from db.models import Notice
+from db.notice_list import NoticeFilters, decode_cursor, encode_cursor, notice_page
 from db.session import session_scope
-from review.queue import QueueFilters, decode_cursor, encode_cursor, queue_page
 from tests.factories import add_document, add_verdict, review_notice, review_records, store
 from tests.review.conftest import Seeded
 from vocabulary.items import DocumentRef
 
 
 def _ids(session: Session, **filters: Any) -> list[int]:
-    return [r["id"] for r in queue_page(session, QueueFilters(**filters), limit=500).rows]
+    return [r["id"] for r in notice_page(session, NoticeFilters(**filters), limit=500).rows]
 
 
 def test_queue_lists_only_flagged_notices(dbs: Session, seeded_both: Seeded) -> None:
@@ -25,14 +25,14 @@ def test_queue_lists_only_flagged_notices(dbs: Session, seeded_both: Seeded) -> 
 
 
 def test_queue_is_newest_first_with_undated_last(dbs: Session, seeded_both: Seeded) -> None:
-    rows = queue_page(dbs, QueueFilters(), limit=500).rows
+    rows = notice_page(dbs, NoticeFilters(), limit=500).rows
     dates = [r["published_at"] for r in rows]
     dated = [d for d in dates if d is not None]
     assert dated == sorted(dated, reverse=True) and dates[-1] is None
 
 
 def test_unflagged_filter_shows_everything(sq: Session, seeded: Seeded) -> None:
-    assert seeded.notices["20-100627"] in _ids(sq, unflagged=True)
+    assert seeded.notices["20-100627"] in _ids(sq, include_unflagged=True)
 
 
 def test_filter_by_departement(dbs: Session, seeded_both: Seeded) -> None:
@@ -60,7 +60,7 @@ def test_filter_by_source(sq: Session, seeded: Seeded) -> None:
 
 
 def test_filter_by_date_range(sq: Session, seeded: Seeded) -> None:
-    got = _ids(sq, date_from=date(2020, 8, 14), date_to=date(2020, 8, 14))
+    got = _ids(sq, published_from=date(2020, 8, 14), published_to=date(2020, 8, 14))
     assert sorted(got) == sorted([seeded.notices["20-101536"], seeded.notices["20-102628"]])
 
 
@@ -77,25 +77,25 @@ def test_status_new_means_no_verdict(dbs: Session, seeded_both: Seeded) -> None:
     nid = seeded_both.notices["20-100747"]
     add_verdict(dbs, nid, "relevant", seeded_both.users["alice"])
     dbs.commit()
-    assert nid not in _ids(dbs, status="new") and _ids(dbs, status="relevant") == [nid]
+    assert nid not in _ids(dbs, verdict="new") and _ids(dbs, verdict="relevant") == [nid]
 
 
 def test_search_finds_notice_text_without_accents(dbs: Session, seeded_both: Seeded) -> None:
     # the notice says "VIDEOPROTECTION" in its title; the analyst types it with an accent
-    assert seeded_both.notices["20-100747"] in _ids(dbs, q="vidéoprotection")
+    assert seeded_both.notices["20-100747"] in _ids(dbs, query="vidéoprotection")
 
 
 def test_search_is_stemmed_or_tokenized_consistently(dbs: Session, seeded_both: Seeded) -> None:
-    assert _ids(dbs, q="enregistreurs numériques") != []
+    assert _ids(dbs, query="enregistreurs numériques") != []
 
 
 def test_search_finds_document_page_text(dbs: Session, seeded_both: Seeded) -> None:
     # "tranquillité" only appears in the CCTP document attached to the Collonges notice
-    assert _ids(dbs, q="tranquillité publique") == [seeded_both.notices["20-102325"]]
+    assert _ids(dbs, query="tranquillité publique") == [seeded_both.notices["20-102325"]]
 
 
 def test_search_with_fts_syntax_characters_does_not_fail(dbs: Session, seeded_both: Seeded) -> None:
-    assert _ids(dbs, q='NEAR( "vid* OR -) AND ^') == []
+    assert _ids(dbs, query='NEAR( "vid* OR -) AND ^') == []
 
 
 def test_search_sees_notices_inserted_later(both_url: str, seeded_both: Seeded) -> None:
@@ -104,7 +104,7 @@ def test_search_sees_notices_inserted_later(both_url: str, seeded_both: Seeded) 
     with session_scope(both_url) as s:
         store(s, item, verdict)
     with session_scope(both_url) as s:
-        assert len(_ids(s, q="hyperviseur")) == 1
+        assert len(_ids(s, query="hyperviseur")) == 1
 
 
 def test_search_sees_pages_of_documents_attached_later(both_url: str, seeded_both: Seeded) -> None:
@@ -117,7 +117,7 @@ def test_search_sees_pages_of_documents_attached_later(both_url: str, seeded_bot
         add_document(s, "c" * 64, "lecture automatique de plaques", media_type=None)
         store(s, item, verdict)
     with session_scope(both_url) as s:
-        assert _ids(s, q="plaques") == [seeded_both.notices["20-100126"]]
+        assert _ids(s, query="plaques") == [seeded_both.notices["20-100126"]]
 
 
 def test_search_forgets_updated_text(both_url: str, seeded_both: Seeded) -> None:
@@ -127,14 +127,14 @@ def test_search_forgets_updated_text(both_url: str, seeded_both: Seeded) -> None
         assert notice is not None
         notice.title, notice.description = "Sémaphores", "Surveillance des sémaphores"
     with session_scope(both_url) as s:
-        assert nid not in _ids(s, q="PROTEC")
+        assert nid not in _ids(s, query="PROTEC")
 
 
 def test_keyset_pages_cover_the_queue_once(dbs: Session, seeded_both: Seeded) -> None:
     seen: list[int] = []
     cursor = None
     while True:
-        page = queue_page(dbs, QueueFilters(), cursor, limit=3)
+        page = notice_page(dbs, NoticeFilters(), cursor, limit=3)
         seen += [r["id"] for r in page.rows]
         if page.next_cursor is None:
             break

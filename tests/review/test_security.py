@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from review.render import csv_cell, highlight, safe_url
+from db.notice_export import csv_cell
+from review.render import highlight, safe_url
 from tests.review.conftest import Seeded
 
 

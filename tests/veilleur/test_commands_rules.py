@@ -8,14 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy.orm import Session
 
-from db.models import Notice
-from db.queries_rules import rules_report
 from db.session import sessionmaker_for
-from tests.factories import add_verdict, decision, notice_item, store
+from tests.factories import seed_verdicts
 from veilleur.commands.rules import classify, rules
-from vocabulary.decision import Hit
 
 pytestmark = pytest.mark.pg_reuse
 
@@ -120,49 +116,9 @@ def test_rules_eval_reports_unreadable_rows(tmp_path: Path) -> None:
     assert "unreadable: nope.json 1" in result.output
 
 
-def _notice(session: Session, key: str, title: str, rule: str | None = None) -> Notice:
-    """A stored notice; ``rule`` fired on its title."""
-    hits = [Hit(rule, "v", "videosurveillance", "title", title, 1.0)] if rule else []
-    item = notice_item(source="boamp", source_id=key, title=title)
-    return store(session, item, decision(*hits))
-
-
-def _seed(session: Session) -> None:
-    noisy = _notice(
-        session, "n1", "Caméra pour la communication", "videosurveillance.camera_context"
-    )
-    good = _notice(session, "n2", "Extension vidéoprotection", "videosurveillance.terms")
-    missed = _notice(session, "n3", "Tranquillité publique, plateforme")
-    add_verdict(session, noisy, "relevant")
-    add_verdict(
-        session,
-        noisy,
-        "not_relevant",
-        note="communication, not surveillance",
-        reason_rule="videosurveillance.camera_context",
-    )
-    add_verdict(session, good, "relevant")
-    add_verdict(session, missed, "relevant")
-    session.commit()
-
-
-def test_rules_report_ranks_noisy_rule_first(session: Session) -> None:
-    _seed(session)
-    report = rules_report(session)
-    assert (report.rules[0].rule_id, report.rules[0].not_relevant) == (
-        "videosurveillance.camera_context",
-        1,
-    )
-
-
-def test_rules_report_lists_relevant_unflagged(session: Session) -> None:
-    _seed(session)
-    assert [m.source_id for m in rules_report(session).missed] == ["n3"]
-
-
 def test_rules_report_command(db_url: str) -> None:
     with sessionmaker_for(db_url)() as s:
-        _seed(s)
+        seed_verdicts(s)
     result = CliRunner().invoke(rules, ["report", "--database-url", db_url])
     assert "videosurveillance.camera_context" in result.output.splitlines()[1]
 

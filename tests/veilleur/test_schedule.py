@@ -270,7 +270,7 @@ def test_latest_jobs_one_per_job(sqlite_url: str) -> None:
     run_crawls(sqlite_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: OK)
     run_crawls(sqlite_url, LAST_NIGHT, sources=["boamp"], argv_for=lambda n: FAIL)
     with session_scope(sqlite_url) as s:
-        from veilleur.jobs import latest_jobs
+        from db.jobs import latest_jobs
 
         assert sorted((r.job, r.status) for r in latest_jobs(s)) == [
             ("crawl:boamp", "failed"),
@@ -302,26 +302,6 @@ def test_two_schedulers_one_runs_other_skips(db_url: str, tmp_path: Path) -> Non
         release.touch()
         first.join(timeout=60)
     assert (second, sorted(r.status for r in _runs(db_url, JOB_CRAWL))) == (None, ["ok", "skipped"])
-
-
-def test_stale_running_row_marked_failed(db_url: str) -> None:
-    from veilleur.jobs import mark_interrupted
-
-    now = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
-    with session_scope(db_url) as s:
-        s.add(JobRun(job="crawl:boamp", started_at=now - timedelta(days=1), status="running"))
-    mark_interrupted(db_url, now, timedelta(hours=12))
-    assert _runs(db_url, "crawl:boamp")[0].status == "failed"
-
-
-def test_recent_running_row_left_alone(db_url: str) -> None:
-    from veilleur.jobs import mark_interrupted
-
-    now = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
-    with session_scope(db_url) as s:
-        s.add(JobRun(job="crawl:boamp", started_at=now - timedelta(hours=1), status="running"))
-    mark_interrupted(db_url, now, timedelta(hours=12))
-    assert _runs(db_url, "crawl:boamp")[0].status == "running"
 
 
 def test_digests_wait_for_running_crawl(sqlite_url: str) -> None:

@@ -60,7 +60,7 @@ def run_crawl(
 
 
 def _final_status(database_url: str, crawler: Any) -> str:
-    from db.models import CrawlRun
+    from db.models.runs import CrawlRun
     from db.session import session_scope
 
     run_id = getattr(crawler.spider, "run_id", None) if crawler.spider else None

@@ -10,7 +10,7 @@ from typing import Any
 import click
 from sqlalchemy import delete
 
-from db.models import Delivery, DigestSend, Group
+from db.models.digest import Delivery, DigestSend, Group
 from db.session import database_url, session_scope
 from digest import queries as q
 
@@ -231,7 +231,7 @@ def digest(
       veilleur digest --group lyon --dry-run --html --out /tmp/lyon.html
       veilleur digest                        # send every due group (SMTP from VEILLEUR_SMTP_*)
     """
-    from db.models import utcnow
+    from db.models.base import utcnow
     from digest.send import SendError
     from digest.service import prepare_digests, send_digests
 

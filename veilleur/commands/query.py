@@ -2,123 +2,142 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from datetime import date
+from collections.abc import Callable
 from typing import Any
 
 import click
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-__all__ = ["export", "flagged", "print_flagged", "rescan", "status"]
+from db.notice_export import EXPORT_FORMATS, export_chunks
+from db.notice_list import NoticeFilters, filter_choices, iter_notices, notice_page
+from vocabulary.errors import FilterError
 
-
-def _flagged_rows(
-    database_url: str | None,
-    *,
-    category: str | None = None,
-    departement: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    source: str | None = None,
-    limit: int = 50,
-) -> list[Any]:
-    from db.models import Notice
-    from db.session import session_scope
-
-    query = select(Notice).where(Notice.flagged.is_(True))
-    if since:
-        query = query.where(Notice.published_at >= since)
-    if until:
-        query = query.where(Notice.published_at <= until)
-    if source:
-        query = query.where(Notice.source == source)
-    query = query.order_by(Notice.published_at.desc().nulls_last(), Notice.id.desc())
-    out = []
-    with session_scope(database_url) as session:
-        for notice in session.scalars(query):
-            # JSON list filters in Python: portable across SQLite and PostgreSQL
-            if category and category not in (notice.categories or []):
-                continue
-            if departement and departement not in (notice.departements or []):
-                continue
-            out.append(notice)
-            if len(out) >= limit:
-                break
-        session.expunge_all()
-    return out
+__all__ = [
+    "export",
+    "filters_from_options",
+    "flagged",
+    "notice_filter_options",
+    "print_flagged",
+    "rescan",
+    "status",
+]
 
 
-def print_flagged(database_url: str | None, limit: int = 50, **filters: Any) -> int:
+def notice_filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The notice list's filters as options (``flagged`` and ``export`` share them, and they
+    mean what the desk's queue filters mean)."""
+    options = [
+        click.option("--category", help="Only notices a rule flagged for this category."),
+        click.option("--departement", help="Only this département code (13, 2A, 974 …)."),
+        click.option("--buyer", help="Only buyers whose name contains this."),
+        click.option("--source", help="Only this source (boamp, ted …)."),
+        click.option("--kind", help="Only this kind (tender, award, contract …)."),
+        click.option("--verdict", help="Only this current verdict (new, relevant …)."),
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after."),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before."),
+        click.option("--min-score", type=float, help="Only notices scoring at least this."),
+        click.option("--query", help="Full-text search in the notice and its documents."),
+        click.option(
+            "--flagged-only/--all",
+            default=True,
+            show_default=True,
+            help="Only flagged notices, or every notice.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def filters_from_options(options: dict[str, Any]) -> NoticeFilters:
+    """NoticeFilters from the options of :func:`notice_filter_options` (a bad value: a
+    one-line usage error listing the valid ones)."""
+    since, until = options.pop("since"), options.pop("until")
+    try:
+        return NoticeFilters(
+            category=options.pop("category"),
+            departement=options.pop("departement"),
+            buyer=options.pop("buyer"),
+            source=options.pop("source"),
+            kind=options.pop("kind"),
+            verdict=options.pop("verdict"),
+            published_from=since.date() if since else None,
+            published_to=until.date() if until else None,
+            min_score=options.pop("min_score"),
+            query=options.pop("query"),
+            include_unflagged=not options.pop("flagged_only"),
+        )
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _check_source(session: Session, filters: NoticeFilters) -> None:
+    if filters.source is None:
+        return
+    try:
+        filters.require_known_source(filter_choices(session)["sources"])
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def print_flagged(
+    database_url: str | None, filters: NoticeFilters | None = None, limit: int = 50
+) -> int:
     """A table on a wide terminal; one block per notice on a narrow one or in a pipe."""
     from rich.console import Console
     from rich.table import Table
 
-    rows = _flagged_rows(database_url, limit=limit, **filters)
+    from db.session import session_scope
+
+    filters = filters or NoticeFilters()
+    with session_scope(database_url) as session:
+        _check_source(session, filters)
+        rows = notice_page(session, filters, limit=limit).rows
     console = Console(soft_wrap=False)
     if console.width < 120:
         console.print(f"[bold]Flagged notices ({len(rows)})[/bold]")
-        for notice in rows:
-            day = notice.published_at.isoformat() if notice.published_at else "????-??-??"
+        for row in rows:
+            day = row["published_at"].isoformat() if row["published_at"] else "????-??-??"
             console.print(
-                f"\n[bold]{day}[/bold]  {','.join(notice.departements or []) or '—'}  "
-                f"[magenta]{','.join(notice.categories or [])}[/magenta]  "
-                f"{notice.buyer_name or ''}",
+                f"\n[bold]{day}[/bold]  {','.join(row['departements'] or []) or '—'}  "
+                f"[magenta]{','.join(row['categories'] or [])}[/magenta]  "
+                f"{row['buyer_name'] or ''}",
                 highlight=False,
             )
-            console.print(f"  {notice.title}", highlight=False, markup=False)
-            console.print(f"  {notice.url}", highlight=False, markup=False)
+            console.print(f"  {row['title']}", highlight=False, markup=False)
+            console.print(f"  {row['url']}", highlight=False, markup=False)
         return len(rows)
     table = Table(title=f"Flagged notices ({len(rows)})", expand=True)
     for name in ("date", "buyer", "dépt", "categories", "title", "link"):
         table.add_column(name, overflow="fold")
-    for notice in rows:
+    for row in rows:
         table.add_row(
-            notice.published_at.isoformat() if notice.published_at else "",
-            (notice.buyer_name or "")[:40],
-            ",".join(notice.departements or []),
-            ",".join(notice.categories or []),
-            notice.title[:160],
-            notice.url,
+            row["published_at"].isoformat() if row["published_at"] else "",
+            (row["buyer_name"] or "")[:40],
+            ",".join(row["departements"] or []),
+            ",".join(row["categories"] or []),
+            (row["title"] or "")[:160],
+            row["url"],
         )
     console.print(table)
     return len(rows)
 
 
 @click.command()
-@click.option("--category", help="Only this category (videosurveillance, lapi, drones …).")
-@click.option("--departement", help="Only this département code (13, 2A, 974 …).")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before.")
-@click.option("--source", help="Only this source (boamp, ted …).")
+@notice_filter_options
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
-def flagged(
-    category: str | None,
-    departement: str | None,
-    since: Any,
-    until: Any,
-    source: str | None,
-    limit: int,
-    database_url: str | None,
-) -> None:
-    """List flagged notices, newest first, as a table.
+def flagged(limit: int, database_url: str | None, **options: Any) -> None:
+    """List flagged notices, newest first, as a table (the desk's queue, same filters).
 
     \b
     Examples:
       veilleur flagged --category videosurveillance --departement 62
       veilleur flagged --since 2024-01-01 --limit 200
     """
-    print_flagged(
-        database_url,
-        limit=limit,
-        category=category,
-        departement=departement,
-        since=since.date() if since else None,
-        until=until.date() if until else None,
-        source=source,
-    )
+    print_flagged(database_url, filters_from_options(options), limit=limit)
 
 
 @click.command()
@@ -161,10 +180,10 @@ def status(database_url: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from db.jobs import latest_jobs
     from db.migrate import upgrade
     from db.runs import source_health
     from db.session import session_scope
-    from veilleur.jobs import latest_jobs
 
     upgrade(database_url)
     with session_scope(database_url) as session:
@@ -232,56 +251,27 @@ def status(database_url: str | None, as_json: bool) -> None:
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="csv",
+    show_default=True,
 )
-@click.option("--flagged-only/--all", default=True, show_default=True)
-@click.option("--source", help="Only notices of this source.")
+@notice_filter_options
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
-def export(fmt: str, flagged_only: bool, source: str | None, database_url: str | None) -> None:
-    """Export notices with their decision to standard output.
+def export(fmt: str, database_url: str | None, **options: Any) -> None:
+    """Export notices with their decision and verdict to standard output: the columns and
+    filters of the desk's exports, newest first.
 
     \b
-    Example:
+    Examples:
       veilleur export --format jsonl > flagged.jsonl
+      veilleur export --departement 13 --since 2024-01-01 > marseille.csv
     """
-    from db.models import Notice
     from db.session import session_scope
 
-    columns = [
-        "id",
-        "source",
-        "source_id",
-        "kind",
-        "published_at",
-        "deadline_at",
-        "buyer_name",
-        "buyer_siret",
-        "departements",
-        "cpv_codes",
-        "title",
-        "url",
-        "flagged",
-        "score",
-        "categories",
-        "estimated_value",
-    ]
-    query = select(Notice).order_by(Notice.id)
-    if flagged_only:
-        query = query.where(Notice.flagged.is_(True))
-    if source:
-        query = query.where(Notice.source == source)
-    writer = csv.writer(sys.stdout) if fmt == "csv" else None
-    if writer:
-        writer.writerow(columns)
+    filters = filters_from_options(options)
     with session_scope(database_url) as session:
-        for notice in session.scalars(query.execution_options(yield_per=1000)):
-            row = {c: getattr(notice, c) for c in columns}
-            if writer:
-                writer.writerow(
-                    [
-                        ";".join(v) if isinstance(v, list) else ("" if v is None else v)
-                        for v in row.values()
-                    ]
-                )
-            else:
-                click.echo(json.dumps(row, default=str, ensure_ascii=False))
+        _check_source(session, filters)
+        for chunk in export_chunks(fmt, iter_notices(session, filters)):
+            click.echo(chunk, nl=False)

@@ -305,23 +305,25 @@ def eval_cmd(labels: Path, data: Path | None, rule_files: tuple[Path, ...]) -> N
 )
 @click.option("--limit", default=30, show_default=True, help="Rules to list.")
 def report(database_url: str | None, limit: int) -> None:
-    """Rank rules by analysts' not-relevant verdicts; list relevant notices no rule flagged.
+    """Rank rules by analysts' not-relevant verdicts; list relevant notices no rule flagged
+    (the desk's rules page, same query).
 
     \b
     Example:
       veilleur rules report --database-url postgresql://veilleur@localhost/veilleur
     """
-    from db.queries_rules import rules_report
+    from db.rule_feedback import rule_feedback
     from db.session import database_url as resolve
     from db.session import session_scope
 
     with session_scope(resolve(database_url)) as session:
-        result = rules_report(session)
-    click.echo(f"{'rule':<45} {'flagged':>8} {'not rel.':>8} {'ratio':>6}")
+        result = rule_feedback(session)
+    click.echo(f"{'rule':<45} {'flagged':>8} {'not rel.':>8} {'ratio':>6} {'confirmed':>9}")
     for r in result.rules[:limit]:
         click.echo(
-            f"{r.rule_id:<45} {r.flagged_notices:>8} {r.not_relevant:>8} {r.noise_ratio:>6.2f}"
+            f"{r.rule_id:<45} {r.flagged:>8} {r.not_relevant:>8} {r.noise_ratio:>6.2f} "
+            f"{r.confirmed:>9}"
         )
-    click.echo(f"relevant notices with no flag (found by hand): {len(result.missed)}")
-    for m in result.missed:
-        click.echo(f"  #{m.notice_id} {m.source_id} {m.title[:80]} {m.url}")
+    click.echo(f"relevant notices with no flag (found by hand): {len(result.by_hand)}")
+    for m in result.by_hand:
+        click.echo(f"  #{m.id} {m.source_id} {m.title[:80]} {m.url}")

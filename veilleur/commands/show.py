@@ -17,7 +17,7 @@ def find_notice(session: Any, ref: str) -> Any:
     """A stored notice from ``123`` (row id) or ``source:source_id`` (``ted:334815-2021``)."""
     from sqlalchemy import select
 
-    from db.models import Notice
+    from db.models.notices import Notice
     from vocabulary.items import normalize_source_id
 
     if ref.isdigit():

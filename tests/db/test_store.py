@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Flag, Notice, NoticeLink, NoticeVersion
-from db.queries import upsert_notices
+from db.store import upsert_notices
 from tests.factories import boamp_items
 from vocabulary.decision import Decision, Hit
 

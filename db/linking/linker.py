@@ -1,0 +1,307 @@
+"""The database walk of linking: read every notice's linking fields once, add edges to
+``notice_links`` idempotently, each with a relation, a reason and a confidence.
+
+1. :func:`link_declared` — what a notice itself declares (``related_ids``): corrections,
+   cancellations, awards and modifications point at the notice they concern (confidence 1).
+2. :func:`link_twins` — a TED notice and its BOAMP twin: the TED text quotes the BOAMP id
+   (or the BOAMP text quotes the OJS number), else same département, kind, close dates and
+   near-identical buyer and title.
+3. :func:`link_contracts` — a DECP contract to the tender or award it came from: identifiers
+   first (the contract number of an award), then buyer SIREN + CPV + dates + title similarity.
+4. :func:`link_deliberations` — a council deliberation to the purchase it approves: same
+   SIREN, dates within a year, title similarity.
+
+:func:`link_all` runs the four. The judgements themselves are in :mod:`db.linking.scoring`.
+Session first, never commits (the caller owns the transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.linking.scoring import (
+    RELATION_BY_KIND,
+    TENDER_KINDS,
+    LinkRow,
+    TenderIndex,
+    best_contract,
+    best_deliberation,
+    best_twin,
+    boamp_quotes,
+    ojs_refs,
+    siren,
+)
+from db.models.notices import Notice, NoticeLink
+from vocabulary.items import normalize_source_id
+
+__all__ = [
+    "LinkStats",
+    "link_all",
+    "link_contracts",
+    "link_declared",
+    "link_deliberations",
+    "link_twins",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LinkStats:
+    """How many edges each step added (or refreshed)."""
+
+    declared: int = 0
+    twins: int = 0
+    contracts: int = 0
+    deliberations: int = 0
+    details: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.declared + self.twins + self.contracts + self.deliberations
+
+
+def _load_rows(session: Session) -> list[LinkRow]:
+    query = select(
+        Notice.id,
+        Notice.source,
+        Notice.source_key,
+        Notice.kind,
+        Notice.title,
+        Notice.buyer_name,
+        Notice.buyer_siret,
+        Notice.cpv_codes,
+        Notice.published_at,
+        Notice.related_ids,
+        Notice.extra_text,
+        Notice.procedure_key,
+        Notice.awardees,
+        Notice.departements,
+    )
+    return [
+        LinkRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4] or "",
+            r[5] or "",
+            r[6] or "",
+            list(r[7] or []),
+            r[8],
+            list(r[9] or []),
+            r[10] or "",
+            r[11] or "",
+            list(r[12] or []),
+            list(r[13] or []),
+        )
+        for r in session.execute(query)
+    ]
+
+
+class _Linker:
+    """Adds or refreshes edges, remembering the existing ones to stay idempotent and fast."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.existing: dict[tuple[int, str, str, str], NoticeLink] = {
+            (link.notice_id, link.target_source, link.target_key, link.relation): link
+            for link in session.scalars(select(NoticeLink))
+        }
+        self.relations = {(k[0], k[3]) for k in self.existing}
+        self._rows: list[LinkRow] | None = None
+
+    def rows(self) -> list[LinkRow]:
+        """Every stored notice's linking fields, read once per linking pass."""
+        if self._rows is None:
+            self._rows = _load_rows(self.session)
+        return self._rows
+
+    def add(
+        self,
+        row_id: int,
+        target: tuple[str, str, int | None],
+        relation: str,
+        reason: str,
+        confidence: float,
+    ) -> bool:
+        """Add the edge ``row_id`` → ``target`` (source, key, row id if stored), or refresh
+        its target row and, when more confident, its reason. True when something changed."""
+        target_source, target_key, target_id = target
+        key = (row_id, target_source, target_key, relation)
+        link = self.existing.get(key)
+        if link is not None:
+            changed = link.target_notice_id != target_id and target_id is not None
+            if changed:
+                link.target_notice_id = target_id
+            if round(confidence, 3) > (link.confidence or 0):
+                link.reason, link.confidence, changed = reason, round(confidence, 3), True
+            return changed
+        link = NoticeLink(
+            notice_id=row_id,
+            target_source=target_source,
+            target_key=target_key,
+            target_notice_id=target_id,
+            relation=relation,
+            reason=reason,
+            confidence=round(confidence, 3),
+        )
+        self.session.add(link)
+        self.existing[key] = link
+        self.relations.add((row_id, relation))
+        return True
+
+    def has(self, row_id: int, relation: str) -> bool:
+        return (row_id, relation) in self.relations
+
+
+def _rows(linker: _Linker, since: date | None, kinds: Iterable[str] | None = None) -> list[LinkRow]:
+    """The notices to (re)link: of these kinds, published since ``since`` (or undated)."""
+    wanted = set(kinds) if kinds is not None else None
+    return [
+        r
+        for r in linker.rows()
+        if (wanted is None or r.kind in wanted)
+        and (since is None or r.published is None or r.published >= since)
+    ]
+
+
+def _index(linker: _Linker) -> dict[tuple[str, str], int]:
+    return {(r.source, r.key): r.id for r in linker.rows()}
+
+
+def link_declared(
+    session: Session, since: date | None = None, linker: _Linker | None = None
+) -> int:
+    """Edges from each notice to the same-source notices its ``related_ids`` name."""
+    linker = linker or _Linker(session)
+    index = _index(linker)
+    added = 0
+    for row in _rows(linker, since):
+        relation = RELATION_BY_KIND.get(row.kind, "related")
+        for rid in row.related:
+            key = normalize_source_id(str(rid))
+            if key == row.key:
+                continue
+            reason = f"{row.source} notice {row.key} declares it concerns {key}"
+            target = (row.source, key, index.get((row.source, key)))
+            added += linker.add(row.id, target, relation, reason, 1.0)
+    return added
+
+
+def _quoted_twins(
+    session: Session, linker: _Linker, ted: list[LinkRow], boamp: list[LinkRow]
+) -> int:
+    """Twins that name each other: a TED text quoting a BOAMP id, a BOAMP one quoting OJS."""
+    index = _index(linker)
+    added = 0
+    for row in ted:
+        for quoted in boamp_quotes(row.text):
+            key = normalize_source_id(quoted)
+            reason = f"TED notice {row.key} quotes BOAMP notice {quoted}"
+            added += linker.add(
+                row.id, ("boamp", key, index.get(("boamp", key))), "twin", reason, 1.0
+            )
+    raw_by_id = {
+        i: json.dumps(raw, ensure_ascii=False, default=str)
+        for i, raw in session.execute(select(Notice.id, Notice.raw).where(Notice.source == "boamp"))
+    }
+    for row in boamp:
+        for ref in ojs_refs(f"{row.text} {raw_by_id.get(row.id, '')}"):
+            ted_id = index.get(("ted", normalize_source_id(ref)))
+            if ted_id is not None:
+                reason = f"BOAMP notice {row.key} quotes TED notice {ref}"
+                added += linker.add(ted_id, ("boamp", row.key, row.id), "twin", reason, 1.0)
+    return added
+
+
+def link_twins(session: Session, since: date | None = None, linker: _Linker | None = None) -> int:
+    """TED ↔ BOAMP: quoted identifiers first, else same département/kind/dates + fuzzy names."""
+    linker = linker or _Linker(session)
+    ted = [r for r in _rows(linker, since) if r.source == "ted"]
+    boamp = [r for r in _rows(linker, since) if r.source == "boamp"]
+    added = _quoted_twins(session, linker, ted, boamp)
+    by_kind: dict[str, list[LinkRow]] = defaultdict(list)
+    for row in sorted((r for r in boamp if r.published), key=lambda r: r.published or date.min):
+        by_kind[row.kind].append(row)
+    days_of = {
+        kind: [r.published.toordinal() for r in rows if r.published]
+        for kind, rows in by_kind.items()
+    }
+    for row in ted:
+        if linker.has(row.id, "twin"):
+            continue
+        found = best_twin(row, by_kind.get(row.kind, []), days_of.get(row.kind, []))
+        if found is not None:
+            confidence, cand, reason = found
+            added += linker.add(row.id, ("boamp", cand.key, cand.id), "twin", reason, confidence)
+    return added
+
+
+def link_contracts(
+    session: Session,
+    since: date | None = None,
+    linker: _Linker | None = None,
+    threshold: float = 0.6,
+) -> int:
+    """DECP contracts → the tender/award they came from, best candidate only, with a reason."""
+    linker = linker or _Linker(session)
+    tenders = TenderIndex.of(_rows(linker, None, TENDER_KINDS))
+    added = 0
+    for contract in _rows(linker, since, ["contract"]):
+        found = best_contract(contract, tenders, threshold)
+        if found is not None:
+            score, cand, why = found
+            target = (cand.source, cand.key, cand.id)
+            added += linker.add(contract.id, target, "contract_of", why, score)
+    return added
+
+
+def link_deliberations(
+    session: Session,
+    since: date | None = None,
+    linker: _Linker | None = None,
+    threshold: float = 0.55,
+) -> int:
+    """Council deliberations → the purchase they approve (same SIREN, a year apart at most)."""
+    linker = linker or _Linker(session)
+    by_siren: dict[str, list[LinkRow]] = defaultdict(list)
+    for row in _rows(linker, None, (*TENDER_KINDS, "contract")):
+        if siren(row.siret):
+            by_siren[siren(row.siret)].append(row)
+    added = 0
+    for delib in _rows(linker, since, ["deliberation"]):
+        found = best_deliberation(delib, by_siren.get(siren(delib.siret), []), threshold)
+        if found is not None:
+            confidence, cand, reason = found
+            target = (cand.source, cand.key, cand.id)
+            added += linker.add(delib.id, target, "deliberation_of", reason, confidence)
+    return added
+
+
+def link_all(session: Session, since: date | None = None) -> LinkStats:
+    """Run every linking step; ``since`` limits the notices whose links are (re)computed."""
+    linker = _Linker(session)
+    stats = LinkStats(
+        declared=link_declared(session, since, linker),
+        twins=link_twins(session, since, linker),
+        contracts=link_contracts(session, since, linker),
+        deliberations=link_deliberations(session, since, linker),
+    )
+    session.flush()
+    log.info(
+        "linking done declared=%d twins=%d contracts=%d deliberations=%d",
+        stats.declared,
+        stats.twins,
+        stats.contracts,
+        stats.deliberations,
+    )
+    return stats
