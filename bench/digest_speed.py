@@ -1,6 +1,7 @@
 """Time to build and send the digests of 100 groups over 10 000 flagged notices.
 
     python bench/digest_speed.py [--database-url URL] [--notices 10000] [--groups 100]
+                                 [--corpus ../shared/corpus]
 
 Notices are real DECP 2019 contracts from the development corpus (title, buyer, place of
 execution), all marked flagged so every group has work; groups cover the départements found
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import socket
 import sys
 import tempfile
@@ -35,8 +35,8 @@ from db.models.notices import Flag, Notice
 from db.session import session_scope
 from digest.send import SmtpSettings
 from digest.service import prepare_digests, send_digests
+from tools.corpus import corpus_dir
 
-CORPUS = Path(os.environ.get("VEILLEUR_CORPUS", "/work/shared/corpus"))
 DECP = ["data.gouv.fr_aife_2019-04-04.json", "marches-publics.info_2019-03-07.json",
         "e-marchespublics_2019-04-03.json", "data.gouv.fr_pes_2019-04-05.json"]  # fmt: skip
 CATEGORIES = ["videosurveillance", "lapi", "drones", "video_analytics"]
@@ -53,18 +53,18 @@ class CountingHandler:
         return "250 OK"
 
 
-def _records(n: int) -> list[dict[str, Any]]:
+def _records(corpus: Path, n: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     while len(out) < n:
         for name in DECP:
-            for r in json.loads((CORPUS / "decp_2019" / name).read_text(encoding="utf-8"))[
+            for r in json.loads((corpus / "decp_2019" / name).read_text(encoding="utf-8"))[
                 "marches"
             ]:
                 code = str((r.get("lieuExecution") or {}).get("code") or "")[:5]
                 if len(code) >= 2 and r.get("objet"):
                     out.append(r)
         if not out:
-            raise SystemExit("no DECP records found under " + str(CORPUS))
+            raise SystemExit("no DECP records found under " + str(corpus))
     return out[:n]
 
 
@@ -72,8 +72,8 @@ def _dept(code: str) -> str:
     return code[:3] if code.startswith("97") else code[:2]
 
 
-def load(url: str, n_notices: int, n_groups: int) -> None:
-    records = _records(n_notices)
+def load(url: str, corpus: Path, n_notices: int, n_groups: int) -> None:
+    records = _records(corpus, n_notices)
     now = datetime.now(UTC)
     depts: Counter[str] = Counter()
     with session_scope(url) as s:
@@ -104,12 +104,13 @@ def main() -> None:
     ap.add_argument("--database-url")
     ap.add_argument("--notices", type=int, default=10_000)
     ap.add_argument("--groups", type=int, default=100)
+    ap.add_argument("--corpus", help="default: $VEILLEUR_CORPUS, else ../shared/corpus")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{tmp.name}/bench.sqlite"
     upgrade(url)
     t0 = time.perf_counter()
-    load(url, args.notices, args.groups)
+    load(url, corpus_dir(args.corpus), args.notices, args.groups)
     t_load = time.perf_counter() - t0
 
     with socket.socket() as sock:

@@ -2,6 +2,7 @@
 
     python bench/documents_speed.py            # everything (a few minutes)
     python bench/documents_speed.py --quick    # skip the pdfplumber memory curve
+    python bench/documents_speed.py --corpus DIR   # default: $VEILLEUR_CORPUS, ../shared/corpus
 
 Prints: pages/s and peak RSS per worker on the corpus PDFs (pdfium engine through the worker
 pool, OCR off so the text layers are compared like for like) against ``pdftotext``; the share of
@@ -30,15 +31,15 @@ from extract.ocr import ocr_image, render_page_png
 from extract.result import Limits
 from extract.textclean import rule_words
 from extract.worker import WorkerPool
+from tools.corpus import corpus_dir
 
-CORPUS = Path("/work/shared/corpus")
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "documents"
 
 
-def corpus_pdfs() -> list[Path]:
-    files = sorted(glob.glob(str(CORPUS / "boamp_pdf_2020" / "*.pdf")))
-    files += sorted(glob.glob(str(CORPUS / "pdfplumber_tests" / "*.pdf")))
-    files += sorted(glob.glob(str(CORPUS / "raa_scans_ocr" / "*.pdf")))
+def corpus_pdfs(corpus: Path) -> list[Path]:
+    files = sorted(glob.glob(str(corpus / "boamp_pdf_2020" / "*.pdf")))
+    files += sorted(glob.glob(str(corpus / "pdfplumber_tests" / "*.pdf")))
+    files += sorted(glob.glob(str(corpus / "raa_scans_ocr" / "*.pdf")))
     return [Path(f) for f in files if Path(f).stat().st_size > 0]
 
 
@@ -99,9 +100,9 @@ def agreement(files: list[Path]) -> tuple[int, int, list[str]]:
     return same, len(files), differ
 
 
-def build_long_pdf(tmp: Path, pages_wanted: int) -> Path:
+def build_long_pdf(tmp: Path, corpus: Path, pages_wanted: int) -> Path:
     """Concatenate the real BOAMP notices with qpdf until the document has ``pages_wanted`` pages."""
-    sources = sorted(glob.glob(str(CORPUS / "boamp_pdf_2020" / "*.pdf")))
+    sources = sorted(glob.glob(str(corpus / "boamp_pdf_2020" / "*.pdf")))
     per_round = sum(len(pdfium.PdfDocument(s)) for s in sources)
     rounds = -(-pages_wanted // per_round)
     out = tmp / "long.pdf"
@@ -126,9 +127,9 @@ def memory_curve(path: Path, engine: str, counts: list[int]) -> list[tuple[int, 
     return rows
 
 
-def bench_ocr(pages: int) -> tuple[float, float]:
+def bench_ocr(corpus: Path, pages: int) -> tuple[float, float]:
     scan = pdfium.PdfDocument(
-        str(CORPUS / "raa_scans_ocr" / "RAA03_03-2025-01-02-00001_ddfip-delegation.pdf")
+        str(corpus / "raa_scans_ocr" / "RAA03_03-2025-01-02-00001_ddfip-delegation.pdf")
     )
     pngs = [render_page_png(scan[i], 300) for i in range(min(pages, len(scan)))]
     timings = []
@@ -163,8 +164,10 @@ def main() -> None:
         action="store_true",
         help="also compare engines on every small corpus PDF (slow: pdfplumber)",
     )
+    parser.add_argument("--corpus", help="default: $VEILLEUR_CORPUS, else ../shared/corpus")
     args = parser.parse_args()
-    files = corpus_pdfs()
+    corpus = corpus_dir(args.corpus)
+    files = corpus_pdfs(corpus)
     total_bytes = sum(p.stat().st_size for p in files)
     print(
         f"corpus: {len(files)} PDFs, {total_bytes / 1e6:.1f} MB, load average {os.getloadavg()[0]:.1f}"
@@ -180,7 +183,7 @@ def main() -> None:
         f"{wall / floor:.2f}x pdftotext wall, {cpu / floor_cpu:.2f}x its CPU; "
         f"peak RSS per worker {peaks} MiB; cores busy {busy:.2f}"
     )
-    boamp = sorted((CORPUS / "boamp_pdf_2020").glob("*.pdf"))
+    boamp = sorted((corpus / "boamp_pdf_2020").glob("*.pdf"))
     wall_p, pages_p, peaks_p, _, _ = bench_pool(boamp, "pdfplumber")
     wall_f, pages_f, _, _, _ = bench_pool(boamp, "pdfium")
     print(
@@ -200,7 +203,7 @@ def main() -> None:
         )
 
     with tempfile.TemporaryDirectory() as tmp:
-        long_pdf = build_long_pdf(Path(tmp), args.long_pages)
+        long_pdf = build_long_pdf(Path(tmp), corpus, args.long_pages)
         total = len(pdfium.PdfDocument(str(long_pdf)))
         counts = sorted({max(1, total // 8), total // 4, total // 2, total})
         print(
@@ -212,7 +215,7 @@ def main() -> None:
             for n, peak, seconds in memory_curve(long_pdf, "pdfplumber", [counts[0], counts[-1]]):
                 print(f"  pdfplumber  {n:5d} pages  peak RSS {peak:5d} MiB  {seconds:6.2f} s")
 
-    single, default = bench_ocr(2)
+    single, default = bench_ocr(corpus, 2)
     print(
         f"OCR 300 dpi fra+eng: {single:.1f} s/page with OMP_THREAD_LIMIT=1, "
         f"{default:.1f} s/page with tesseract's default threading"

@@ -10,6 +10,7 @@ queue (first page, a deep keyset page, filtered, searched) and notice pages. Pri
     python bench/review_speed.py                      # SQLite, 200 000 notices, 4 clients
     python bench/review_speed.py --db postgresql --notices 200000
     python bench/review_speed.py --db both --notices 50000 --requests 200
+    python bench/review_speed.py --corpus DIR         # default: $VEILLEUR_CORPUS, ../shared/corpus
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ from db.migrate import upgrade  # noqa: E402
 from db.models.notices import Flag, Notice  # noqa: E402
 from db.models.review import Review, User  # noqa: E402
 from db.session import get_engine  # noqa: E402
+from tools.corpus import corpus_dir  # noqa: E402
 
-CORPUS = Path("/work/shared/corpus/boamp_ted_html_2020_text.jsonl")
 FIXTURE = ROOT / "tests" / "fixtures" / "review" / "notices.jsonl"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEPS = [f"{i:02d}" for i in range(1, 96) if i != 20] + ["2A", "2B", "971", "972", "974"]
@@ -54,8 +55,9 @@ WORDS = ("vidéoprotection", "caméra", "video", "surveillance", "sécurité", "
 PASSWORD = "bench password 123"
 
 
-def load_texts() -> list[dict[str, str]]:
-    path = CORPUS if CORPUS.exists() else FIXTURE
+def load_texts(corpus: Path) -> list[dict[str, str]]:
+    path = corpus / "boamp_ted_html_2020_text.jsonl"
+    path = path if path.exists() else FIXTURE
     out = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -79,10 +81,10 @@ def _snippet(text: str) -> str:
     return text[:160]
 
 
-def build(url: str, n: int, seed: int = 7) -> None:
+def build(url: str, corpus: Path, n: int, seed: int = 7) -> None:
     """Fill a migrated database with ``n`` replicated notices, flags and a few reviews."""
     rng = random.Random(seed)
-    texts = load_texts()
+    texts = load_texts(corpus)
     engine = get_engine(url)
     start = time.perf_counter()
     user_hash = PasswordHasher().hash(PASSWORD)
@@ -265,7 +267,7 @@ def report(label: str, timings: dict[str, list[float]]) -> None:
         print(f"{name:32} {len(values):5d} {statistics.median(values):10.1f} {p95:8.1f}")
 
 
-def bench(kind: str, n: int, clients: int, requests: int) -> None:
+def bench(kind: str, corpus: Path, n: int, clients: int, requests: int) -> None:
     if kind == "sqlite":
         tmp = Path(tempfile.mkdtemp(prefix="veilleur-bench-"))
         url = f"sqlite:///{tmp / 'bench.sqlite'}"
@@ -291,7 +293,7 @@ def bench(kind: str, n: int, clients: int, requests: int) -> None:
 
     try:
         upgrade(url)
-        build(url, n)
+        build(url, corpus, n)
         with get_engine(url).connect() as conn:
             ids = list(conn.scalars(select(Notice.id).where(Notice.flagged).limit(5000)))
         get_engine(url).dispose()
@@ -315,10 +317,13 @@ def main() -> None:
     parser.add_argument("--notices", type=int, default=200_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--requests", type=int, default=100, help="per client")
+    parser.add_argument("--corpus", help="default: $VEILLEUR_CORPUS, else ../shared/corpus")
     args = parser.parse_args()
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     for kind in kinds:
-        bench(kind, args.notices, args.clients, args.requests)
+        bench(
+            kind, corpus_dir(args.corpus, required=False), args.notices, args.clients, args.requests
+        )
 
 
 if __name__ == "__main__":

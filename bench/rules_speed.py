@@ -9,7 +9,8 @@ lapin") which look like French, rarely match, but walk deep into the automaton (
 Figures are MB of UTF-8 input per CPU second of this process (best of ``--repeat``), so that other
 jobs on a shared machine do not distort them.
 
-Usage: python bench/rules_speed.py [--corpus PATH] [--repeat 3]
+Usage: python bench/rules_speed.py [--corpus DIR] [--repeat 3]
+(``--corpus`` defaults to ``$VEILLEUR_CORPUS``, else ``../shared/corpus`` beside the project.)
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from extract.rules import RULES_DIR, RuleSet
 from extract.text import fold
+from tools.corpus import corpus_dir
 from vocabulary.decision import TextField
 
-DEFAULT_CORPUS = Path("/work/shared/corpus/boamp_ted_html_2020_text.jsonl")
+TEXTS = "boamp_ted_html_2020_text.jsonl"
 
 
 def _toml_list(items: list[str]) -> str:
@@ -79,12 +81,11 @@ def _speed(ruleset: RuleSet, texts: list[str], megabytes: float, repeat: int) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--corpus", help="default: $VEILLEUR_CORPUS, else ../shared/corpus")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    texts = [
-        json.loads(line)["text"] for line in args.corpus.read_text(encoding="utf-8").splitlines()
-    ]
+    path = corpus_dir(args.corpus) / TEXTS
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     vocabulary = sorted({w for t in texts[:200] for w in re.findall(r"[a-zéèàç]{5,}", t.lower())})
     print(

@@ -1,6 +1,8 @@
 """How fast the new sources go: TED XML parsing, DECP ingestion, linking a year of notices.
 
-    python bench/sources_speed.py [--database-url URL] [--corpus ../shared/corpus]
+    python bench/sources_speed.py [--database-url URL] [--corpus DIR]
+
+(``--corpus`` defaults to ``$VEILLEUR_CORPUS``, else ``../shared/corpus`` beside the project.)
 
 1. TED: parse every XML notice of ``ted_xml_fr/`` (176 real notices, both formats), 5 rounds.
 2. DECP: parse the four 2019 files (≈10 650 contracts), merge duplicates, and upsert them
@@ -31,9 +33,8 @@ from db.migrate import upgrade  # noqa: E402
 from db.session import session_scope  # noqa: E402
 from db.store import upsert_notices  # noqa: E402
 from spiders.parsers.ted_xml import parse_ted_xml  # noqa: E402
+from tools.corpus import corpus_dir  # noqa: E402
 from vocabulary.items import NoticeItem  # noqa: E402
-
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def bench_ted(corpus: Path, rounds: int = 5) -> None:
@@ -127,13 +128,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--corpus", help="default: $VEILLEUR_CORPUS, else ../shared/corpus")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp directory")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite'}"
     upgrade(url)
-    bench_ted(args.corpus)
-    contracts = bench_decp(args.corpus, url)
+    corpus = corpus_dir(args.corpus)
+    bench_ted(corpus)
+    contracts = bench_decp(corpus, url)
     bench_linking(url, contracts)
 
 

@@ -1,7 +1,7 @@
 """Find one labelled record in the development corpus and turn it into ``TextField`` values.
 
 The labels file (``file,record_id,...``) names a file and a string that identifies the record
-inside it. Each corpus format needs its own reader (see ``/work/shared/corpus/README.md``):
+inside it. Each corpus format needs its own reader (see ``../shared/corpus/README.md`` beside the project):
 BOAMP API JSON, UTF-16 BOAMP/TED HTML pages, DECP JSON, TED XML (R2.0.9 and eForms), the
 boamp-extractor listing CSV, web-page excerpts (JSONL) and PDFs with a text layer. Readers are
 pure (no network, no database) so ``veilleur rules eval`` and the tests share them.

@@ -1,4 +1,6 @@
-"""Build ``veilleur/demo/data/boamp/records.json`` from the shared corpus (run once; output committed).
+"""Generates ``veilleur/demo/data/boamp/records.json`` and ``provenance.json`` from the shared
+corpus (``boamp_api_v2.1/``, ``ted_xml_fr/``, ``boamp_ted_html_2020/``, ``labels.csv``); run
+once, the output is committed.
 
 Records come from three real sources (see veilleur/demo/data/boamp/README.md):
 1. verbatim BOAMP API v2.1 records (old 2006 schema);
@@ -6,7 +8,7 @@ Records come from three real sources (see veilleur/demo/data/boamp/README.md):
 3. BOAMP API records assembled from real BOAMP web notices of August 2020 (``MAPA`` and
    ``FNSimple`` shapes), their text unmodified.
 
-Usage: python tools/build_demo_data.py [CORPUS_DIR]
+Usage: python tools/build_demo_data.py [CORPUS_DIR]   (default: see tools/corpus.py)
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from typing import Any
 
 from lxml import etree
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "crawler" / "demo_data" / "boamp" / "records.json"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools.corpus import ROOT, corpus_dir
+from veilleur.demo import DEMO_DATA
+
+OUT = DEMO_DATA / "boamp" / "records.json"
 
 
 def xml_to_json(element: Any) -> Any:
@@ -198,7 +204,7 @@ def html_records(corpus: Path, labelled: set[str], extra: int) -> list[dict[str,
 
 
 def main() -> None:
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "corpus"
+    corpus = corpus_dir(sys.argv[1] if len(sys.argv) > 1 else None)
     with (corpus / "labels.csv").open(encoding="utf-8") as handle:
         labelled = {
             row["record_id"] for row in csv.DictReader(handle) if "boamp_ted_html" in row["file"]

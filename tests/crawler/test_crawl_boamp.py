@@ -2,45 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from db.migrate import upgrade
 from db.models import CrawlRun, Flag, Notice, NoticeLink, NoticeVersion, Source
 from db.session import session_scope
-from tests.conftest import _pg_database
-from tests.crawler.crawl_helpers import count, demo_records, last_run, run_crawl
+from tests.crawling import count, crawl, demo_records, last_run
 from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
 UNTIL = "2024-12-31"
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def crawled(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Any]]:
-    """Two crawls of the same demo records; facts about the first and the second."""
-    if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('db') / 'v.sqlite'}"])
-    else:
-        urls = _pg_database()
-    url = next(urls)
-    upgrade(url)
+@pytest.fixture(scope="module")
+def crawled(module_db_url: str) -> dict[str, Any]:
+    """Two crawls of the same demo records (SQLite, then PostgreSQL); facts about the first
+    and the second."""
+    url = module_db_url
+    window = ("--since", "2006-01-01", "--until", UNTIL)
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": demo_records()})) as server:
-        first = run_crawl(url, server.url, "--since", "2006-01-01", "--until", UNTIL)
+        first = crawl("boamp", server, *window, database_url=url).process
         first_run = last_run(url)
         versions_after_first = count(url, NoticeVersion)
         with session_scope(url) as session:
             updated_after_first = session.scalar(select(func.max(Notice.updated_at)))
-        second = run_crawl(url, server.url, "--since", "2006-01-01", "--until", UNTIL)
+        second = crawl("boamp", server, *window, database_url=url).process
         second_run = last_run(url)
-    yield {
+    return {
         "url": url,
         "first": first,
         "second": second,
@@ -49,8 +39,6 @@ def crawled(
         "versions_after_first": versions_after_first,
         "updated_after_first": updated_after_first,
     }
-    for _ in urls:  # drops the PostgreSQL database
-        pass
 
 
 def notice(url: str, key: str) -> Notice:

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,17 +16,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db.migrate import upgrade
-from db.models import CrawlError, CrawlRun, Notice, NoticeVersion
+from db.models import CrawlRun, Notice, NoticeVersion
 from db.session import session_scope
-from tests.conftest import _pg_database
-from tests.crawler.crawl_helpers import (
+from tests.crawling import (
     ROOT,
     count,
+    crawl,
     crawl_command,
+    crawl_env,
     demo_records,
+    errors,
     last_run,
-    run_crawl,
 )
 from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer, Reply
 
@@ -38,14 +37,9 @@ def records_2006() -> list[dict[str, Any]]:
     return [r for r in demo_records() if r["dateparution"].startswith("2006")]
 
 
-def errors(url: str, kind: str | None = None) -> list[CrawlError]:
-    with session_scope(url) as session:
-        query = select(CrawlError)
-        if kind:
-            query = query.where(CrawlError.error_kind == kind)
-        rows = list(session.scalars(query))
-        session.expunge_all()
-        return rows
+def crawl_boamp(url: str, server: ReplayServer, *args: str, **settings: Any) -> Any:
+    """A BOAMP crawl of ``server`` into ``url``; keyword arguments are Scrapy settings."""
+    return crawl("boamp", server, *args, database_url=url, settings=settings).process
 
 
 # -- windows under the offset cap ---------------------------------------------------------
@@ -54,18 +48,14 @@ def errors(url: str, kind: str | None = None) -> list[CrawlError]:
 def test_windows_split_under_the_cap_store_everything(sqlite_url: str) -> None:
     ods = OpendatasoftEmulator({"boamp": demo_records()}, offset_cap=40)
     with ReplayServer(ods=ods) as server:
-        run_crawl(
-            sqlite_url, server.url, *ALL, settings={"ODS_OFFSET_CAP": 40, "ODS_PAGE_SIZE": 20}
-        )
+        crawl_boamp(sqlite_url, server, *ALL, ODS_OFFSET_CAP=40, ODS_PAGE_SIZE=20)
     assert count(sqlite_url, Notice) == len(demo_records())
 
 
 def test_windows_split_never_ask_past_the_cap(sqlite_url: str) -> None:
     ods = OpendatasoftEmulator({"boamp": demo_records()}, offset_cap=40)
     with ReplayServer(ods=ods) as server:
-        run_crawl(
-            sqlite_url, server.url, *ALL, settings={"ODS_OFFSET_CAP": 40, "ODS_PAGE_SIZE": 20}
-        )
+        crawl_boamp(sqlite_url, server, *ALL, ODS_OFFSET_CAP=40, ODS_PAGE_SIZE=20)
         asked = [
             int(q["offset"]) + int(q["limit"])
             for _, p, q in server.requests
@@ -77,7 +67,7 @@ def test_windows_split_never_ask_past_the_cap(sqlite_url: str) -> None:
 def test_a_day_over_the_cap_is_read_through_exports(sqlite_url: str) -> None:
     ods = OpendatasoftEmulator({"boamp": demo_records()}, offset_cap=4)
     with ReplayServer(ods=ods) as server:
-        run_crawl(sqlite_url, server.url, *ALL, settings={"ODS_OFFSET_CAP": 4, "ODS_PAGE_SIZE": 2})
+        crawl_boamp(sqlite_url, server, *ALL, ODS_OFFSET_CAP=4, ODS_PAGE_SIZE=2)
         exports = [p for _, p, _ in server.requests if p.endswith("/exports/json")]
     assert exports and count(sqlite_url, Notice) == len(demo_records())
 
@@ -91,7 +81,7 @@ def test_repeated_page_stops_the_window(sqlite_url: str) -> None:
         return None
 
     with ReplayServer(faults=[same_page]) as server:
-        run_crawl(sqlite_url, server.url, *ALL)
+        crawl_boamp(sqlite_url, server, *ALL)
     assert len(errors(sqlite_url, "repeated_page")) == 1
 
 
@@ -111,25 +101,12 @@ def mutated() -> list[dict[str, Any]]:
     return [bad_date, nul, wrong_type, no_id, broken_donnees, base[5], spaced_id, *base[6:10]]
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def bad_crawl(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def bad_crawl(module_db_url: str) -> str:
     """One crawl of the mutated records per database, shared by the tests below."""
-    urls: Iterator[str] = (
-        iter([f"sqlite:///{tmp_path_factory.mktemp('bad') / 'v.sqlite'}"])
-        if request.param == "sqlite"
-        else _pg_database()
-    )
-    url = next(urls)
-    upgrade(url)
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": mutated()})) as server:
-        run_crawl(url, server.url, *ALL)
-    yield url
-    for _ in urls:  # drops the PostgreSQL database
-        pass
+        crawl_boamp(module_db_url, server, *ALL)
+    return module_db_url
 
 
 def test_bad_input_keeps_the_good_records(bad_crawl: str) -> None:
@@ -174,7 +151,7 @@ def test_malformed_json_page_is_recorded_and_run_fails(sqlite_url: str) -> None:
         return None
 
     with ReplayServer(faults=[broken]) as server:
-        result = run_crawl(sqlite_url, server.url, *ALL)
+        result = crawl_boamp(sqlite_url, server, *ALL)
     assert (result.returncode, len(errors(sqlite_url, "bad_json"))) == (1, 1)
 
 
@@ -184,12 +161,12 @@ def test_malformed_json_page_is_recorded_and_run_fails(sqlite_url: str) -> None:
 def test_changed_notice_gets_a_new_version_keeping_the_old(sqlite_url: str) -> None:
     records = records_2006()
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records})) as server:
-        run_crawl(sqlite_url, server.url, *ALL)
+        crawl_boamp(sqlite_url, server, *ALL)
     changed = copy.deepcopy(records)
     old_title = changed[0]["objet"]
     changed[0]["objet"] = old_title + " (rectifié)"
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": changed})) as server:
-        run_crawl(sqlite_url, server.url, *ALL)
+        crawl_boamp(sqlite_url, server, *ALL)
     with session_scope(sqlite_url) as session:
         row = session.scalars(select(Notice).where(Notice.source_key == changed[0]["idweb"])).one()
         titles = [v.data["title"] for v in row.versions]
@@ -198,18 +175,18 @@ def test_changed_notice_gets_a_new_version_keeping_the_old(sqlite_url: str) -> N
 
 def test_next_crawl_starts_the_day_before_the_watermark(sqlite_url: str) -> None:
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
-        run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
+        crawl_boamp(sqlite_url, server, "--since", "2006-07-01", "--until", "2006-07-10")
         server.requests.clear()
-        run_crawl(sqlite_url, server.url, "--until", "2006-07-20")
+        crawl_boamp(sqlite_url, server, "--until", "2006-07-20")
         where = next(q["where"] for _, p, q in server.requests if p.endswith("/records"))
     assert "dateparution >= date'2006-07-09'" in where
 
 
 def test_zero_items_after_items_is_failing(sqlite_url: str) -> None:
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
-        run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
+        crawl_boamp(sqlite_url, server, "--since", "2006-07-01", "--until", "2006-07-10")
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": []})) as server:
-        result = run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
+        result = crawl_boamp(sqlite_url, server, "--since", "2006-07-01", "--until", "2006-07-10")
     run = last_run(sqlite_url)
     assert (result.returncode, run.status, "previous run" in (run.message or "")) == (
         1,
@@ -220,16 +197,16 @@ def test_zero_items_after_items_is_failing(sqlite_url: str) -> None:
 
 def test_zero_items_run_keeps_stored_notices(sqlite_url: str) -> None:
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
-        run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
+        crawl_boamp(sqlite_url, server, "--since", "2006-07-01", "--until", "2006-07-10")
     before = count(sqlite_url, Notice)
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": []})) as server:
-        run_crawl(sqlite_url, server.url, "--since", "2006-07-01", "--until", "2006-07-10")
+        crawl_boamp(sqlite_url, server, "--since", "2006-07-01", "--until", "2006-07-10")
     assert count(sqlite_url, Notice) == before > 0
 
 
 def test_sample_stops_early_and_keeps_the_watermark(sqlite_url: str) -> None:
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": demo_records()})) as server:
-        run_crawl(sqlite_url, server.url, *ALL, "--sample", "5")
+        crawl_boamp(sqlite_url, server, *ALL, "--sample", "5")
     with session_scope(sqlite_url) as session:
         from db.models import Source
 
@@ -251,7 +228,7 @@ def test_429_with_retry_after_is_retried(sqlite_url: str) -> None:
 
     ods = OpendatasoftEmulator({"boamp": records_2006()})
     with ReplayServer(ods=ods, faults=[rate_limited]) as server:
-        result = run_crawl(sqlite_url, server.url, *ALL)
+        result = crawl_boamp(sqlite_url, server, *ALL)
     assert (result.returncode, count(sqlite_url, Notice)) == (0, len(records_2006()))
 
 
@@ -279,18 +256,20 @@ def test_killed_crawl_rerun_stores_each_notice_once(sqlite_url: str, tmp_path: P
 
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records}), faults=[slow]) as server:
         command = crawl_command(
-            sqlite_url,
+            "boamp",
             server.url,
             "--since",
             "2006-01-01",
             "--until",
             "2006-02-28",
+            database_url=sqlite_url,
             settings={"STORE_BATCH_SIZE": 20, "ODS_PAGE_SIZE": 10},
+            documents_dir=tmp_path / "documents",
         )
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            env=crawl_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -301,7 +280,7 @@ def test_killed_crawl_rerun_stores_each_notice_once(sqlite_url: str, tmp_path: P
         process.wait()
         partial = count(sqlite_url, Notice)
         server.faults.clear()
-        run_crawl(sqlite_url, server.url, "--since", "2006-01-01", "--until", "2006-02-28")
+        crawl_boamp(sqlite_url, server, "--since", "2006-01-01", "--until", "2006-02-28")
     with session_scope(sqlite_url) as session:
         keys = list(session.scalars(select(Notice.source_key)))
         statuses = list(session.scalars(select(CrawlRun.status).order_by(CrawlRun.id)))
@@ -315,7 +294,7 @@ def test_killed_crawl_rerun_stores_each_notice_once(sqlite_url: str, tmp_path: P
 
 def test_versions_equal_notices_after_kill_free_crawl(sqlite_url: str) -> None:
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server:
-        run_crawl(sqlite_url, server.url, *ALL)
+        crawl_boamp(sqlite_url, server, *ALL)
     with session_scope(sqlite_url) as session:
         assert session.scalar(select(func.count()).select_from(NoticeVersion)) == count(
             sqlite_url, Notice
@@ -333,5 +312,5 @@ def test_crawl_refuses_to_start_while_another_holds_the_source(sqlite_url: str) 
         ReplayServer(ods=OpendatasoftEmulator({"boamp": records_2006()})) as server,
         held_lock(sqlite_url, "crawl:boamp", holder="another-process", ttl=600),
     ):
-        result = run_crawl(sqlite_url, server.url, *ALL)
+        result = crawl_boamp(sqlite_url, server, *ALL)
     assert (result.returncode, count(sqlite_url, CrawlRun)) == (LOCKED_EXIT_CODE, 0)

@@ -1,154 +1,88 @@
-"""DocumentsPipeline in a real Scrapy crawl against a loopback server serving real PDFs.
+"""DocumentsPipeline in a real crawl (``veilleur crawl``) of a notice page linking real PDFs,
+hostile files and refused URLs, served over loopback.
 
-The crawl runs twice (module scope, in subprocesses): the second run must not download what
-the first already read.
+The crawl runs twice (module scope): the second run must not download what the first already
+read and linked to the notice.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import threading
 from collections import Counter
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from db.migrate import upgrade
-from db.models import Document, Notice, NoticeDocument
+from db.models import Document
 from db.session import session_scope
+from tests.conftest import FIXTURES, sqlite_database
+from tests.crawling import collected, collecting, crawl
+from veilleur.demo.replay import Cassette, ReplayServer, Reply
 
-DOCS = Path(__file__).parent.parent / "fixtures" / "documents"
-CRAWL = Path(__file__).parent / "documents_crawl.py"
-
-ROUTES: dict[str, tuple[int, str, bytes]] = {
-    "/robots.txt": (200, "text/plain", b"User-agent: *\nDisallow: /private/\n"),
-    "/notice.html": (200, "text/html", b"<html><body>avis</body></html>"),
-    "/docs/avis.pdf": (
-        200,
-        "application/pdf",
-        (DOCS / "corpus/boamp-avis-20-100721.pdf").read_bytes(),
-    ),
-    "/docs/same-avis.pdf": (
-        200,
-        "application/pdf",
-        (DOCS / "corpus/boamp-avis-20-100721.pdf").read_bytes(),
-    ),
-    "/docs/dce.zip": (200, "application/zip", (DOCS / "hostile/dce-cp850.zip").read_bytes()),
-    "/docs/erreur.pdf": (
-        200,
-        "application/pdf",
-        (DOCS / "hostile/html-served-as.pdf").read_bytes(),
-    ),
-    "/docs/chiffre.pdf": (200, "application/pdf", (DOCS / "hostile/encrypted.pdf").read_bytes()),
-    "/docs/gone.pdf": (404, "text/html", b"<html>not found</html>"),
-    "/docs/huge.pdf": (200, "application/pdf", b"%PDF-1.4\n" + b"0" * 300_000 + b"\n%%EOF"),
-    "/private/cctp.pdf": (
-        200,
-        "application/pdf",
-        (DOCS / "corpus/boamp-avis-20-101498.pdf").read_bytes(),
-    ),
+DOCS = FIXTURES / "documents"
+#: a body over DOCUMENTS_MAXSIZE (generated: its size is what matters)
+HUGE = b"%PDF-1.4\n" + b"0" * 300_000 + b"\n%%EOF"
+SETTINGS = {
+    "DOCUMENTS_MAXSIZE": 200_000,
+    "DOCUMENTS_WORKERS": 2,
+    "DOCUMENTS_TIME_BUDGET": 60,
+    "RETRY_ENABLED": False,
 }
-LINKED = [
-    "/docs/avis.pdf",
-    "/docs/same-avis.pdf",
-    "/docs/dce.zip",
-    "/docs/erreur.pdf",
-    "/docs/chiffre.pdf",
-    "/docs/gone.pdf",
-    "/docs/huge.pdf",
-    "/private/cctp.pdf",
-    "file:///etc/passwd",
-    "data:application/pdf;base64,JVBERi0=",
-]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    hits: ClassVar[Counter[str]] = Counter()
-
-    def do_GET(self) -> None:
-        _Handler.hits[self.path] += 1
-        status, ctype, body = ROUTES.get(self.path, (404, "text/plain", b"no"))
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+def _huge(method: str, path: str, query: dict[str, str]) -> Reply | None:
+    return (200, {"Content-Type": "application/pdf"}, HUGE) if path == "/docs/huge.pdf" else None
 
 
-def _crawl(tmp: Path, base: str, db_url: str, run: int) -> dict[str, dict[str, Any]]:
+def _cassette(notice_page: str) -> Cassette:
+    cassette = Cassette(DOCS)
+    cassette.entries = [
+        dict(e, file=notice_page) if e["path"] == "/notice.html" else e for e in cassette.entries
+    ]
+    return cassette
+
+
+def _crawl(tmp: Path, server: ReplayServer, db_url: str, run: int) -> dict[str, Any]:
+    """One crawl: the notice's documents as they left the pipelines, by path."""
     out = tmp / f"items-{run}.jsonl"
-    config = {
-        "base": base,
-        "paths": LINKED,
-        "database_url": db_url,
-        "documents_dir": str(tmp / "documents"),
-        "out": str(out),
-    }
-    (tmp / "config.json").write_text(json.dumps(config))
-    proc = subprocess.run(
-        [sys.executable, str(CRAWL), str(tmp / "config.json")],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    item = json.loads(out.read_text().splitlines()[0])
-    return {ref["url"].replace(base, ""): ref for ref in item["documents"]}
+    process = crawl(
+        "documents_fixture",
+        server,
+        database_url=db_url,
+        portals=DOCS / "portals.toml",
+        settings={**SETTINGS, **collecting(out)},
+        documents_dir=tmp / "documents",
+    ).process
+    assert process.returncode == 0, process.stderr[-3000:]
+    item = collected(out)[0]
+    return {ref["url"].replace(server.url, ""): ref for ref in item["documents"]}
 
 
-def _link_like_store(db_url: str, url: str, sha: str) -> None:
-    """What the Store pipeline records between runs: the notice links the document by sha256."""
-    with session_scope(db_url) as s:
-        notice = Notice(
-            source="test",
-            source_key="DOC-1",
-            source_id="DOC-1",
-            kind="tender",
-            title="Vidéoprotection",
-            url=url,
-            content_hash="x",
-        )
-        s.add(notice)
-        s.flush()
-        document = s.scalar(select(Document).where(Document.sha256 == sha))
-        s.add(NoticeDocument(notice_id=notice.id, url=url, document_id=document.id))
+def _hits(server: ReplayServer) -> Counter[str]:
+    return Counter(path for _, path, _ in server.requests)
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("documents_crawl")
-    db_url = f"sqlite:///{tmp / 'veilleur.sqlite'}"
-    upgrade(db_url)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        first = _crawl(tmp, base, db_url, 1)
-        hits_first = Counter(_Handler.hits)
-        _link_like_store(db_url, base + "/docs/avis.pdf", first["/docs/avis.pdf"]["sha256"])
-        second = _crawl(tmp, base, db_url, 2)
-        hits_second = Counter(_Handler.hits) - hits_first
-        yield {
-            "first": first,
-            "second": second,
-            "hits_first": hits_first,
-            "hits_second": hits_second,
-            "db_url": db_url,
-            "tmp": tmp,
-        }
-    finally:
-        server.shutdown()
+    db_url = sqlite_database(tmp)
+    with ReplayServer(cassettes=[_cassette("site/notice.html")], faults=[_huge]) as server:
+        # the Store pipeline links each document read to the notice: the next run knows them
+        first = _crawl(tmp, server, db_url, 1)
+        hits_first = _hits(server)
+        # next run, the notice also links a body already read, under a URL no notice links yet
+        server.cassettes = [_cassette("site/notice-again.html")]
+        second = _crawl(tmp, server, db_url, 2)
+        hits_second = _hits(server) - hits_first
+    return {
+        "first": first,
+        "second": second,
+        "hits_first": hits_first,
+        "hits_second": hits_second,
+        "db_url": db_url,
+        "tmp": tmp,
+    }
 
 
 def test_real_pdf_is_read_page_by_page(crawled):
@@ -167,9 +101,8 @@ def test_same_body_at_two_urls_has_one_sha(crawled):
 
 def test_body_is_stored_content_addressed(crawled):
     sha = crawled["first"]["/docs/avis.pdf"]["sha256"]
-    assert (crawled["tmp"] / "documents" / sha[:2] / sha).read_bytes() == ROUTES["/docs/avis.pdf"][
-        2
-    ]
+    stored = (crawled["tmp"] / "documents" / sha[:2] / sha).read_bytes()
+    assert stored == (DOCS / "corpus" / "boamp-avis-20-100721.pdf").read_bytes()
 
 
 def test_archive_members_are_read(crawled):
@@ -229,9 +162,9 @@ def test_second_crawl_fills_the_ref_from_the_database(crawled):
 
 
 def test_second_crawl_downloads_an_unlinked_document_again(crawled):
-    # same-avis.pdf is not linked to a notice: fetched again, then known by its sha256
-    ref = crawled["second"]["/docs/same-avis.pdf"]
-    assert (crawled["hits_second"]["/docs/same-avis.pdf"], ref["status"]) == (1, "ok")
+    # avis-copy.pdf is linked to no notice yet: fetched, then known by its sha256
+    ref = crawled["second"]["/docs/avis-copy.pdf"]
+    assert (crawled["hits_second"]["/docs/avis-copy.pdf"], ref["status"]) == (1, "ok")
 
 
 def test_html_error_page_is_fetched_again_next_run(crawled):

@@ -13,7 +13,6 @@ from crawler.base_spiders.fields import (
     to_float,
     to_str_list,
 )
-from vocabulary.items import NoticeItem, normalize_source_id
 
 
 def test_impossible_date_is_none() -> None:
@@ -71,22 +70,6 @@ def test_control_characters_removed() -> None:
 
 def test_str_list_splits_and_dedupes() -> None:
     assert to_str_list("a, b;a") == ["a", "b"]
-
-
-def test_ids_differing_by_case_and_spaces_are_one_key() -> None:
-    assert normalize_source_id(" bwp06 1840703432 ") == normalize_source_id("BWP061840703432")
-
-
-def test_content_hash_ignores_raw() -> None:
-    one = NoticeItem(source="s", source_id="1", kind="tender", title="t", url="u", raw={"a": 1})
-    two = NoticeItem(source="s", source_id="1", kind="tender", title="t", url="u", raw={"a": 2})
-    assert one.content_hash() == two.content_hash()
-
-
-def test_content_hash_sees_title() -> None:
-    one = NoticeItem(source="s", source_id="1", kind="tender", title="t", url="u")
-    two = NoticeItem(source="s", source_id="1", kind="tender", title="t2", url="u")
-    assert one.content_hash() != two.content_hash()
 
 
 def test_corsican_postcode() -> None:

@@ -10,20 +10,23 @@ from parsel import Selector
 from scrapy.http import HtmlResponse
 
 from crawler.base_spiders.html_listing import _select, _text, decode_listing, parse_listing_date
-from db.migrate import upgrade
-from tests.spiders.source_crawl import crawl, errors, notices, runs
+from tests.conftest import FIXTURES, sqlite_database
+from tests.crawling import crawl, errors, notices, runs
 from veilleur.demo.replay import Cassette, ReplayServer
+from veilleur.demo.sources import DEMO_SOURCES, demo_cassettes
 
-LISTINGS = Path(__file__).parents[1] / "fixtures" / "listings"
+LISTINGS = FIXTURES / "listings"
 PORTALS = LISTINGS / "portals.toml"
+#: the two listing pages are the demo's council listing (one copy, served by the demo too)
+PAGE1 = DEMO_SOURCES / "listing" / "page1.html"
 WINDOW = ("--since", "1990-01-01", "--until", "2030-12-31")
 
 
 def _crawl(name: str, tmp: Path):
-    url = f"sqlite:///{tmp / 'db.sqlite'}"
-    upgrade(url)
-    with ReplayServer(cassettes=[Cassette(LISTINGS)]) as server:
-        result = crawl(name, url, server.url, *WINDOW, extra_portals=PORTALS)
+    url = sqlite_database(tmp)
+    # the demo answers /deliberations (pages 1 and 2); the fixture, the changed layout
+    with ReplayServer(cassettes=[*demo_cassettes(), Cassette(LISTINGS)]) as server:
+        result = crawl(name, server, *WINDOW, database_url=url, portals=PORTALS).process
         requests = list(server.requests)
     return url, result, requests
 
@@ -78,7 +81,7 @@ def test_unreadable_date_kept_undated_and_warned(css_crawl) -> None:
 
 
 def test_xpath_selectors_read_the_same_rows() -> None:
-    page = Selector(text=(LISTINGS / "page1.html").read_text(encoding="utf-8"))
+    page = Selector(text=PAGE1.read_text(encoding="utf-8"))
     css = [_text(_select(row, "a.doc")) for row in _select(page, "li.acte")]
     xpath = [
         _text(_select(row, "./a[@class='doc']")) for row in _select(page, "//li[@class='acte']")

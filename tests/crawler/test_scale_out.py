@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
 
 import redis
 
 from db.models import Notice
-from tests.crawler.crawl_helpers import ROOT, count, crawl_command, demo_records
+from tests.crawling import count, crawl, demo_records
 from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
 REDIS_URL = os.environ.get("VEILLEUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -21,22 +20,20 @@ def test_requests_are_scheduled_through_redis(sqlite_url: str) -> None:
     key_prefix = f"veilleur-test-{uuid.uuid4().hex[:8]}"
     records = [r for r in demo_records() if r["dateparution"].startswith("2006")]
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records})) as server:
-        command = crawl_command(
-            sqlite_url,
-            server.url,
+        result = crawl(
+            "boamp",
+            server,
             "--since",
             "2006-01-01",
             "--until",
             "2006-12-31",
+            database_url=sqlite_url,
             settings={
                 "SCHEDULER_QUEUE_KEY": f"{key_prefix}:requests",
                 "SCHEDULER_DUPEFILTER_KEY": f"{key_prefix}:dupefilter",
             },
-        )
-        env = dict(os.environ, PYTHONPATH=str(ROOT), VEILLEUR_REDIS_URL=REDIS_URL)
-        result = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
-        )
+            env={"VEILLEUR_REDIS_URL": REDIS_URL},
+        ).process
     for key in client.scan_iter(f"{key_prefix}*"):
         client.delete(key)
     assert "'scheduler/dequeued/redis'" in result.stderr

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from db.documents import find_document_by_url, get_document, is_final, list_documents, save_document
-from db.models import DocumentPage, Notice, NoticeDocument
+from db.models import DocumentPage
 from db.session import session_scope
+from tests.factories import notice_item, store
 from vocabulary.documents import ExtractionResult, PageText
+from vocabulary.items import DocumentRef
+
+pytestmark = pytest.mark.pg_reuse
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
@@ -51,22 +56,17 @@ def test_needs_attention_lists_everything_not_ok(db_url):
 
 def test_listing_names_the_linking_notice(db_url):
     with session_scope(db_url) as s:
-        document = save_document(s, SHA_B, ExtractionResult("timeout", "timeout: budget"), None)
-        notice = Notice(
-            source="boamp",
-            source_key="20-101498",
-            source_id="20-101498",
-            kind="tender",
-            title="Fourniture",
-            url="https://www.boamp.fr/avis/detail/20-101498",
-            content_hash="x",
-        )
-        s.add(notice)
-        s.flush()
-        s.add(
-            NoticeDocument(
-                notice_id=notice.id, url="https://example.org/cctp.pdf", document_id=document.id
-            )
+        save_document(s, SHA_B, ExtractionResult("timeout", "timeout: budget"), None)
+        cctp = DocumentRef("https://example.org/cctp.pdf", sha256=SHA_B, status="timeout")
+        store(
+            s,
+            notice_item(
+                source="boamp",
+                source_id="20-101498",
+                title="Fourniture",
+                url="https://www.boamp.fr/avis/detail/20-101498",
+                documents=[cctp],
+            ),
         )
     with session_scope(db_url) as s:
         listing = list_documents(s, "timeout")[0]
@@ -75,23 +75,9 @@ def test_listing_names_the_linking_notice(db_url):
 
 def test_document_found_by_linked_url(db_url):
     with session_scope(db_url) as s:
-        document = save_document(s, SHA_A, _ok(), None)
-        notice = Notice(
-            source="boamp",
-            source_key="K",
-            source_id="K",
-            kind="tender",
-            title="t",
-            url="https://www.boamp.fr/",
-            content_hash="x",
-        )
-        s.add(notice)
-        s.flush()
-        s.add(
-            NoticeDocument(
-                notice_id=notice.id, url="https://example.org/rc.pdf", document_id=document.id
-            )
-        )
+        save_document(s, SHA_A, _ok(), None)
+        rc = DocumentRef("https://example.org/rc.pdf", sha256=SHA_A, status="ok")
+        store(s, notice_item(source="boamp", source_id="K", title="t", documents=[rc]))
     with session_scope(db_url) as s:
         assert find_document_by_url(s, "https://example.org/rc.pdf").sha256 == SHA_A
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from db.fulltext import ensure_fulltext, fts5_query
 from db.session import get_engine
+
+pytestmark = pytest.mark.pg_reuse
 
 
 def test_ensure_restores_dropped_triggers(sqlite_url: str) -> None:

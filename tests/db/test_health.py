@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
-from crawler.base_spiders.decp_json import DecpRecordError, parse_decp_document
 from db.health import evaluate_run, failing_sources, field_fill
 from db.models import CrawlRun
 from db.runs import ensure_source, finish_run, start_run
 from db.store import upsert_notices
+from tests.factories import decp_contracts
 from vocabulary.items import NoticeItem
 
-DECP = Path(__file__).parents[1] / "fixtures" / "decp"
+pytestmark = pytest.mark.pg_reuse
 
 
 def _contracts() -> list[NoticeItem]:
-    out = []
-    for path in sorted(DECP.glob("*.json")):
-        out += [
-            n
-            for n in parse_decp_document(path.read_bytes(), path.name)
-            if not isinstance(n, DecpRecordError)
-        ]
-    return [n for n in out if n.buyer_name][:32]
+    return decp_contracts()[:32]
 
 
 def _run(session: Session, items: list[NoticeItem]) -> CrawlRun:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.jobs import MESSAGE_TAIL_CHARS, finish_job, mark_interrupted, start_job
 from db.models import JobRun
+
+pytestmark = pytest.mark.pg_reuse
 
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
 

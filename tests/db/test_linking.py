@@ -2,86 +2,25 @@
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.base_spiders.decp_json import DecpRecordError, parse_decp_document
 from db import models
 from db.linking import link_all, story
-from spiders.parsers.ted_xml import parse_ted_xml
+from tests import factories
+from tests.factories import boamp_ted_twins as twins
+from tests.factories import lyon_contract as _lyon
+from tests.factories import lyon_tender as _synthetic_tender
+from tests.factories import ted_item as ted
 from vocabulary.items import NoticeItem
-
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def store(session: Session, item: NoticeItem) -> models.Notice:
-    """Insert one item as a stored notice (the fields the linker reads)."""
-    row = models.Notice(
-        source=item.source,
-        source_key=item.key,
-        source_id=item.source_id,
-        kind=item.kind,
-        title=item.title,
-        description=item.description,
-        buyer_name=item.buyer_name,
-        buyer_siret=item.buyer_siret,
-        departements=item.departements,
-        cpv_codes=item.cpv_codes,
-        published_at=item.published_at,
-        awardees=item.awardees,
-        related_ids=item.related_ids,
-        procedure_key=item.procedure_key,
-        extra_text=item.extra_text,
-        url=item.url,
-        raw=json.loads(json.dumps(item.raw, default=str)),
-        content_hash=item.content_hash(),
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def ted(name: str) -> NoticeItem:
-    return parse_ted_xml((FIXTURES / "ted" / "xml" / name).read_bytes())
-
-
-def _web_notice(line: dict) -> NoticeItem:
-    """A notice from the derived text of a real BOAMP/TED web page (test-side reading)."""
-    text = line["text"]
-    if line["format"] == "boamp_html":
-        day = re.search(r"publié le (\d\d)/(\d\d)/(\d{4})", text)
-        deps = re.search(r"Dépt\. : ([\d, ]+)", line["buyer"])
-        return NoticeItem(
-            source="boamp",
-            source_id=line["record_id"],
-            kind="tender",
-            title=line["title"],
-            url="",
-            buyer_name=line["buyer"].split()[-1],
-            departements=[d.strip() for d in deps.group(1).split(",")] if deps else [],
-            published_at=date(int(day[3]), int(day[2]), int(day[1])) if day else None,
-        )
-    day = re.search(r"PD Publication date (\d\d)/(\d\d)/(\d{4})", text)
-    return NoticeItem(
-        source="ted",
-        source_id=line["record_id"],
-        kind="tender",
-        title=line["title"],
-        url="",
-        buyer_name=line["buyer"],
-        published_at=date(int(day[3]), int(day[2]), int(day[1])) if day else None,
-    )
-
-
-def twins() -> list[NoticeItem]:
-    lines = (FIXTURES / "linking" / "boamp_ted_twin_2020.jsonl").read_text().splitlines()
-    return [_web_notice(json.loads(line)) for line in lines]
+    """Store one item without the links it declares: the linker finds them."""
+    return factories.store(session, item, declared_links=False)
 
 
 def links(session: Session) -> list[models.NoticeLink]:
@@ -132,31 +71,6 @@ def test_twin_link_says_why(session: Session) -> None:
         store(session, item)
     link_all(session)
     assert "3 days apart" in links(session)[0].reason
-
-
-def _lyon() -> NoticeItem:
-    data = (FIXTURES / "decp" / "data.gouv.fr_pes_2019-04-05.json").read_bytes()
-    return next(
-        n
-        for n in parse_decp_document(data)
-        if not isinstance(n, DecpRecordError) and "Mermoz" in n.title
-    )
-
-
-def _synthetic_tender(**changes: object) -> NoticeItem:
-    """SYNTHETIC: the tender of the real Lyon contract (none exists in the corpus)."""
-    base = NoticeItem(
-        source="boamp",
-        source_id="18-999999",
-        kind="tender",
-        url="",
-        title="Extension de la vidéoprotection des espaces publics du quartier Mermoz Nord",
-        buyer_name="Ville de Lyon",
-        buyer_siret="21690123100011",
-        cpv_codes=["35125300"],
-        published_at=date(2018, 6, 1),
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def test_decp_contract_linked_to_its_tender(session: Session) -> None:

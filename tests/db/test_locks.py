@@ -14,10 +14,8 @@ import pytest
 from db.locks import LockBusy, acquire, held_lock, holder_of, refresh, release
 from db.models import utcnow
 from db.session import session_scope
-from tests import reuse_db
 
-db_url = reuse_db.db_url
-pg_module_url = reuse_db.pg_module_url
+pytestmark = pytest.mark.pg_reuse
 
 ROOT = Path(__file__).resolve().parents[2]
 

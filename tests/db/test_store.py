@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Flag, Notice, NoticeLink, NoticeVersion
 from db.store import upsert_notices
+from tests.factories import boamp_items
 from vocabulary.decision import Decision, Hit
-from vocabulary.items import NoticeItem
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "boamp"
-
-
-def real_items() -> list[NoticeItem]:
-    """Items built from the real fixture records' flat fields."""
-    records = json.loads((FIXTURES / "boamp_records_2024-02-29.json").read_text(encoding="utf-8"))[
-        "results"
-    ]
-    return [
-        NoticeItem(
-            source="boamp",
-            source_id=r["idweb"],
-            kind="tender",
-            title=r["objet"],
-            url=r["url_avis"],
-            buyer_name=r["nomacheteur"],
-            departements=r["code_departement"],
-            raw=r,
-        )
-        for r in records
-    ]
 
 
 def decision(flagged: bool, rules: str = "r@1") -> Decision:
@@ -49,18 +25,18 @@ def count(session: Session, model: type) -> int:
 
 
 def test_first_store_inserts_all(session: Session) -> None:
-    result = upsert_notices(session, [(i, decision(False)) for i in real_items()])
+    result = upsert_notices(session, [(i, decision(False)) for i in boamp_items()])
     assert (result.new, count(session, Notice)) == (20, 20)
 
 
 def test_second_store_changes_nothing(session: Session) -> None:
-    upsert_notices(session, [(i, decision(False)) for i in real_items()])
-    result = upsert_notices(session, [(i, decision(False)) for i in real_items()])
+    upsert_notices(session, [(i, decision(False)) for i in boamp_items()])
+    result = upsert_notices(session, [(i, decision(False)) for i in boamp_items()])
     assert (result.unchanged, result.new, result.changed) == (20, 0, 0)
 
 
 def test_changed_title_bumps_version(session: Session) -> None:
-    items = real_items()
+    items = boamp_items()
     upsert_notices(session, [(items[0], None)])
     changed = copy.deepcopy(items[0])
     changed.title += " — rectifié"
@@ -69,7 +45,7 @@ def test_changed_title_bumps_version(session: Session) -> None:
 
 
 def test_changed_notice_keeps_both_versions(session: Session) -> None:
-    items = real_items()
+    items = boamp_items()
     upsert_notices(session, [(items[0], None)])
     changed = copy.deepcopy(items[0])
     changed.title += " — rectifié"
@@ -78,7 +54,7 @@ def test_changed_notice_keeps_both_versions(session: Session) -> None:
 
 
 def test_same_id_in_other_case_is_the_same_notice(session: Session) -> None:
-    items = real_items()
+    items = boamp_items()
     upsert_notices(session, [(items[0], None)])
     respelled = copy.deepcopy(items[0])
     respelled.source_id = " " + items[0].source_id.lower()
@@ -87,7 +63,7 @@ def test_same_id_in_other_case_is_the_same_notice(session: Session) -> None:
 
 
 def test_flags_are_stored_with_rule_and_snippet(session: Session) -> None:
-    upsert_notices(session, [(real_items()[0], decision(True))])
+    upsert_notices(session, [(boamp_items()[0], decision(True))])
     flag = session.scalars(select(Flag)).one()
     assert (flag.rule_id, flag.category, flag.field, flag.snippet) == (
         "cctv",
@@ -98,14 +74,14 @@ def test_flags_are_stored_with_rule_and_snippet(session: Session) -> None:
 
 
 def test_new_rules_version_replaces_flags_of_unchanged_notice(session: Session) -> None:
-    item = real_items()[0]
+    item = boamp_items()[0]
     upsert_notices(session, [(item, decision(True, "r@1"))])
     upsert_notices(session, [(item, decision(False, "r@2"))])
     assert (count(session, Flag), session.scalar(select(Notice.flagged))) == (0, False)
 
 
 def test_link_waits_for_its_target_then_resolves(session: Session) -> None:
-    items = real_items()
+    items = boamp_items()
     correction = copy.deepcopy(items[1])
     correction.source_id, correction.kind, correction.related_ids = (
         "C-1",
@@ -120,7 +96,7 @@ def test_link_waits_for_its_target_then_resolves(session: Session) -> None:
 
 
 def test_nul_in_raw_payload_is_stored(session: Session) -> None:
-    item = real_items()[0]
+    item = boamp_items()[0]
     item.raw = dict(item.raw, objet="a\x00b")
     upsert_notices(session, [(item, None)])
     assert session.scalar(select(Notice.raw))["objet"] == "ab"

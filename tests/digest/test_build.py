@@ -14,13 +14,13 @@ from digest.build import (
     describe_changes,
     in_scope,
 )
-from tests.digest.conftest import NOTICES, record
+from tests.factories import digest_record, digest_records
 
 NOW = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
 
 
 def view(source_id: str, nid: int = 1, **over: Any) -> NoticeView:
-    r = record(source_id)
+    r = digest_record(source_id)
     fields: dict[str, Any] = dict(
         id=nid,
         title=r["title"],
@@ -39,7 +39,7 @@ def view(source_id: str, nid: int = 1, **over: Any) -> NoticeView:
     return NoticeView(**fields)
 
 
-ALL = [view(r["source_id"], i + 1) for i, r in enumerate(NOTICES)]
+ALL = [view(r["source_id"], i + 1) for i, r in enumerate(digest_records())]
 
 
 def group(**kw: Any) -> GroupSpec:

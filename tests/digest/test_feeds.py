@@ -9,8 +9,8 @@ from lxml import etree
 from db.session import session_scope
 from digest import queries as q
 from digest.feeds import build_feed, feed_xml, slugify, write_feeds
-from tests.digest.conftest import add_group, add_notice, record
 from tests.digest.test_build import ALL, view
+from tests.factories import add_group, digest_notice, digest_record, store
 
 NOW = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
 A = "{http://www.w3.org/2005/Atom}"
@@ -39,7 +39,9 @@ def test_markup_escaped_not_parsed() -> None:
 def test_summary_has_no_phone() -> None:
     notice = view(
         "20-102325",
-        snippets=(("videosurveillance", "description", record("20-102325")["contact_text"]),),
+        snippets=(
+            ("videosurveillance", "description", digest_record("20-102325")["contact_text"]),
+        ),
     )
     assert b"78 22 02 12" not in build_feed("t", "urn:x", [notice], NOW)
 
@@ -56,10 +58,10 @@ def test_slug_ascii() -> None:
 def test_group_feed_filters_territory(sqlite_url: str) -> None:
     with session_scope(sqlite_url) as s:
         g = add_group(s, "lyon", ["a@example.org"], departements=["69"])
-        add_notice(s, record("2018J114600"))
-        add_notice(s, record("20182100"))
+        store(s, *digest_notice(digest_record("2018J114600")))
+        store(s, *digest_notice(digest_record("20182100")))
         xml = feed_xml(s, q.group_spec(g))
-    assert _titles(xml) == [record("2018J114600")["title"]]
+    assert _titles(xml) == [digest_record("2018J114600")["title"]]
 
 
 def test_write_feeds_files(sqlite_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -11,9 +11,10 @@ import pytest
 from db.session import session_scope
 from digest.render import sanitize_header
 from digest.service import send_digests
-from tests.digest.conftest import SmtpServer, add_group, add_notice, record
+from tests.factories import add_group, digest_notice, digest_record, store
+from tests.smtp import SmtpServer
 
-REAL = record("2018J114600")["title"]
+REAL = digest_record("2018J114600")["title"]
 ATTACKS = {
     "crlf": f"{REAL}\r\nBcc: victim@example.org",
     "lf": f"{REAL}\nX-Injected: yes",
@@ -35,7 +36,7 @@ def _header_names(raw: bytes) -> list[str]:
 def _send_title(url: str, smtp: SmtpServer, title: str) -> bytes:
     with session_scope(url) as s:
         add_group(s, "lyon", ["a@example.org"], departements=["69"])
-        add_notice(s, record("2018J114600"), title=title)
+        store(s, *digest_notice(digest_record("2018J114600"), title=title))
     send_digests(url, now=datetime.now(UTC), settings=smtp.settings, env={})
     return smtp.handler.messages[0].raw
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from digest.build import GroupSpec, build_digest
 from digest.render import render_digest, scrub_personal
-from tests.digest.conftest import record
 from tests.digest.test_build import ALL, view
+from tests.factories import digest_record
 
 NOW = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
 G = GroupSpec(id=1, name="Lyon", recipients=("a@example.org",), departements=("69",))
-CONTACT = record("20-102325")["contact_text"]
+CONTACT = digest_record("20-102325")["contact_text"]
 
 
 def _render(notices=ALL, base_url=None):  # type: ignore[no-untyped-def]

@@ -19,9 +19,10 @@ from cryptography.x509.oid import NameOID
 
 from digest.render import RenderedDigest
 from digest.send import SendError, SmtpSender, SmtpSettings, build_message
-from tests.digest.conftest import RecordingHandler, free_port, record
+from tests.factories import digest_record
+from tests.smtp import RecordingHandler, free_port
 
-MSG = build_message(RenderedDigest(f"[Veilleur] lyon : {record('2018J114600')['title']}", "texte", "<p>html</p>"),
+MSG = build_message(RenderedDigest(f"[Veilleur] lyon : {digest_record('2018J114600')['title']}", "texte", "<p>html</p>"),
                     "veilleur@example.org", "lyon")  # fmt: skip
 
 

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
-from db.models import Delivery, Group, JobRun, NoticeLink
+from db.models import Delivery, Group, JobRun
 from db.session import session_scope
 from digest.service import send_digests
-from tests import reuse_db
-from tests.digest.conftest import SmtpServer, add_group, add_notice, new_version, record
+from tests.factories import add_group, add_link, digest_notice, digest_record, store
+from tests.smtp import SmtpServer
+from vocabulary.decision import Decision
+from vocabulary.items import NoticeItem
 
-db_url = reuse_db.db_url
-pg_module_url = reuse_db.pg_module_url
+pytestmark = pytest.mark.pg_reuse
 
 ENV = {"VEILLEUR_BASE_URL": "https://veilleur.example.org"}
 
 
-def _setup(url: str, recipients: list[str], depts: list[str], ids: list[str]) -> None:
+def _setup(
+    url: str, recipients: list[str], depts: list[str], ids: list[str]
+) -> list[tuple[NoticeItem, Decision]]:
+    """The group ``lyon`` and the fixture notices ``ids``, stored flagged; returns them."""
+    stored = [digest_notice(digest_record(sid)) for sid in ids]
     with session_scope(url) as s:
         add_group(s, "lyon", recipients, departements=depts)
-        for sid in ids:
-            add_notice(s, record(sid))
+        for item, decision in stored:
+            store(s, item, decision)
+    return stored
 
 
 def _run(url: str, smtp: SmtpServer, now: datetime | None = None, **kw):  # type: ignore[no-untyped-def]
@@ -98,53 +106,40 @@ def test_recipients_not_in_headers(db_url: str, smtp: SmtpServer) -> None:
 
 
 def test_new_version_sent_as_update(db_url: str, smtp: SmtpServer) -> None:
-    _setup(db_url, ["a@example.org"], ["69"], ["2018J114600"])
+    [(item, decision)] = _setup(db_url, ["a@example.org"], ["69"], ["2018J114600"])
     _run(db_url, smtp)
     with session_scope(db_url) as s:
-        from db.models import Notice
-
-        n = s.scalars(select(Notice)).one()
-        new_version(s, n, kind="cancellation")
+        store(s, replace(item, kind="cancellation"), decision)
     _run(db_url, smtp, group_names=["lyon"])
     assert b"cancellation" in smtp.handler.messages[1].raw
 
 
 def test_update_sent_once(db_url: str, smtp: SmtpServer) -> None:
-    _setup(db_url, ["a@example.org"], ["69"], ["2018J114600"])
+    [(item, decision)] = _setup(db_url, ["a@example.org"], ["69"], ["2018J114600"])
     _run(db_url, smtp)
     with session_scope(db_url) as s:
-        from db.models import Notice
-
-        new_version(s, s.scalars(select(Notice)).one(), kind="cancellation")
+        store(s, replace(item, kind="cancellation"), decision)
     _run(db_url, smtp, group_names=["lyon"])
     _run(db_url, smtp, group_names=["lyon"])
     assert len(smtp.handler.messages) == 2
 
 
 def test_linked_award_sent_as_update(db_url: str, smtp: SmtpServer) -> None:
-    _setup(db_url, ["a@example.org"], ["69"], ["20-102325"])
+    [(item, decision)] = _setup(db_url, ["a@example.org"], ["69"], ["20-102325"])
     _run(db_url, smtp)
     with session_scope(db_url) as s:
-        from db.models import Notice
-
-        tender = s.scalars(select(Notice)).one()
-        award = add_notice(
+        tender = store(s, item, decision)
+        award = store(
             s,
-            record("20-102325"),
-            source_id="20-102325-award",
-            kind="award",
-            flagged=False,
-            title="Avis d'attribution : Creation D'Un Systeme De Video Protection",
+            *digest_notice(
+                digest_record("20-102325"),
+                source_id="20-102325-award",
+                kind="award",
+                flagged=False,
+                title="Avis d'attribution : Creation D'Un Systeme De Video Protection",
+            ),
         )
-        s.add(
-            NoticeLink(
-                notice_id=award.id,
-                target_source="boamp",
-                target_key="20-102325",
-                target_notice_id=tender.id,
-                relation="awards",
-            )
-        )
+        add_link(s, award, tender, "awards")
     _run(db_url, smtp, group_names=["lyon"])
     assert b"attribution de l'avis" in smtp.handler.messages[1].raw.replace(b"=\r\n", b"")
 
@@ -153,7 +148,7 @@ def test_deadline_reminder_for_delivered_notice(db_url: str, smtp: SmtpServer) -
     now = datetime.now(UTC)
     with session_scope(db_url) as s:
         add_group(s, "lyon", ["a@example.org"], departements=["69"])
-        add_notice(s, record("2018J114600"), deadline_at=now + timedelta(days=30))
+        store(s, *digest_notice(digest_record("2018J114600"), deadline_at=now + timedelta(days=30)))
     _run(db_url, smtp, now=now)
     _run(db_url, smtp, now=now + timedelta(days=25), group_names=["lyon"])
     assert "ÉCHÉANCES".encode() in _decoded(smtp.handler.messages[1].raw)
@@ -197,7 +192,11 @@ def _decoded(raw: bytes) -> bytes:
 def test_notice_older_than_backlog_not_sent(db_url: str, smtp: SmtpServer) -> None:
     with session_scope(db_url) as s:
         add_group(s, "lyon", ["a@example.org"], departements=["69"])
-        add_notice(s, record("2018J114600"), first_seen_at=datetime.now(UTC) - timedelta(days=60))
+        store(
+            s,
+            *digest_notice(digest_record("2018J114600")),
+            first_seen_at=datetime.now(UTC) - timedelta(days=60),
+        )
     _run(db_url, smtp)
     assert smtp.handler.messages == []
 
@@ -214,6 +213,8 @@ def test_notice_flagged_by_later_rescan_sent(db_url: str, smtp: SmtpServer) -> N
             last_digest_at=now - timedelta(days=1),
         )
         # first seen five days ago, flagged only now (new rules, `veilleur rescan`)
-        add_notice(s, record("2018J114600"), first_seen_at=now - timedelta(days=5))
+        store(
+            s, *digest_notice(digest_record("2018J114600")), first_seen_at=now - timedelta(days=5)
+        )
     _run(db_url, smtp, now=now)
     assert len(smtp.handler.messages) == 1

@@ -9,8 +9,7 @@ from flask.testing import FlaskClient
 
 from db.session import session_scope
 from review.auth import LoginRateLimiter, authenticate, set_active, set_password
-from tests.review.conftest import csrf_token, login, make_app
-from tests.review.seed import PASSWORD, Seeded
+from tests.review.conftest import PASSWORD, Seeded, csrf_token, login, make_app
 
 
 def test_queue_redirects_to_login_when_anonymous(client: FlaskClient) -> None:

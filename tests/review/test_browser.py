@@ -17,8 +17,7 @@ from argon2 import PasswordHasher
 from playwright.sync_api import Dialog, Page
 
 import review.auth
-from tests.review.conftest import make_app
-from tests.review.seed import PASSWORD, Seeded
+from tests.review.conftest import PASSWORD, Seeded, make_app
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 from db.models import Notice
 from db.session import session_scope
 from review.db import is_locked_error, retry_locked
-from tests.review.seed import Seeded, load_records, make_notice
+from tests.factories import review_notice, review_records, store_all
+from tests.review.conftest import Seeded
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 _SEEN = re.compile(r'name="seen_review_id" value="([^"]*)"')
@@ -22,13 +23,14 @@ _SEEN = re.compile(r'name="seen_review_id" value="([^"]*)"')
 
 def _crawler(url: str, stop: threading.Event, stats: dict[str, object]) -> None:
     """Insert notices in batches and touch existing ones, as the Store pipeline does."""
-    records = load_records()
+    records = review_records()
     batch = 0
     try:
         while not stop.is_set():
             with session_scope(url) as s:
-                for i, rec in enumerate(records):
-                    s.add(make_notice(rec, suffix=f"-c{batch}-{i}"))
+                store_all(
+                    s, (review_notice(rec, f"-c{batch}-{i}") for i, rec in enumerate(records))
+                )
                 s.execute(update(Notice).where(Notice.id <= 10).values(score=Notice.score))
             batch += 1
             stop.wait(0.02)  # a crawler pauses between pages; leaves the GIL to the web side

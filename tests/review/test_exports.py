@@ -8,7 +8,7 @@ import json
 
 from flask.testing import FlaskClient
 
-from tests.review.seed import Seeded
+from tests.review.conftest import Seeded
 
 
 def test_json_export_has_the_filtered_rows(alice_both: FlaskClient, seeded_both: Seeded) -> None:
@@ -46,11 +46,10 @@ def test_json_export_follows_search(alice_both: FlaskClient, seeded_both: Seeded
 
 def test_export_streams_past_one_batch(alice: FlaskClient, url: str) -> None:
     from db.session import session_scope
-    from tests.review.seed import load_records, make_notice
+    from tests.factories import review_notice, review_records, store_all
 
-    rec = load_records()[0]
+    rec = review_records()[0]
     with session_scope(url) as s:
-        for i in range(1200):
-            s.add(make_notice(rec, suffix=f"-{i}"))
+        store_all(s, (review_notice(rec, suffix=f"-{i}") for i in range(1200)))
     rows = json.loads(alice.get("/export.json").get_data(as_text=True))
     assert len(rows) == 1208 and len({r["id"] for r in rows}) == 1208

@@ -9,7 +9,8 @@ from db.models import Review, ReviewHead
 from db.rule_feedback import rule_feedback
 from review.queries import notice_detail
 from review.verdicts import record_verdict
-from tests.review.seed import Seeded, load_records, make_notice
+from tests.factories import review_notice, review_records, store
+from tests.review.conftest import Seeded
 
 
 def test_detail_lists_twin_publication(sq: Session, seeded: Seeded) -> None:
@@ -21,9 +22,9 @@ def test_detail_lists_twin_publication(sq: Session, seeded: Seeded) -> None:
 
 
 def test_detail_lists_same_procedure(sq: Session, seeded: Seeded) -> None:
-    award = make_notice(load_records()[0], suffix="-AWARD")
-    award.kind, award.procedure_key = "award", "ca-deux-baies-videoprotection-2020"
-    sq.add(award)
+    item, verdict = review_notice(review_records()[0], suffix="-AWARD")
+    item.kind, item.procedure_key = "award", "ca-deux-baies-videoprotection-2020"
+    award = store(sq, item, verdict)
     sq.commit()
     detail = notice_detail(sq, seeded.notices["381341-2020"])
     assert detail is not None and [p["id"] for p in detail.procedure] == [award.id]

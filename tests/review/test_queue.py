@@ -8,10 +8,12 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from db.models import Document, DocumentPage, Notice, NoticeDocument, Review, ReviewHead
+from db.models import Notice
 from db.notice_list import NoticeFilters, decode_cursor, encode_cursor, notice_page
 from db.session import session_scope
-from tests.review.seed import Seeded, load_records, make_notice
+from tests.factories import add_document, add_verdict, review_notice, review_records, store
+from tests.review.conftest import Seeded
+from vocabulary.items import DocumentRef
 
 
 def _ids(session: Session, **filters: Any) -> list[int]:
@@ -73,10 +75,7 @@ def test_filter_by_kind(sq: Session, seeded: Seeded) -> None:
 
 def test_status_new_means_no_verdict(dbs: Session, seeded_both: Seeded) -> None:
     nid = seeded_both.notices["20-100747"]
-    review = Review(notice_id=nid, user_id=seeded_both.users["alice"], verdict="relevant")
-    dbs.add(review)
-    dbs.flush()
-    dbs.add(ReviewHead(notice_id=nid, review_id=review.id, verdict="relevant"))
+    add_verdict(dbs, nid, "relevant", seeded_both.users["alice"])
     dbs.commit()
     assert nid not in _ids(dbs, verdict="new") and _ids(dbs, verdict="relevant") == [nid]
 
@@ -100,28 +99,23 @@ def test_search_with_fts_syntax_characters_does_not_fail(dbs: Session, seeded_bo
 
 
 def test_search_sees_notices_inserted_later(both_url: str, seeded_both: Seeded) -> None:
-    rec = load_records()[0]
+    item, verdict = review_notice(review_records()[0], suffix="-NEW")
+    item.title = "Hyperviseur urbain de la tranquillité"
     with session_scope(both_url) as s:
-        n = make_notice(rec, suffix="-NEW")
-        n.title = "Hyperviseur urbain de la tranquillité"
-        s.add(n)
+        store(s, item, verdict)
     with session_scope(both_url) as s:
         assert len(_ids(s, query="hyperviseur")) == 1
 
 
 def test_search_sees_pages_of_documents_attached_later(both_url: str, seeded_both: Seeded) -> None:
+    # the next crawl finds the notice links a document, read as it is downloaded
+    item, verdict = review_notice(
+        next(r for r in review_records() if r["record_id"] == "20-100126")
+    )
+    item.documents = [DocumentRef("https://x.fr/a.pdf", sha256="c" * 64, status="ok")]
     with session_scope(both_url) as s:
-        doc = Document(sha256="c" * 64, status="ok", page_count=1)
-        doc.pages = [DocumentPage(page_number=1, text="lecture automatique de plaques")]
-        s.add(doc)
-        s.flush()
-        s.add(
-            NoticeDocument(
-                notice_id=seeded_both.notices["20-100126"],
-                url="https://x.fr/a.pdf",
-                document_id=doc.id,
-            )
-        )
+        add_document(s, "c" * 64, "lecture automatique de plaques", media_type=None)
+        store(s, item, verdict)
     with session_scope(both_url) as s:
         assert _ids(s, query="plaques") == [seeded_both.notices["20-100126"]]
 

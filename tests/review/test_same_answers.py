@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from db.models import Notice, NoticeLink
+from db.models import Notice
 from db.session import session_scope
-from tests.review.seed import Seeded, load_records, make_notice
+from tests.factories import add_link, review_notice, review_records, store
+from tests.review.conftest import Seeded
 from veilleur.cli import cli
 
 #: (options of ``veilleur flagged``/``export``, the desk's query string for the same filters)
@@ -99,21 +100,13 @@ def test_notice_page_shows_the_transitive_story(
     """The seed links the TED notice to its BOAMP twin; a contract linked to the TED notice
     is two links away from the BOAMP notice and belongs to its story."""
     boamp, ted = seeded_both.notices["20-100747"], seeded_both.notices["381341-2020"]
+    item, verdict = review_notice(review_records()[0], suffix="-CONTRACT")
+    item.kind = "contract"
     with session_scope(both_url) as s:
-        contract = make_notice(load_records()[0], suffix="-CONTRACT")
-        contract.kind, contract.procedure_key = "contract", None
-        s.add(contract)
-        s.flush()
-        s.add(
-            NoticeLink(
-                notice_id=contract.id,
-                target_source="ted",
-                target_key="381341-2020",
-                target_notice_id=ted,
-                relation="contract_of",
-                reason="contract number quoted in the award",
-            )
-        )
+        contract = store(s, item, verdict)
+        target = s.get(Notice, ted)
+        assert target is not None
+        add_link(s, contract, target, "contract_of", "contract number quoted in the award")
         contract_id = contract.id
     page = alice_both.get(f"/notices/{boamp}").get_data(as_text=True)
     timeline = page[page.index('id="timeline"') :]

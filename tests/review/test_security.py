@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 
 from db.notice_export import csv_cell
 from review.render import highlight, safe_url
-from tests.review.seed import Seeded
+from tests.review.conftest import Seeded
 
 
 def test_hostile_title_is_escaped_on_the_notice_page(alice: FlaskClient, seeded: Seeded) -> None:

@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from db.models import Review, ReviewHead
 from db.session import session_scope
 from review.verdicts import ReviewConflict, VerdictError, record_verdict
-from tests.review.conftest import login
-from tests.review.seed import Seeded
+from tests.review.conftest import Seeded, login
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 _SEEN = re.compile(r'name="seen_review_id" value="([^"]*)"')

@@ -15,16 +15,15 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from db.migrate import upgrade
 from db.models import Notice
 from spiders.configured import PortalSpiderLoader
-from tests.spiders.decp_flat import flat_records
-from tests.spiders.source_crawl import crawl, notices, runs
+from tests.conftest import FIXTURES, sqlite_database
+from tests.crawler.decp_flat import flat_records
+from tests.crawling import crawl, notices, runs
 from veilleur.demo.replay import Cassette, OpendatasoftEmulator, ReplayServer
 from veilleur.demo.sources import DEMO_SOURCES, demo_server
 from vocabulary.terms import NOTICE_KINDS
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 DEMO_PORTALS = DEMO_SOURCES / "portals.toml"
 DEMO_DECP_FILES = sorted((DEMO_SOURCES / "decp").glob("*.json"))
 WINDOW = ("--since", "1990-01-01", "--until", date.today().isoformat())
@@ -90,18 +89,17 @@ def _invalid(notice: Notice, source: str) -> list[str]:
 def test_source_replays_its_recording_into_valid_notices(name: str, tmp_path: Path) -> None:
     replay = REPLAYS.get(name)
     assert replay is not None, f"{name}: no recorded answers to replay; add them to REPLAYS"
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
+    url = sqlite_database(tmp_path)
     with replay() as server:
         result = crawl(
             name,
-            url,
-            server.url,
+            server,
             *WINDOW,
-            extra_portals=DEMO_PORTALS,
+            database_url=url,
+            portals=DEMO_PORTALS,
             # this test is about what the spider yields; documents have their own tests
             settings={"DOCUMENTS_ENABLED": False},
-        )
+        ).process
     stored = notices(url, name)
     problems = [p for n in stored for p in _invalid(n, name)]
     outcome = (runs(url)[-1].status if runs(url) else None, bool(stored), problems)

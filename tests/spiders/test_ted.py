@@ -7,19 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from db.migrate import upgrade
 from spiders.ted import build_query, notice_from_hit
-from tests.spiders.source_crawl import crawl, errors, notices, runs
+from tests.conftest import sqlite_database
+from tests.crawling import crawl, errors, notices, runs
+from veilleur.demo import DEMO_DATA
 from veilleur.demo.replay import Cassette, ReplayServer
 
-CASSETTE = Path(__file__).parents[1] / "fixtures" / "ted"
+#: the demo's TED recordings (real XML notices; search answers assembled, see its README)
+CASSETTE = DEMO_DATA / "sources" / "ted"
 WINDOW = ("--since", "2016-01-01", "--until", "2024-12-31")
 
 
 @pytest.fixture(scope="module")
 def ted_crawl(tmp_path_factory: pytest.TempPathFactory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('ted') / 'db.sqlite'}"
-    upgrade(url)
+    url = sqlite_database(tmp_path_factory.mktemp("ted"))
     calls = {"n": 0}
 
     def first_search_rate_limited(method: str, path: str, query: dict[str, str]):
@@ -29,7 +30,7 @@ def ted_crawl(tmp_path_factory: pytest.TempPathFactory):
         return None
 
     with ReplayServer(cassettes=[Cassette(CASSETTE)], faults=[first_search_rate_limited]) as server:
-        result = crawl("ted", url, server.url, *WINDOW)
+        result = crawl("ted", server, *WINDOW, database_url=url).process
         requests = list(server.requests)
     return url, result, requests
 
@@ -81,13 +82,12 @@ def test_run_with_recorded_bad_documents_still_finishes(ted_crawl) -> None:
 
 
 def test_stuck_token_stops_and_is_recorded(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
+    url = sqlite_database(tmp_path)
     cassette = Cassette(CASSETTE)
     # every search answer is page 1 with token t1: the second call repeats the token
     cassette.entries = [e for e in cassette.entries if e.get("body_contains") is None]
     with ReplayServer(cassettes=[cassette]) as server:
-        crawl("ted", url, server.url, *WINDOW)
+        crawl("ted", server, *WINDOW, database_url=url)
         searches = [r for r in server.requests if r[1] == "/v3/notices/search"]
     assert len(searches) == 2 and [
         e.error_kind for e in errors(url) if e.error_kind == "stuck_token"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -13,8 +12,10 @@ from spiders.parsers.ted_xml import (
     canonical_publication_number,
     parse_ted_xml,
 )
+from veilleur.demo.sources import DEMO_SOURCES
 
-XML = Path(__file__).parents[2] / "fixtures" / "ted" / "xml"
+#: the demo's real TED notices (one copy, replayed by the demo too)
+XML = DEMO_SOURCES / "ted" / "xml"
 
 
 def _parse(name: str):

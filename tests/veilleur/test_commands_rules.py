@@ -1,0 +1,134 @@
+"""The rules commands, run through click's CliRunner on real corpus extracts and databases."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from db.session import sessionmaker_for
+from tests.factories import seed_verdicts
+from veilleur.commands.rules import classify, rules
+
+pytestmark = pytest.mark.pg_reuse
+
+DATA = Path(__file__).parents[1] / "fixtures" / "corpus_labels"
+
+
+def test_classify_jsonl(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"id": "a", "title": "Extension de la vidéoprotection", "text": ""})
+        + "\n"
+        + json.dumps({"id": "b", "text": "Fourniture de denrées"})
+        + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(classify, [str(src)])
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [(o["id"], o["flagged"]) for o in out] == [("a", True), ("b", False)]
+
+
+def test_classify_hit_shape(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"id": "a", "text": "caméras de vidéoprotection"}) + "\n", encoding="utf-8"
+    )
+    hit = json.loads(CliRunner().invoke(classify, [str(src)]).output)["hits"][0]
+    assert {"rule", "category", "field", "snippet"} <= set(hit)
+
+
+def test_classify_bad_json_line_is_reported_not_fatal(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text("{broken\n" + json.dumps({"id": "ok", "text": "x"}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(classify, [str(src)])
+    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert ("error" in lines[0], lines[1]["id"]) == (True, "ok")
+
+
+def test_classify_text_file(tmp_path: Path) -> None:
+    src = tmp_path / "cctp.txt"
+    src.write_text("Lot 3 : lecture automatique de plaques d'immatriculation", encoding="utf-8")
+    out = json.loads(CliRunner().invoke(classify, [str(src)]).output)
+    assert out["categories"] == ["lapi"]
+
+
+def test_classify_pdf() -> None:
+    pdf = DATA / "boamp_pdf_2020" / "boamp-avis-20-101498.pdf"
+    out = json.loads(CliRunner().invoke(classify, [str(pdf)]).output)
+    assert (out["id"], out["flagged"]) == ("boamp-avis-20-101498.pdf", False)
+
+
+def test_classify_broken_pdf_gives_error_line(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 100)
+    out = json.loads(CliRunner().invoke(classify, [str(bad)]).stdout.splitlines()[0])
+    assert "error" in out
+
+
+def test_rules_test_passes() -> None:
+    result = CliRunner().invoke(rules, ["test"])
+    assert result.exit_code == 0 and "0 failure(s)" in result.output
+
+
+def test_rules_test_fails_on_bad_example(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text(
+        '[[rule]]\nid = "x"\ncategory = "drones"\nterms = ["drone"]\n'
+        'examples_match = ["un avion"]\n',
+        encoding="utf-8",
+    )
+    assert CliRunner().invoke(rules, ["test", "--rules", str(path)]).exit_code == 1
+
+
+def test_rules_explain_names_rule() -> None:
+    result = CliRunner().invoke(rules, ["explain", "logiciel de reconnaissance faciale"])
+    assert "facial_recognition.terms" in result.output
+
+
+def test_rules_eval_figures(tmp_path: Path) -> None:
+    data = tmp_path / "corpus"
+    shutil.copytree(DATA, data)
+    result = CliRunner().invoke(
+        rules, ["eval", "--labels", str(data / "labels.csv"), "--data", str(data)]
+    )
+    assert "overall (strict)           P=1.000 R=1.000" in result.output
+
+
+def test_rules_eval_lists_misses_with_a_weaker_rule_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text('[[rule]]\nid = "x"\ncategory = "lapi"\nterms = ["LAPI"]\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        rules, ["eval", "--labels", str(DATA / "labels.csv"), "--rules", str(path)]
+    )
+    assert "misses: 24" in result.output
+
+
+def test_rules_eval_reports_unreadable_rows(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_text(
+        "file,record_id,title,flag,categories,rationale\nnope.json,1,t,1,lapi,x\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(rules, ["eval", "--labels", str(labels)])
+    assert "unreadable: nope.json 1" in result.output
+
+
+def test_rules_report_command(db_url: str) -> None:
+    with sessionmaker_for(db_url)() as s:
+        seed_verdicts(s)
+    result = CliRunner().invoke(rules, ["report", "--database-url", db_url])
+    assert "videosurveillance.camera_context" in result.output.splitlines()[1]
+
+
+@pytest.mark.parametrize(
+    "cmd", [["--help"], ["test", "--help"], ["eval", "--help"], ["report", "--help"]]
+)
+def test_help_has_example(cmd: list[str]) -> None:
+    assert "Example" in CliRunner().invoke(rules, cmd).output
+
+
+def test_classify_help_has_example() -> None:
+    assert "Example" in CliRunner().invoke(classify, ["--help"]).output
