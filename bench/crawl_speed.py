@@ -24,8 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from veilleur.demo import DEMO_DATA  # noqa: E402
-from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer  # noqa: E402
+from veilleur.demo import DEMO_DATA
+from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
 
 def records(n: int) -> list[dict[str, Any]]:

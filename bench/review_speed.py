@@ -37,15 +37,15 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from argon2 import PasswordHasher  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, insert, select, text
 
-from db.fulltext import create_fulltext, drop_fulltext  # noqa: E402
-from db.migrate import upgrade  # noqa: E402
-from db.models.notices import Flag, Notice  # noqa: E402
-from db.models.review import Review, User  # noqa: E402
-from db.session import get_engine  # noqa: E402
-from tools.corpus import corpus_dir  # noqa: E402
+from db.fulltext import create_fulltext, drop_fulltext
+from db.migrate import upgrade
+from db.models.notices import Flag, Notice
+from db.models.review import Review, User
+from db.session import get_engine
+from tools.corpus import corpus_dir
 
 FIXTURE = ROOT / "tests" / "fixtures" / "review" / "notices.jsonl"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -181,7 +181,7 @@ class Client:
 
     def login(self) -> None:
         _, page = self.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         body = urlencode({"username": "bench", "password": PASSWORD, "csrf_token": token})
         self.conn.request(
             "POST",

@@ -122,7 +122,7 @@ def main() -> None:
 def _timed(fn: object) -> float:
     """CPU seconds of this process: on a shared machine wall time mostly measures the others."""
     start = time.process_time()
-    fn()  # type: ignore[operator]
+    fn()
     return time.process_time() - start
 
 

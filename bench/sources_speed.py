@@ -27,14 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.base_spiders.decp_json import DecpRecordError, merge_duplicates, parse_decp_document  # noqa: E402
-from db.linking import link_all  # noqa: E402
-from db.migrate import upgrade  # noqa: E402
-from db.session import session_scope  # noqa: E402
-from db.store import upsert_notices  # noqa: E402
-from spiders.parsers.ted_xml import parse_ted_xml  # noqa: E402
-from tools.corpus import corpus_dir  # noqa: E402
-from vocabulary.items import NoticeItem  # noqa: E402
+from crawler.base_spiders.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
+from db.linking import link_all
+from db.migrate import upgrade
+from db.session import session_scope
+from db.store import upsert_notices
+from spiders.parsers.ted_xml import parse_ted_xml
+from tools.corpus import corpus_dir
+from vocabulary.items import NoticeItem
 
 
 def bench_ted(corpus: Path, rounds: int = 5) -> None:

@@ -86,6 +86,8 @@ def _cache_clear() -> None:
     _engine.cache_clear()
 
 
+# callers (tests, bench) reset the engines as they would an lru_cache; mypy does not know
+# the attribute exists on a plain function
 get_engine.cache_clear = _cache_clear  # type: ignore[attr-defined]
 
 

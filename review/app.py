@@ -109,6 +109,7 @@ def create_app(database_url: str | None = None, config: dict[str, Any] | None = 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key()
     if os.environ.get("VEILLEUR_PROXY_FIX") == "1":
+        # the documented way to wrap the WSGI app (werkzeug ProxyFix docs); mypy sees a method
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
 
     url = app.config["DATABASE_URL"]

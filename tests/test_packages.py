@@ -20,3 +20,18 @@ PACKAGES = sorted(
 def test_package_has_a_docstring(init: Path) -> None:
     docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
     assert docstring and len(docstring.split()) >= 8
+
+
+def _modules() -> list[Path]:
+    runtime = ["vocabulary", "extract", "db", "crawler", "spiders", "review", "digest", "veilleur"]
+    return sorted(
+        p
+        for package in runtime
+        for p in (ROOT / package).rglob("*.py")
+        if "versions" not in p.relative_to(ROOT).parts
+    )
+
+
+@pytest.mark.parametrize("module", _modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_module_stays_under_400_lines(module: Path) -> None:
+    assert len(module.read_text(encoding="utf-8").splitlines()) <= 400

@@ -1,4 +1,5 @@
-"""The README's table of environment variables names every variable the code reads."""
+"""The README's table of environment variables names every variable the code, the tests, the
+benchmarks and the tools read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["vocabulary", "extract", "db", "crawler", "spiders", "review", "digest", "veilleur"]
+FOLDERS = [
+    "vocabulary", "extract", "db", "crawler", "spiders", "review", "digest", "veilleur",
+    "tests", "bench", "tools",
+]  # fmt: skip
 NAME = re.compile(r"\b(?:VEILLEUR_[A-Z0-9_]*[A-Z0-9]|DATABASE_URL)(?![A-Z0-9_])")
 
 
@@ -29,8 +33,8 @@ def _setting_names() -> set[str]:
 
 def _code_names() -> list[str]:
     found: set[str] = set()
-    for package in PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
+    for folder in FOLDERS:
+        for path in (ROOT / folder).rglob("*.py"):
             found |= set(NAME.findall(path.read_text(encoding="utf-8")))
     return sorted(found - _setting_names())
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -36,6 +36,9 @@ from db.locks import LockBusy, held_lock, lease_free
 from db.models.base import utcnow
 from db.session import session_scope
 from vocabulary.errors import VeilleurError
+
+if TYPE_CHECKING:  # digest.service loads the mail stack: only when digests are sent
+    from digest.service import GroupResult
 
 __all__ = [
     "JOB_CRAWL",
@@ -97,21 +100,15 @@ def _finish(url: str | None, run_id: int, status: str, message: str, now: dateti
         job_runs.finish_job(s, run_id, status, message, now)
 
 
-def _registry_names() -> list[str] | None:
-    try:
-        from crawler.registry import source_names  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    return list(source_names())
-
-
 def enabled_sources(url: str | None, names: Iterable[str] | None = None) -> list[str]:
     """Registered sources minus those whose ``sources`` row says ``enabled = false``.
 
-    ``names`` defaults to ``crawler.registry.source_names()``; without a registry, the names
-    of the ``sources`` rows. A name without a row counts as enabled.
+    ``names`` defaults to ``crawler.registry.source_names()``. A name without a row counts as
+    enabled.
     """
-    listed = list(names) if names is not None else _registry_names()
+    from crawler.registry import source_names
+
+    listed = list(names) if names is not None else source_names()
     with session_scope(url) as s:
         return job_runs.enabled_sources(s, listed)
 
@@ -194,7 +191,7 @@ def _run_source(
 def run_digest_job(
     url: str | None,
     scheduled_for: datetime | None = None,
-    send: Callable[[], list[object]] | None = None,
+    send: Callable[[], Sequence[GroupResult]] | None = None,
     lock_ttl: float = 2 * 3600,
     holder: str | None = None,
     clock: Clock = utcnow,
@@ -204,18 +201,19 @@ def run_digest_job(
         with held_lock(url, "digests", holder, ttl=lock_ttl):
             run_id = _start(url, JOB_DIGEST, scheduled_for, clock())
             try:
+                results: Sequence[GroupResult]
                 if send is None:
                     from digest.service import send_digests
 
                     results = send_digests(url, now=clock())
                 else:
-                    results = send()  # type: ignore[assignment]
+                    results = send()
             except Exception as exc:  # any failure must land in job_runs, not vanish
                 log.exception("digest_job_failed")
                 _finish(url, run_id, "failed", f"{type(exc).__name__}: {exc}", clock())
                 return "failed"
             errors = [f"{r.group}: {r.error or 'refused ' + ','.join(r.refused)}"
-                      for r in results if getattr(r, "error", None) or getattr(r, "refused", None)]  # fmt: skip
+                      for r in results if r.error or r.refused]  # fmt: skip
             status = "failed" if errors else "ok"
             _finish(url, run_id, status, "; ".join(errors) or f"{len(results)} groups", clock())
             return status

@@ -40,7 +40,7 @@ from vocabulary.errors import SpiderArgumentError
 
 __all__ = ["BASE_URL", "LICENCE", "NAME", "SOURCE_KIND", "BaseSpider", "parse_date_arg"]
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 #: re-read this many days before the watermark: late publications of the same day still arrive
 WATERMARK_OVERLAP_DAYS = 1
@@ -159,7 +159,7 @@ class BaseSpider(scrapy.Spider):
         self, url: str | None, error_kind: str, message: str, record_id: str | None = None
     ) -> None:
         """Record a bad page or record against this source and run; the crawl goes on."""
-        logger.warning(
+        log.warning(
             "source=%s error_kind=%s url=%s record_id=%s message=%s",
             self.name,
             error_kind,

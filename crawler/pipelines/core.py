@@ -15,7 +15,7 @@ from vocabulary.terms import NOTICE_KINDS
 
 __all__ = ["FlagPipeline", "LazyDecision", "StorePipeline", "ValidatePipeline"]
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 
 def _record(spider: Any, item: NoticeItem, error_kind: str, message: str) -> None:
@@ -158,13 +158,13 @@ class StorePipeline:
                 result = upsert_notices(session, [(item, item.decision) for item in batch])
         except Exception:
             # One bad notice must not cost the batch: store one by one, record the failures.
-            logger.exception("store_batch_failed size=%d; storing one by one", len(batch))
+            log.exception("store_batch_failed size=%d; storing one by one", len(batch))
             result = self._store_one_by_one(batch)
         stats = self.crawler.stats
         stats.inc_value("veilleur/items_new", result.new)
         stats.inc_value("veilleur/items_changed", result.changed)
         stats.inc_value("veilleur/items_unchanged", result.unchanged)
-        logger.debug(
+        log.debug(
             "stored batch=%d new=%d changed=%d unchanged=%d",
             len(batch),
             result.new,

@@ -36,24 +36,24 @@ def test_every_declared_key_is_documented_with_its_type_default_and_meaning(
 
 def test_entry_key_sets_the_attribute_it_names() -> None:
     spider = declare(LISTING | {"date": "span.d"}, file="f.toml", table="html_listing")
-    assert spider.date_selector == "span.d"  # type: ignore[attr-defined]
+    assert spider.date_selector == "span.d"
 
 
 def test_left_out_key_keeps_the_base_default() -> None:
     spider = declare(LISTING, file="f.toml", table="html_listing")
-    assert spider.max_pages == HtmlListingSpider.max_pages == 50  # type: ignore[attr-defined]
+    assert spider.max_pages == HtmlListingSpider.max_pages == 50
 
 
 def test_one_date_format_becomes_a_list() -> None:
     spider = declare(LISTING | {"date_format": "%d.%m.%Y"}, file="f.toml", table="html_listing")
-    assert spider.date_format == ["%d.%m.%Y"]  # type: ignore[attr-defined]
+    assert spider.date_format == ["%d.%m.%Y"]
 
 
 def test_declared_list_is_the_class_own() -> None:
     entry = LISTING | {"departements": ["13"]}
     spider = declare(entry, file="f.toml", table="html_listing")
     entry["departements"].append("84")
-    assert spider.departements == ["13"]  # type: ignore[attr-defined]
+    assert spider.departements == ["13"]
 
 
 def test_class_is_a_subclass_of_the_table_base() -> None:

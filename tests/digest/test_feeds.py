@@ -64,7 +64,7 @@ def test_group_feed_filters_territory(sqlite_url: str) -> None:
     assert _titles(xml) == [digest_record("2018J114600")["title"]]
 
 
-def test_write_feeds_files(sqlite_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_write_feeds_files(sqlite_url: str, tmp_path) -> None:
     with session_scope(sqlite_url) as s:
         add_group(s, "Lyon — Rhône", ["a@example.org"], departements=["69"])
         paths = write_feeds(s, tmp_path)

@@ -14,7 +14,7 @@ G = GroupSpec(id=1, name="Lyon", recipients=("a@example.org",), departements=("6
 CONTACT = digest_record("20-102325")["contact_text"]
 
 
-def _render(notices=ALL, base_url=None):  # type: ignore[no-untyped-def]
+def _render(notices=ALL, base_url=None):
     return render_digest(build_digest(G, "a@example.org", NOW, notices, {}, base_url=base_url))
 
 

@@ -33,7 +33,7 @@ def _setup(
     return stored
 
 
-def _run(url: str, smtp: SmtpServer, now: datetime | None = None, **kw):  # type: ignore[no-untyped-def]
+def _run(url: str, smtp: SmtpServer, now: datetime | None = None, **kw):
     return send_digests(
         url, now=now or datetime.now(UTC), settings=smtp.settings, env=kw.pop("env", ENV), **kw
     )

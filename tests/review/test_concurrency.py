@@ -51,8 +51,8 @@ def test_ui_writes_while_crawler_writes(
         for i in range(8):
             statuses.append(alice_both.get("/?q=vid%C3%A9o").status_code)
             page = alice_both.get(f"/notices/{nid}").get_data(as_text=True)
-            token = _TOKEN.search(page).group(1)  # type: ignore[union-attr]
-            seen = _SEEN.search(page).group(1)  # type: ignore[union-attr]
+            token = _TOKEN.search(page).group(1)
+            seen = _SEEN.search(page).group(1)
             verdict = "follow_up" if i % 2 else "relevant"
             statuses.append(
                 alice_both.post(

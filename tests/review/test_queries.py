@@ -88,4 +88,4 @@ def test_head_matches_latest_review(dbs: Session, seeded_both: Seeded) -> None:
     dbs.commit()
     head = dbs.get(ReviewHead, nid)
     assert head is not None and head.review_id == second.id
-    assert dbs.get(Review, second.id).previous_review_id == first.id  # type: ignore[union-attr]
+    assert dbs.get(Review, second.id).previous_review_id == first.id

@@ -11,7 +11,7 @@ from tests.smtp import SmtpServer
 from veilleur.cli import cli
 
 
-def run(url: str, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def run(url: str, *args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(
         cli, list(args), env={"DATABASE_URL": url, **(env or {})}, catch_exceptions=False
     )
