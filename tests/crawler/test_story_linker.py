@@ -33,32 +33,30 @@ def _stored(url: str) -> tuple[set[str], set[tuple[str, str, str, bool]]]:
     return ids, links
 
 
+def _scrapy_crawl(name: str, server_url: str, database_url: str, documents: Path) -> None:
+    settings = {
+        **LOOPBACK_SETTINGS,
+        "PORTAL_BASE_URLS": json.dumps({name: server_url}),
+        "DATABASE_URL": database_url,
+        "DOCUMENTS_DIR": str(documents),
+    }
+    command = [str(Path(sys.executable).parent / "scrapy"), "crawl", name, "-a", "since=2006-01-01"]
+    for key, value in settings.items():
+        command += ["-s", f"{key}={value}"]
+    subprocess.run(command, cwd=ROOT, env=crawl_env(), capture_output=True, timeout=240, check=True)
+
+
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """BOAMP then TED crawled into one database by each command: TED notices twin BOAMP ones
+    only if linking ran after the TED crawl."""
     folder = tmp_path_factory.mktemp("linker")
     by_veilleur = f"sqlite:///{folder / 'veilleur.sqlite'}"
     by_scrapy = f"sqlite:///{folder / 'scrapy.sqlite'}"
     with demo_server() as server:
-        crawl("boamp", server, "--since", "2006-01-01", database_url=by_veilleur)
-        settings = {
-            **LOOPBACK_SETTINGS,
-            "PORTAL_BASE_URLS": json.dumps({"boamp": server.url}),
-            "DATABASE_URL": by_scrapy,
-            "DOCUMENTS_DIR": str(folder / "documents"),
-        }
-        scrapy = str(Path(sys.executable).parent / "scrapy")
-        command = [scrapy, "crawl", "boamp", "-a", "since=2006-01-01"]
-        for key, value in settings.items():
-            command += ["-s", f"{key}={value}"]
-        subprocess.run(
-            command,
-            cwd=ROOT,
-            env=crawl_env(),
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=True,
-        )
+        for name in ("boamp", "ted"):
+            crawl(name, server, "--since", "2006-01-01", database_url=by_veilleur)
+            _scrapy_crawl(name, server.url, by_scrapy, folder / "documents")
     return by_veilleur, by_scrapy
 
 
@@ -69,4 +67,10 @@ def test_both_commands_store_the_same_notices(both: tuple[str, str]) -> None:
 
 def test_both_commands_link_the_same_stories(both: tuple[str, str]) -> None:
     by_veilleur, by_scrapy = both
-    assert _stored(by_scrapy)[1] == _stored(by_veilleur)[1] != set()
+    assert _stored(by_scrapy)[1] == _stored(by_veilleur)[1]
+
+
+def test_the_crawl_itself_links_twins(both: tuple[str, str]) -> None:
+    _, by_scrapy = both
+    twins = {link for link in _stored(by_scrapy)[1] if link[1] == "twin" and link[3]}
+    assert twins
