@@ -104,6 +104,10 @@ class RunRecorder:
             if reason != "finished":
                 status = "error"
                 message_parts.append(f"crawl ended early: {reason}")
+            elif seen == 0 and getattr(spider, "frozen", False) and not page_errors:
+                # a frozen dataset (decp_v3) publishes nothing new: silence is expected
+                status = "ok"
+                message_parts.append("frozen source: nothing new is expected")
             elif seen == 0:
                 status = "failing"
                 before = previous_run(session, self.source_id or 0, self.run_id)
