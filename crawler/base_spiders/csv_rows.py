@@ -166,7 +166,7 @@ def _notice(
         names = mapping.get(field, "")
         return " ".join(cells.get(n.strip(), "") for n in names.split("+") if n.strip()).strip()
 
-    title = cell("title")
+    title = " ".join(cell("title").split())  # cells carry line breaks
     if not title:
         raise ValueError(f"no {mapping['title']}")
     published = _date(cell("published_at"), date_formats)
