@@ -257,7 +257,9 @@ def _fmt(value: Any) -> str:
         return ", ".join(_fmt(v) for v in value)
     if isinstance(value, dict):
         name = value.get("name") or value.get("denomination")
-        return str(name or (f"{value.get('id_type') or 'id'} {value['id']}" if value.get("id") else value))
+        return str(
+            name or (f"{value.get('id_type') or 'id'} {value['id']}" if value.get("id") else value)
+        )
     return str(value)
 
 

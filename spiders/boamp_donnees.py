@@ -195,7 +195,7 @@ def _parse_fnsimple(body: dict[str, Any], out: ParsedDonnees, found: dict[str, l
                 }
             )
     _parse_value(nature.get("valeurEstimee") or initial.get("valeurEstimee"), out)
-    organisme = body.get("organisme") if isinstance(body.get("organisme"), dict) else {}
+    organisme: dict[str, Any] = body["organisme"] if isinstance(body.get("organisme"), dict) else {}
     siret = _text(organisme.get("codeIdentificationNational")).replace(" ", "")
     if re.fullmatch(r"\d{14}", siret):
         out.buyer_siret = siret
@@ -203,7 +203,9 @@ def _parse_fnsimple(body: dict[str, Any], out: ParsedDonnees, found: dict[str, l
         _text(lot.get("lieuExecutionLivraison")) for lot in _as_list(lots) if isinstance(lot, dict)
     ]
     out.places = [p for p in out.places if p]
-    procedure = initial.get("procedure") if isinstance(initial.get("procedure"), dict) else {}
+    procedure: dict[str, Any] = (
+        initial["procedure"] if isinstance(initial.get("procedure"), dict) else {}
+    )
     out.deadline = _text(procedure.get("dateReceptionOffres")) or None
     avis_initial = body.get("avisInitial") or initial.get("avisInitial")
     if avis_initial:

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from scrapy.http import HtmlResponse
 
+from crawler.base_spiders.csv_files import CsvDeliberationsSpider
 from crawler.base_spiders.csv_rows import CsvProblem, read_deliberations
 from crawler.base_spiders.decp import DecpFilesSpider, DecpOpendatasoftSpider
 from crawler.base_spiders.decp_flat import parse_flat_records
@@ -30,6 +31,7 @@ from crawler.base_spiders.html_listing import (
 )
 from crawler.base_spiders.opendatasoft import ConfiguredOpendatasoftSpider
 from crawler.base_spiders.scdl import ScdlDatagouvSpider
+from crawler.base_spiders.scdl_catalogue import ScdlCatalogueSpider
 from spiders.boamp import BoampSpider, boamp_notice
 from spiders.parsers.ted_xml import XMLError, parse_ted_xml
 from spiders.ted import TedSpider, notice_from_hit
@@ -118,12 +120,12 @@ def parse_ted(body: bytes, ctx: ParseContext) -> Parsed:
     if payload.get("timedOut") is True:
         yield ParseProblem("", "search_timed_out", "the answer says timedOut: it may be partial")
     for index, hit in enumerate(payload["notices"]):
-        notice = notice_from_hit(hit) if isinstance(hit, dict) else None
-        if notice is None or not notice.source_id:
+        found = notice_from_hit(hit) if isinstance(hit, dict) else None
+        if found is None or not found.source_id:
             yield ParseProblem(f"notices[{index}]", "bad_record", "hit without publication-number")
             continue
-        notice.source = ctx.source
-        yield notice
+        found.source = ctx.source
+        yield found
 
 
 def parse_decp(body: bytes, ctx: ParseContext) -> Parsed:
@@ -222,6 +224,8 @@ _BASES: tuple[tuple[type, str], ...] = (
     (DecpFilesSpider, "decp"),
     (DecpOpendatasoftSpider, "decp"),
     (ScdlDatagouvSpider, "scdl"),
+    (ScdlCatalogueSpider, "scdl"),
+    (CsvDeliberationsSpider, "scdl"),
     (HtmlListingSpider, "listing"),
     (ConfiguredOpendatasoftSpider, "opendatasoft"),
 )

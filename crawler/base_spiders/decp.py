@@ -14,7 +14,9 @@ Two bases, one parser (:mod:`crawler.base_spiders.decp_json`); no Python for a n
     Opendatasoft portal, such as the economy ministry's on data.economie.gouv.fr (``decp_v3``:
     ``decp-v3-marches-valides``, format of the 2019 decree, frozen in February 2024;
     ``decp_2022``: ``decp-2022-marches-valides``, 2022 decree, current); flat records
-    (``acheteur_id``, ``titulaire_id_1`` …) are reshaped into the JSON format's tree.
+    (``acheteur_id``, ``titulaire_id_1`` …) are grouped per contract and reshaped into the JSON
+    format's tree; windows are on the publication date; ``frozen`` (true) marks a dataset that
+    no longer changes (read on demand, not nightly).
 """
 
 from __future__ import annotations

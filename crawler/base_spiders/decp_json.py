@@ -149,7 +149,9 @@ def _amount(value: Any) -> float | None:
 def _subcontracts_text(acts: Any) -> str:
     lines = []
     for act in unwrap_items(acts):
-        holder = act.get("sousTraitant") if isinstance(act.get("sousTraitant"), dict) else {}
+        holder: dict[str, Any] = (
+            act["sousTraitant"] if isinstance(act.get("sousTraitant"), dict) else {}
+        )
         bits = ["Sous-traitance:", str(holder.get("id") or "")]
         amount = _amount(act.get("montant"))
         if amount:

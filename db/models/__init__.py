@@ -18,10 +18,11 @@ from db.models.digest import Delivery, DigestSend, Group
 from db.models.documents import Document, DocumentPage, NoticeDocument
 from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
 from db.models.review import Review, ReviewHead, User
-from db.models.runs import CrawlError, CrawlRun, JobRun, Lock, Source
+from db.models.runs import CatalogueResource, CrawlError, CrawlRun, JobRun, Lock, Source
 
 __all__ = [
     "Base",
+    "CatalogueResource",
     "CrawlError",
     "CrawlRun",
     "Delivery",

@@ -64,12 +64,17 @@ def parse(source: str, file: str, url: str | None) -> None:
     try:
         family, ctx = _context(source, base)
         out = sys.stdout.buffer
+        notices, whole_file = 0, ""
         for item in FAMILIES[family](body, ctx):  # type: ignore[arg-type]
             if isinstance(item, ParseProblem):
+                whole_file = whole_file or ("" if item.where else item.message)
                 ident = f" ({item.record_id})" if item.record_id else ""
                 click.echo(f"{file}{item.where}: {item.kind}: {item.message}{ident}", err=True)
                 continue
+            notices += 1
             out.write(orjson.dumps(notice_json(item)) + b"\n")
         out.flush()
+        if not notices and whole_file:
+            raise ParseError(whole_file)
     except (ParseError, VeilleurError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
