@@ -50,7 +50,8 @@ def _text_id(value: Any) -> str | None:
 
 def contract_key(row: dict[str, Any]) -> tuple[str, str]:
     buyer = _text_id(_value(row, "acheteur_id", "acheteur.id", "acheteur_siret")) or ""
-    return buyer, _text_id(_value(row, "id", "uid")) or ""
+    ident = _value(row, "id", "uid")  # kept as published: ids may hold spaces
+    return buyer, str(ident).strip() if ident is not None else ""
 
 
 def group_rows(rows: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
