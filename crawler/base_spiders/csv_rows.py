@@ -144,14 +144,22 @@ def read_deliberations(
         missing = [c for c in SCDL_REQUIRED if c not in header]
         if missing:
             yield CsvProblem("", "not_conforming", f"SCDL columns missing: {', '.join(missing)}")
+    titles: dict[str, str] = {}
     for number, row in enumerate(reader, 2):
         cells = {(k or "").strip().upper(): (v or "").strip() for k, v in row.items() if k}
         if not any(cells.values()):
             continue  # an empty line, seen at the top of real files
         try:
-            yield _notice(cells, mapping, fixed or {}, source, file_url, date_formats)
+            notice = _notice(cells, mapping, fixed or {}, source, file_url, date_formats)
         except ValueError as exc:
             yield CsvProblem(f"#row={number}", "bad_record", str(exc))
+            continue
+        first = titles.setdefault(notice.source_id, notice.title)
+        if first != notice.title:
+            # one id written for several acts (seen in real files): each keeps its own notice
+            notice.warnings.append(f"id {notice.source_id!r} is also another act's in this file")
+            notice.source_id += "#" + hashlib.sha1(notice.title.encode()).hexdigest()[:8]
+        yield notice
 
 
 def _notice(
