@@ -95,3 +95,16 @@ def test_dataset_left_the_catalogue_is_gone(tmp_path: Path) -> None:
     )
     _crawl(url, [only_page1, *demo_cassettes()])
     assert _health(url)["montpellier__VilleMTP_MTP_Delibs.csv"] == "gone"
+
+
+def test_status_lists_the_file_that_stopped_conforming(twice) -> None:
+    from click.testing import CliRunner
+
+    from veilleur.commands.query import status
+
+    url, _, _, _ = twice
+    result = CliRunner().invoke(status, ["--database-url", url, "--json"])
+    files = json.loads(result.output)["files"]
+    assert [(f["status"], f["url"].rsplit("/", 1)[-1]) for f in files] == [
+        ("not_conforming", "montpellier__VilleMTP_MTP_Delibs.csv")
+    ]
