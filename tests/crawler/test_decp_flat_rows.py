@@ -106,7 +106,9 @@ def test_nightly_crawl_stores_a_contract_published_yesterday_notified_years_ago(
 
 def test_frozen_dataset_with_nothing_new_is_a_normal_run(tmp_path: Path) -> None:
     url = sqlite_database(tmp_path)
-    ods = OpendatasoftEmulator({"decp-v3-marches-valides": [_row(datepublicationdonnees="2019-01-01")]})
+    ods = OpendatasoftEmulator(
+        {"decp-v3-marches-valides": [_row(datepublicationdonnees="2019-01-01")]}
+    )
     with ReplayServer(ods=ods) as server:
         crawl("decp_v3", server, "--since", date.today().isoformat(), database_url=url)
     assert last_run(url).status == "ok"

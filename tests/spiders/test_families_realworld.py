@@ -152,7 +152,8 @@ def test_listing_selector_failing_on_a_page_is_a_problem_not_a_crash() -> None:
     # valid XPath (the config check passes it), but its prefix means nothing on an HTML page
     broken = type("Broken", (_couthenans(),), {"title": "./ns:span"})
     problems = [
-        p for p in _parse("listing", REAL / "listings" / "couthenans.html", broken)
+        p
+        for p in _parse("listing", REAL / "listings" / "couthenans.html", broken)
         if isinstance(p, ParseProblem)
     ]
     assert problems and problems[0].kind == "bad_selector"
