@@ -196,7 +196,7 @@ def status(database_url: str | None, as_json: bool) -> None:
         from db.health import failing_sources
 
         failing = failing_sources(session)
-        files = [
+        files: list[dict[str, Any]] = [
             {
                 "source": r.source,
                 "status": r.status,
