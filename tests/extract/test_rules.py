@@ -192,7 +192,7 @@ def test_unknown_rule_key_raises(tmp_path: Path) -> None:
 def test_unknown_category_raises_naming_the_valid_ones(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[[rule]]\nid = "x"\ncategory = "dronez"\nterms = ["a"]\n', encoding="utf-8")
-    with pytest.raises(RuleError, match="'dronez' is not one of .*drones"):
+    with pytest.raises(RuleError, match=r"'dronez' is not one of .*drones"):
         RuleSet.load([bad])
 
 
