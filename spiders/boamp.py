@@ -105,9 +105,12 @@ def _place(record: dict[str, Any], parsed: ParsedDonnees | None, notice: NoticeI
         if place:
             break
     if not place and notice.publication_departements:
-        notice.warnings.append(
-            "place of performance not published: routed by the publication départements"
-        )
+        if parsed is not None and parsed.shape.split("/")[0] in ("FNSimple", "MAPA", "EFORMS"):
+            # modern forms have a place field: say when it is empty (the 2006-era notices have
+            # none, and there the publication département is the buyer's)
+            notice.warnings.append(
+                "place of performance not published: routed by the publication départements"
+            )
         return list(notice.publication_departements)
     return place
 
