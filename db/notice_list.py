@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, fts5_query
+from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, fts5_query, pg_tsquery
 from db.models.notices import Flag, Notice
 from db.models.review import ReviewHead
 from vocabulary.errors import FilterError
@@ -144,17 +144,21 @@ def _postgresql(session: Session) -> bool:
 
 
 def _search_clause(session: Session, query: str) -> Clause:
-    """``notices.id IN (…)``: notices whose own text or whose documents' pages match."""
+    """``notices.id IN (…)``: notices whose own text (buyer and awardees included) or whose
+    documents' pages match every searched word, in any of its spellings (accents, plural,
+    compound written joined or apart: :func:`db.fulltext.search_spellings`)."""
     if _postgresql(session):
+        built = pg_tsquery(query)
+        if built is None:
+            return true()
+        tsquery, params = built
         return text(
             f"notices.id IN (SELECT n2.id FROM notices n2 WHERE "
-            f"{PG_NOTICE_DOCUMENT.replace('coalesce(', 'coalesce(n2.')} "
-            f"@@ websearch_to_tsquery('veilleur_fr', :fts_q) "
+            f"{PG_NOTICE_DOCUMENT.replace('coalesce(', 'coalesce(n2.')} @@ ({tsquery}) "
             f"UNION SELECT nd.notice_id FROM document_pages dp "
             f"JOIN notice_documents nd ON nd.document_id = dp.document_id WHERE "
-            f"{PG_PAGE_DOCUMENT.replace('coalesce(', 'coalesce(dp.')} "
-            f"@@ websearch_to_tsquery('veilleur_fr', :fts_q))"
-        ).bindparams(fts_q=query)
+            f"{PG_PAGE_DOCUMENT.replace('coalesce(', 'coalesce(dp.')} @@ ({tsquery}))"
+        ).bindparams(**params)
     match = fts5_query(query)
     if match is None:
         return true()
