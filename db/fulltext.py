@@ -265,7 +265,7 @@ def pg_tsquery(user_text: str) -> tuple[str, dict[str, str]] | None:
         for tokens, prefix in group:
             name = f"fts_{len(params)}"
             if prefix:
-                params[name] = " <-> ".join(tokens[:-1] + (tokens[-1] + ":*",))
+                params[name] = " <-> ".join((*tokens[:-1], tokens[-1] + ":*"))
                 alternatives.append(f"to_tsquery('{PG_CONFIG}', :{name})")
             else:
                 params[name] = " ".join(tokens)
