@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
@@ -26,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from db.fulltext import ensure_fulltext
 from db.models.review import User
+from db.secret_key import load_secret_key
 from db.session import database_url as resolve_database_url
 from db.session import get_engine, sessionmaker_for
 from review import i18n
@@ -41,23 +40,6 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-def load_secret_key(var_dir: Path = Path("var")) -> str:
-    """``VEILLEUR_SECRET_KEY``, else the key persisted in ``var/secret_key`` (created once)."""
-    env = os.environ.get("VEILLEUR_SECRET_KEY")
-    if env:
-        return env
-    path = var_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    log.info("secret_key action=generated path=%s", path)
-    return key
 
 
 def _security_headers(response: Response) -> Response:
