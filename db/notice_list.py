@@ -55,6 +55,7 @@ __all__ = [
     "notice_count",
     "notice_page",
     "notice_select",
+    "shown_to_groups",
 ]
 
 PAGE_SIZE = 50
@@ -317,6 +318,15 @@ def notice_count(session: Session, filters: NoticeFilters, cap: int = COUNT_CAP)
     """How many notices the list holds, counted up to ``cap`` (``cap + 1`` means more)."""
     ids = notice_select(session, filters, Notice.id).order_by(None).limit(cap + 1).subquery()
     return int(session.scalar(select(func.count()).select_from(ids)) or 0)
+
+
+def shown_to_groups(session: Session, ids: Collection[int]) -> set[int]:
+    """Which of ``ids`` the groups are shown (``NoticeFilters(for_groups=True)``): what a
+    group's read-only link may open."""
+    if not ids:
+        return set()
+    stmt = notice_select(session, NoticeFilters(for_groups=True), Notice.id).order_by(None)
+    return set(session.scalars(stmt.where(Notice.id.in_(sorted(ids)[:1000]))))
 
 
 def neighbours(

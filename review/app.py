@@ -30,6 +30,7 @@ from db.session import get_engine, sessionmaker_for
 from review import i18n
 from review.auth import LoginRateLimiter
 from review.db import is_locked_error, read
+from review.format import TEMPLATE_GLOBALS
 from review.render import safe_url
 
 __all__ = ["create_app", "load_secret_key"]
@@ -102,15 +103,22 @@ def create_app(database_url: str | None = None, config: dict[str, Any] | None = 
         with get_engine(url).begin() as conn:
             ensure_fulltext(conn)
 
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     app.before_request(_load_user)  # before the blueprint's login check, which reads g.user
+    from review import triage  # noqa: F401  (adds the bulk verdict route to the desk)
+    from review.public import bp as public_bp
+    from review.public import unsubscribe_view
     from review.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(public_bp)
+    # RFC 8058 one-click unsubscribe POSTs come from mail clients: the signed token is the
+    # authority there (see review/public.py)
+    csrf.exempt(unsubscribe_view)
     app.after_request(_security_headers)
     app.jinja_env.autoescape = True
-    # a global (not a context variable) so that imported macros see it too
-    app.jinja_env.globals.update(safe_url=safe_url, _=i18n.translate)
+    # globals (not context variables) so that imported macros see them too
+    app.jinja_env.globals.update(safe_url=safe_url, _=i18n.translate, **TEMPLATE_GLOBALS)
 
     @app.context_processor
     def _i18n() -> dict[str, Any]:
