@@ -263,7 +263,8 @@ def render_digest(digest: Digest, unsubscribe_url: str | None = None) -> Rendere
     each recipient's message carries their own unsubscribe link."""
     ctx = {
         "group": digest.group.name,
-        "contact": _clean(digest.group.contact, 320),
+        # the operator wrote it for the readers: not scraped text, nothing to scrub
+        "contact": " ".join(digest.group.contact.split())[:320],
         "generated": digest.generated_at.astimezone(_tz()).strftime("%d/%m/%Y"),
         "new": [_entry_context(e, digest) for e in digest.new],
         "updates": [_entry_context(e, digest) for e in digest.updates],

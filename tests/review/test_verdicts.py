@@ -208,7 +208,9 @@ def test_refused_form_keeps_the_draft_beside_the_reason(alice: FlaskClient, seed
     token, seen = _form(alice, nid)
     answer = _post(alice, nid, token, seen, verdict="not_relevant", public_note="brouillon public")
     page = answer.get_data(as_text=True)
-    kept = '<option value="not_relevant" selected>' in page and ">brouillon public</textarea>" in page
+    kept = (
+        '<option value="not_relevant" selected>' in page and ">brouillon public</textarea>" in page
+    )
     assert (answer.status_code, kept, 'id="verdict-error"' in page) == (422, True, True)
 
 
