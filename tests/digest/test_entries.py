@@ -100,7 +100,9 @@ def test_each_recipient_gets_their_own_unsubscribe_header(sent, smtp: SmtpServer
         str(email.message_from_bytes(m.raw, policy=policy.default)["List-Unsubscribe"])
         for m in smtp.handler.messages
     ]
-    assert len(heads) == len(set(heads)) == 2 and all(h.strip().startswith("<https://") for h in heads)
+    assert len(heads) == len(set(heads)) == 2 and all(
+        h.strip().startswith("<https://") for h in heads
+    )
 
 
 def _app(url: str, tmp_path: Path):
@@ -133,7 +135,11 @@ def test_unsubscribe_page_asks_before_removing(sent, tmp_path: Path) -> None:
 
 def test_next_digest_skips_the_unsubscribed(sent, smtp: SmtpServer, tmp_path: Path) -> None:
     url, raw = sent
-    link = str(email.message_from_bytes(raw, policy=policy.default)["List-Unsubscribe"]).strip().strip("<>")
+    link = (
+        str(email.message_from_bytes(raw, policy=policy.default)["List-Unsubscribe"])
+        .strip()
+        .strip("<>")
+    )
     with _app(url, tmp_path).test_client() as client:
         client.post(urlsplit(link).path)
     with session_scope(url) as s:
