@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 BULK_LIMIT = 200
 
 
+def _query() -> str:
+    """The queue's own query string (its filters), to go back to the same view."""
+    raw = request.query_string.decode("ascii", "replace")
+    return f"?{raw}" if raw else ""
+
+
 class _Refused(Exception):
     def __init__(self, problems: dict[int, str]) -> None:
         super().__init__("bulk verdict refused")
@@ -48,7 +54,7 @@ def bulk_verdict() -> Any:
     user: User = g.user
     if not ids:
         flash(i18n.translate("bulk.none"), "error")
-        return redirect(url_for("review.queue", **request.args))
+        return redirect(url_for("review.queue") + _query())
 
     def seen(notice_id: int) -> int | None:
         raw = form.get(f"seen_{notice_id}", "")
@@ -81,7 +87,7 @@ def bulk_verdict() -> Any:
         "bulk_verdict_saved user=%s verdict=%s notices=%d", user.username, draft["verdict"], saved
     )
     flash(i18n.translate("bulk.saved").format(n=saved), "ok")
-    return redirect(url_for("review.queue", **request.args))
+    return redirect(url_for("review.queue") + _query())
 
 
 def _queue_again(ids: list[int], draft: dict[str, str], problems: dict[int, str]) -> Any:

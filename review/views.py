@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 from typing import Any
 
 from flask import (
@@ -236,7 +237,8 @@ def verdict(notice_id: int) -> Any:
         return render_template("notice.html", conflict=exc.current, draft=draft, **ctx), 409
     log.info("verdict_saved notice=%d review=%d user=%s", notice_id, review_id, user.username)
     flash(i18n.translate("verdict.saved"), "ok")
-    target = url_for("review.notice", notice_id=notice_id, **filter_args(_queue_filters()))
+    args = filter_args(_queue_filters())
+    target = url_for("review.notice", notice_id=notice_id) + (f"?{urlencode(args)}" if args else "")
     return redirect(target + "#trail")
 
 
