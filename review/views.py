@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
