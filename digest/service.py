@@ -15,16 +15,18 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from db.models.base import utcnow
 from db.models.digest import Group
+from db.read_links import current_read_link, read_link_token, unsubscribe_token
+from db.secret_key import load_secret_key
 from db.session import session_scope
 from digest import queries as q
 from digest.build import Delivered, Digest, GroupSpec, NoticeView, PoolIndex, build_digest
-from digest.render import RenderedDigest, render_digest
+from digest.render import UNSUBSCRIBE_PLACEHOLDER, RenderedDigest, render_digest
 from digest.send import SendError, SmtpSender, SmtpSettings, build_message
 
 __all__ = [
@@ -55,6 +57,12 @@ class PreparedMessage:
     digest: Digest
     rendered: RenderedDigest
     recipients: list[str]
+    #: recipient -> their own unsubscribe link (empty without ``VEILLEUR_BASE_URL``)
+    unsubscribe: dict[str, str] = field(default_factory=dict)
+
+    def personal(self, recipient: str) -> RenderedDigest:
+        """The message as ``recipient`` gets it: with their own unsubscribe link."""
+        return self.rendered.with_unsubscribe(self.unsubscribe.get(recipient))
 
 
 @dataclass
@@ -99,6 +107,8 @@ def _window(group: Group, backlog: timedelta) -> tuple[datetime, datetime]:
 
 
 def _fresh(n: NoticeView, horizon: datetime, since: datetime) -> bool:
+    if n.confirmed and n.reviewed_at is not None and n.reviewed_at >= since:
+        return True  # confirmed by an analyst since the last digest, however old
     seen = n.first_seen_at
     if seen is not None and seen < horizon:
         return False
@@ -127,7 +137,8 @@ def prepare_digests(
 ) -> tuple[list[PreparedMessage], list[GroupResult]]:
     """Build and render every due group's digests; recipients with equal content share one."""
     env = os.environ if env is None else env
-    base_url = env.get("VEILLEUR_BASE_URL") or None
+    base_url = (env.get("VEILLEUR_BASE_URL") or "").rstrip("/") or None
+    key = load_secret_key(env=env) if base_url else None
     operators = q.operator_group_names(env)
     backlog = timedelta(days=_backlog_days(env))
     names = set(group_names) if group_names else None
@@ -165,6 +176,10 @@ def prepare_digests(
             jobs_pool = q.failed_jobs_since(s, horizon) if spec.operators else []
             by_signature: dict[tuple[object, ...], PreparedMessage] = {}
             result = GroupResult(group.name)
+            read_base = None
+            if base_url and key:
+                link = current_read_link(s, group.id, now)
+                read_base = f"{base_url}/p/{read_link_token(key, link)}"
             for recipient in spec.recipients:
                 since = sends.get(recipient, horizon)
                 jobs = [j for j in jobs_pool if j.started_at > since]
@@ -174,13 +189,15 @@ def prepare_digests(
                 )  # fmt: skip
                 if digest.is_empty:
                     continue
+                digest = replace(digest, read_base=read_base)
                 sig = digest.signature()
-                if sig in by_signature:
-                    by_signature[sig].recipients.append(recipient)
-                else:
-                    by_signature[sig] = PreparedMessage(
-                        spec, digest, render_digest(digest), [recipient]
-                    )
+                if sig not in by_signature:
+                    rendered = render_digest(digest, UNSUBSCRIBE_PLACEHOLDER if key else None)
+                    by_signature[sig] = PreparedMessage(spec, digest, rendered, [])
+                by_signature[sig].recipients.append(recipient)
+                if base_url and key:
+                    token = unsubscribe_token(key, group.id, recipient)
+                    by_signature[sig].unsubscribe[recipient] = f"{base_url}/unsubscribe/{token}"
             prepared.extend(by_signature.values())
             result.messages = len(by_signature)
             result.empty = not by_signature
@@ -207,17 +224,21 @@ def send_digests(
     with SmtpSender(settings) as sender:
         for pm in prepared:
             result = by_group[pm.group.name]
-            msg = build_message(pm.rendered, settings.mail_from, pm.group.name)
-            try:
-                accepted = sender.send(msg, pm.recipients)
-            except SendError as exc:
-                log.error("digest_send_failed group=%s error=%s", pm.group.name, exc)
-                result.error = str(exc)
-                result.refused.extend(pm.recipients)
-                continue
-            result.accepted.extend(sorted(accepted))
-            result.refused.extend(sorted(set(pm.recipients) - accepted))
-            _record(url, pm, accepted, str(msg["Message-ID"]), now)
+            for recipient in pm.recipients:
+                personal = pm.personal(recipient)
+                msg = build_message(
+                    personal, settings.mail_from, pm.group.name, pm.unsubscribe.get(recipient)
+                )
+                try:
+                    accepted = sender.send(msg, [recipient])
+                except SendError as exc:
+                    log.error("digest_send_failed group=%s error=%s", pm.group.name, exc)
+                    result.error = str(exc)
+                    result.refused.append(recipient)
+                    continue
+                result.accepted.extend(sorted(accepted))
+                result.refused.extend(sorted({recipient} - accepted))
+                _record(url, pm, accepted, str(msg["Message-ID"]), now)
     _mark_done(url, [r for r in results if not r.refused and r.error is None], now)
     for r in results:
         log.info(
