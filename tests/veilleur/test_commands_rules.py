@@ -95,7 +95,39 @@ def test_rules_eval_figures(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         rules, ["eval", "--labels", str(data / "labels.csv"), "--data", str(data)]
     )
-    assert "overall (strict)           P=1.000 R=1.000" in result.output
+    overall = next(line for line in result.output.splitlines() if line.startswith("overall"))
+    assert "P=1.000 R=1.000" in overall
+
+
+FOUND = Path(__file__).parents[1] / "fixtures" / "rules_labels"
+
+
+def test_rules_eval_scores_one_side_of_the_split() -> None:
+    args = ["eval", "--labels", str(FOUND / "labels_found.csv")]
+    args += ["--split", str(FOUND / "split.csv"), "--part", "TUNE", "--no-details"]
+    result = CliRunner().invoke(rules, args)
+    assert "55 labelled rows (TUNE)" in result.output
+
+
+def test_rules_eval_prints_confusion_between_categories() -> None:
+    args = ["eval", "--labels", str(FOUND / "labels_found.csv")]
+    args += ["--split", str(FOUND / "split.csv"), "--part", "TUNE", "--no-details"]
+    out = CliRunner().invoke(rules, args).output.split("confusion (")[1]
+    row = next(x for x in out.splitlines() if x.strip().startswith("drones "))
+    assert row.split(None, 1)[1].startswith("drones ")
+
+
+def test_rules_eval_part_needs_a_split() -> None:
+    args = ["eval", "--labels", str(FOUND / "labels_found.csv"), "--part", "CHECK"]
+    result = CliRunner().invoke(rules, args)
+    assert result.exit_code != 0 and "--part needs --split" in result.output
+
+
+def test_rules_eval_corpus_rows_need_the_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VEILLEUR_CORPUS", raising=False)
+    args = ["eval", "--labels", str(FOUND / "labels_corpus_extra.csv")]
+    result = CliRunner().invoke(rules, args)
+    assert "give --corpus DIR or set VEILLEUR_CORPUS" in result.output
 
 
 def test_rules_eval_lists_misses_with_a_weaker_rule_file(tmp_path: Path) -> None:
