@@ -170,6 +170,9 @@ def apply_conditions(
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for m in matches:
         by_kind[m.term.kind].append(m)
+    out = Applied()
+    if not by_kind["rule"]:
+        return out  # most notices: nothing to decide
     positions: dict[int, list[int]] = defaultdict(list)
     for m in matches:
         positions[m.field_index] += (m.start, m.end)
@@ -184,10 +187,10 @@ def apply_conditions(
     for kind in ("near", "exclusion"):
         for m in by_kind[kind]:
             groups[(kind, m.term.owner, m.field_index)].append(m)
-    index = {k: Sorted(v) for k, v in groups.items()}
+    index = _LazyIndex(groups)
     excl_fields: dict[int, list[int]] = defaultdict(list)
     notice_excl: list[int] = []
-    for kind, owner, fi in index:
+    for kind, owner, fi in groups:
         if kind == "exclusion":
             excl_fields[fi].append(owner)
     for m in by_kind["exclusion"]:
@@ -195,7 +198,6 @@ def apply_conditions(
             notice_excl.append(m.term.owner)
     spans = _negation_scopes(ruleset, by_kind["negation"] + by_kind["negation_except"], folded)
     _stopped(ruleset, by_kind["negation_stop"], spans)
-    out = Applied()
     for m in by_kind["rule"]:
         ri = m.term.owner
         rule = ruleset.rules[ri]
@@ -220,13 +222,34 @@ def apply_conditions(
     return out
 
 
+class _LazyIndex:
+    """``Sorted`` per (kind, owner, field), built on first use: most groups are never asked."""
+
+    def __init__(self, groups: dict[tuple[str, int, int], list[Any]]) -> None:
+        self._groups = groups
+        self._built: dict[tuple[str, int, int], Sorted] = {}
+
+    def get(self, key: tuple[str, int, int]) -> Sorted | None:
+        if key not in self._built:
+            if key not in self._groups:
+                return None
+            self._built[key] = Sorted(self._groups[key])
+        return self._built[key]
+
+    def __getitem__(self, key: tuple[str, int, int]) -> Sorted:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+
 def _excluded(
     ruleset: Any,
     m: Any,
     rule: Any,
     field_exclusions: Iterable[int],
     notice_exclusions: list[int],
-    index: dict[tuple[str, int, int], Sorted],
+    index: _LazyIndex,
     words: Any,
 ) -> bool:
     applies = ruleset.applies

@@ -119,7 +119,7 @@ def test_sorted_finds_the_nearest_on_each_side() -> None:
 
 def test_dense_text_matches_the_plain_check_and_stays_whole() -> None:
     row = "Caméra dôme vidéoprotection sur mât pour la police municipale ; "
-    decision = RULESET.explain(row * 2000)
+    decision = RULESET.explain(row * 400)
     assert decision.flagged and not decision.partial
     assert {h.rule for h in decision.hits} >= {"videosurveillance.terms"}
 
@@ -141,3 +141,65 @@ def test_budget_keeps_what_it_read(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_normal_text_is_not_partial() -> None:
     assert not RULESET.explain("Extension du système de vidéoprotection urbaine").partial
+
+
+def test_negation_neutralises_a_listed_exclusion() -> None:
+    text = (
+        "Assistance à maîtrise d'ouvrage pour les systèmes industriels d'infrastructures "
+        "(hors contrôle d'accès, détection intrusion, vidéo-surveillance)"
+    )
+    decision = RULESET.explain(text)
+    assert not decision.flagged
+    assert any("neutralised by negation.exclusion" in h.rule for h in decision.neutralised)
+
+
+def test_hors_taxes_negates_nothing() -> None:
+    text = "Extension du système de vidéoprotection urbaine, 120 000 euros hors taxes"
+    assert RULESET.explain(text).flagged
+    assert RULESET.explain("Montant hors taxes de la vidéoprotection urbaine").flagged
+
+
+def test_negation_stops_at_mais() -> None:
+    text = "il ne s'agit pas de capter vos conversations mais les bruits suspects"
+    assert RULESET.explain(text).categories == ("audio_detection",)
+
+
+def test_negation_stops_at_the_end_of_the_sentence() -> None:
+    text = "Aucune modification du marché. Extension du système de vidéoprotection urbaine."
+    assert RULESET.explain(text).flagged
+
+
+def test_negation_spares_what_comes_before_it() -> None:
+    text = "Fourniture de caméras de vidéoprotection, hors maintenance des mâts"
+    assert RULESET.explain(text).flagged
+
+
+def _platform_pages(context_page: str) -> list[TextField]:
+    return [
+        TextField("title", "Création d'un outil d'aide à la décision"),
+        TextField("document", context_page, document="cctp", page=1),
+        TextField(
+            "document",
+            "Le tableau de bord affiche pour chaque quartier des valeurs seuil",
+            document="cctp",
+            page=14,
+        ),
+    ]
+
+
+def test_document_context_carries_to_another_page() -> None:
+    decision = RULESET.evaluate(_platform_pages("Big Data de la Tranquillité Publique"))
+    hit = next(h for h in decision.hits if h.rule == "big_data_policing.platform_functions")
+    assert hit.page == 14 and "big_data_policing" in decision.categories
+
+
+def test_document_context_is_needed() -> None:
+    decision = RULESET.evaluate(_platform_pages("Gestion des consommations d'énergie"))
+    assert not any(h.rule == "big_data_policing.platform_functions" for h in decision.hits)
+
+
+def test_context_in_another_document_does_not_count() -> None:
+    other = TextField("document", "la tranquillité publique", document="other", page=1)
+    fields = [*_platform_pages("Gestion des consommations d'énergie"), other]
+    decision = RULESET.evaluate(fields)
+    assert not any(h.rule == "big_data_policing.platform_functions" for h in decision.hits)
