@@ -27,6 +27,7 @@ from db.models.documents import Document
 from db.models.notices import Notice
 from db.models.review import User
 from db.notice_list import NoticeFilters, filter_choices, notice_page
+from db.opinions import opinions_for
 from db.rule_feedback import rule_feedback
 from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
@@ -130,9 +131,11 @@ def queue() -> Any:
             return _refused(exc)
         page = notice_page(s, filters, cursor)
         choices = _cached_choices(s)
+        opinions = opinions_for(s, (r["id"] for r in page.rows if not r["flagged"]))
     return render_template(
         "queue.html",
         page=page,
+        opinions=opinions,
         filters=filters,
         args=filter_args(filters),
         choices=choices,
