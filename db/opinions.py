@@ -6,7 +6,7 @@ One function per question; the session comes first and is never committed here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,30 +60,23 @@ def _texts(session: Session, rows: Sequence[Any]) -> dict[int, str]:
 
 
 def notices_to_score(
-    session: Session, model_version: str, batch: int = 500
-) -> Iterator[list[tuple[int, str]]]:
-    """Batches of ``(notice id, text)`` of unflagged notices this model has not scored yet."""
-    last = 0
-    while True:
-        rows = session.execute(
-            select(Notice.id, Notice.title, Notice.description, Notice.extra_text)
-            .outerjoin(SecondOpinion, SecondOpinion.notice_id == Notice.id)
-            .where(
-                Notice.id > last,
-                Notice.flagged.is_(False),
-                or_(
-                    SecondOpinion.notice_id.is_(None),
-                    SecondOpinion.model_version != model_version,
-                ),
-            )
-            .order_by(Notice.id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            return
-        texts = _texts(session, rows)
-        yield [(r.id, texts[r.id]) for r in rows]
-        last = rows[-1].id
+    session: Session, model_version: str, after: int = 0, batch: int = 500
+) -> list[tuple[int, str]]:
+    """Up to ``batch`` ``(notice id, text)`` of unflagged notices this model has not scored
+    yet, with ids above ``after`` (call again with the last id to get the next batch)."""
+    rows = session.execute(
+        select(Notice.id, Notice.title, Notice.description, Notice.extra_text)
+        .outerjoin(SecondOpinion, SecondOpinion.notice_id == Notice.id)
+        .where(
+            Notice.id > after,
+            Notice.flagged.is_(False),
+            or_(SecondOpinion.notice_id.is_(None), SecondOpinion.model_version != model_version),
+        )
+        .order_by(Notice.id)
+        .limit(batch)
+    ).all()
+    texts = _texts(session, rows)
+    return [(r.id, texts[r.id]) for r in rows]
 
 
 def replace_opinions(session: Session, opinions: Iterable[dict[str, Any]]) -> int:

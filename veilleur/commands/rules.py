@@ -227,3 +227,14 @@ def _attach() -> None:
 
 
 _attach()
+
+
+def _attach_model_commands() -> None:
+    from veilleur.commands.rules_model import opinions_cmd, suggest_cmd, train_cmd
+
+    rules.add_command(train_cmd, "train")
+    rules.add_command(opinions_cmd, "opinions")
+    rules.add_command(suggest_cmd, "suggest")
+
+
+_attach_model_commands()
