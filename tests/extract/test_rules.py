@@ -227,7 +227,17 @@ def test_every_category_is_documented(category: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["classify", "rules test", "rules explain", "rules eval", "rules report"]
+    "command",
+    [
+        "classify",
+        "rules test",
+        "rules explain",
+        "rules eval",
+        "rules report",
+        "rules train",
+        "rules opinions",
+        "rules suggest",
+    ],
 )
 def test_every_command_is_documented(command: str) -> None:
     assert f"veilleur {command}" in DOCS.read_text(encoding="utf-8")
