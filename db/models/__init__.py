@@ -3,7 +3,7 @@
 * :mod:`db.models.notices` — notices, their versions, links and flags;
 * :mod:`db.models.documents` — documents, their pages, the notices that link them;
 * :mod:`db.models.runs` — sources, crawl runs and errors, job runs, locks;
-* :mod:`db.models.review` — users, reviews, each notice's latest review;
+* :mod:`db.models.review` — users, reviews, each notice's latest review, second opinions;
 * :mod:`db.models.digest` — groups, deliveries, digest sends.
 
 Every class is re-exported here, and importing this package registers every table on
@@ -17,7 +17,7 @@ from db.models.base import Base, JsonType, UTCDateTime, utcnow
 from db.models.digest import Delivery, DigestSend, Group, ReadLink
 from db.models.documents import Document, DocumentPage, NoticeDocument
 from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
-from db.models.review import Review, ReviewHead, User
+from db.models.review import Review, ReviewHead, SecondOpinion, User
 from db.models.runs import CrawlError, CrawlRun, JobRun, Lock, Source
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "ReadLink",
     "Review",
     "ReviewHead",
+    "SecondOpinion",
     "Source",
     "UTCDateTime",
     "User",
