@@ -95,9 +95,13 @@ def _refresh(request: AccessRequest) -> None:
 
 
 def _event(
-    session: Session, request: AccessRequest, action: str, user_id: int | None, note: str = "",
+    session: Session,
+    request: AccessRequest,
+    action: str,
+    user_id: int | None,
+    note: str = "",
     **data: Any,
-) -> None:  # fmt: skip
+) -> None:
     plain = {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
     session.add(
         RequestEvent(request_id=request.id, user_id=user_id, action=action, data=plain, note=note)
@@ -240,9 +244,14 @@ def record_answer(
     if request.state == "referred":
         state = "referred" if outcome != "full" else "answered"
     _change(
-        session, request, seen, state=state, answered_on=answered_on, outcome=outcome,
+        session,
+        request,
+        seen,
+        state=state,
+        answered_on=answered_on,
+        outcome=outcome,
         missing=withheld,
-    )  # fmt: skip
+    )
     _event(session, request, "answered", user_id, note, answered_on=answered_on, outcome=outcome)
     return request
 

@@ -19,9 +19,19 @@ __all__ = ["CADA_NAME", "describe_notice", "fr_date", "referral_letter", "reques
 CADA_NAME = "Commission d'accès aux documents administratifs"
 CRPA = "du code des relations entre le public et l'administration"
 MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 KIND_WORDS = {
     "tender": "l'avis de marché",
     "award": "l'avis d'attribution du marché",

@@ -102,8 +102,9 @@ def _eforms(donnees: Mapping[str, Any], fallback: Recipient) -> Recipient:
         names = [_text(n) for n in _walk(company.get("cac:PartyName", {}), "cbc:Name")]
         postal = company.get("cac:PostalAddress", {}) or {}
         street = _text(postal.get("cbc:StreetName"))
-        town = " ".join(p for p in (_text(postal.get("cbc:PostalZone")),
-                                    _text(postal.get("cbc:CityName"))) if p)  # fmt: skip
+        town = " ".join(
+            p for p in (_text(postal.get("cbc:PostalZone")), _text(postal.get("cbc:CityName"))) if p
+        )
         mails = [_text(m) for m in _walk(company.get("cac:Contact", {}), "cbc:ElectronicMail")]
         return Recipient(
             name=next((n for n in names if n), fallback.name),

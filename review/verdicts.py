@@ -118,7 +118,7 @@ def _validate(
 def record_verdict(
     session: Session,
     notice_id: int,
-    user_id: int,
+    user_id: int | None,
     verdict: str,
     seen_review_id: int | None,
     note: str = "",

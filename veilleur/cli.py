@@ -40,6 +40,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "feeds": ("veilleur.commands.digest:feeds", "Write Atom feeds per group and for everything."),
     "serve": ("veilleur.commands.review:serve", "Run the analysts' web interface."),
     "users": ("veilleur.commands.review:users", "Manage analyst accounts."),
+    "request": (
+        "veilleur.commands.request:request",
+        "Draft an access request (CADA) for a notice.",
+    ),
+    "requests": ("veilleur.commands.requests:requests", "Follow access requests to the documents."),
 }
 
 

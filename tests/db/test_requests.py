@@ -225,9 +225,14 @@ def test_a_bad_filter_is_one_line() -> None:
 def test_a_received_file_is_pending_until_read(session: Session) -> None:
     r = sent(session, notice(session))
     attach_received(
-        session, r.id, sha256="c" * 64, filename="cctp.pdf", storage_path="cc/x",
-        size_bytes=10, received_on=date(2025, 1, 30),
-    )  # fmt: skip
+        session,
+        r.id,
+        sha256="c" * 64,
+        filename="cctp.pdf",
+        storage_path="cc/x",
+        size_bytes=10,
+        received_on=date(2025, 1, 30),
+    )
     assert [(x.filename, x.status) for x in pending_received(session)] == [("cctp.pdf", "pending")]
 
 
@@ -235,9 +240,14 @@ def test_the_same_file_attached_twice_is_one_document(session: Session) -> None:
     r = sent(session, notice(session))
     for _ in range(2):
         attach_received(
-            session, r.id, sha256="c" * 64, filename="cctp.pdf", storage_path="cc/x",
-            size_bytes=10, received_on=None,
-        )  # fmt: skip
+            session,
+            r.id,
+            sha256="c" * 64,
+            filename="cctp.pdf",
+            storage_path="cc/x",
+            size_bytes=10,
+            received_on=None,
+        )
     assert len(received_of(session, r.id)) == 1
 
 
@@ -245,18 +255,28 @@ def test_a_draft_receives_nothing(session: Session) -> None:
     r = draft(session, notice(session))
     with pytest.raises(RequestError, match="draft request receives nothing"):
         attach_received(
-            session, r.id, sha256="c" * 64, filename="a.pdf", storage_path="x",
-            size_bytes=1, received_on=None,
-        )  # fmt: skip
+            session,
+            r.id,
+            sha256="c" * 64,
+            filename="a.pdf",
+            storage_path="x",
+            size_bytes=1,
+            received_on=None,
+        )
 
 
 def test_notices_with_received_files_are_known_to_the_crawler(session: Session) -> None:
     n = notice(session)
     r = sent(session, n)
     attach_received(
-        session, r.id, sha256="c" * 64, filename="a.pdf", storage_path="x",
-        size_bytes=1, received_on=None,
-    )  # fmt: skip
+        session,
+        r.id,
+        sha256="c" * 64,
+        filename="a.pdf",
+        storage_path="x",
+        size_bytes=1,
+        received_on=None,
+    )
     assert received_keys(session) == {(n.source, n.source_key)}
 
 
