@@ -23,7 +23,14 @@ ALLOWED: dict[str, set[str]] = {
     "review": {"db", "letters", "vocabulary"},
     "digest": {"db", "vocabulary"},
     "veilleur": {
-        "vocabulary", "extract", "db", "letters", "crawler", "spiders", "review", "digest",
+        "vocabulary",
+        "extract",
+        "db",
+        "letters",
+        "crawler",
+        "spiders",
+        "review",
+        "digest",
     },
 }
 #: third-party frameworks kept out of the layers that must stay pure
