@@ -122,9 +122,11 @@ def create_app(database_url: str | None = None, config: dict[str, Any] | None = 
 
     CSRFProtect(app)
     app.before_request(_load_user)  # before the blueprint's login check, which reads g.user
+    from review.requests_views import register as register_requests
     from review.views import bp
 
     app.register_blueprint(bp)
+    register_requests(app)
     app.after_request(_security_headers)
     app.jinja_env.autoescape = True
     # a global (not a context variable) so that imported macros see it too
