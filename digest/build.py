@@ -172,6 +172,8 @@ class Digest:
     deadlines: tuple[Entry, ...] = ()
     failed_jobs: tuple[JobReport, ...] = ()
     base_url: str | None = None
+    #: access-request reminders (``db.request_reminders.ReminderView``, see digest.requests)
+    requests: tuple[Any, ...] = ()
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -179,11 +181,15 @@ class Digest:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.entries or self.failed_jobs)
+        return not (self.entries or self.failed_jobs or self.requests)
 
     def signature(self) -> tuple[Any, ...]:
         """Two recipients with equal signatures can share one message."""
-        return (tuple(e.key for e in self.entries), tuple(j.id for j in self.failed_jobs))
+        return (
+            tuple(e.key for e in self.entries),
+            tuple(j.id for j in self.failed_jobs),
+            tuple((r.request_id, r.key) for r in self.requests),
+        )
 
 
 def departement_of_commune(insee: str) -> str:

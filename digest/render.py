@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from digest.build import Digest, Entry, notice_ui_url
+from digest.requests import reminder_context
 
 __all__ = ["RenderedDigest", "render_digest", "sanitize_header", "scrub_personal", "subject_for"]
 
@@ -101,9 +102,13 @@ def subject_for(digest: Digest) -> str:
         counts.append(f"{len(digest.updates)} mise(s) à jour")
     if digest.deadlines:
         counts.append(f"{len(digest.deadlines)} échéance(s)")
+    if digest.requests:
+        counts.append(f"{len(digest.requests)} rappel(s) de demande d'accès")
     if digest.failed_jobs:
         counts.append(f"{len(digest.failed_jobs)} tâche(s) en échec")
     first = digest.entries[0].notice.title if digest.entries else ""
+    if not first and digest.requests:
+        first = digest.requests[0].title
     subject = f"[Veilleur] {digest.group.name} : {', '.join(counts)}"
     if first:
         subject += f" — {_clean(first)}"
@@ -171,6 +176,7 @@ def render_digest(digest: Digest) -> RenderedDigest:
         "new": [_entry_context(e, base) for e in digest.new],
         "updates": [_entry_context(e, base) for e in digest.updates],
         "deadlines": [_entry_context(e, base) for e in digest.deadlines],
+        "requests": [reminder_context(r, base, _clean) for r in digest.requests],
         "jobs": [
             {
                 "job": j.job,
