@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,11 +15,14 @@ from sqlalchemy import select
 
 from db.models.documents import Document
 from db.models.review import ReviewHead
+from db.received import attach_received
 from db.session import session_scope
 from extract.office import extract_office
 from extract.result import Limits
+from review.request_flow import store_upload
 from tests.factories import boamp_items, decision, store
 from veilleur.cli import cli
+from veilleur.schedule import load_config, run_nightly
 from vocabulary.deadlines import today_in_paris
 from vocabulary.decision import Hit
 
@@ -143,3 +147,43 @@ def test_attached_answer_is_read_and_its_pages_flagged(
     with session_scope(sqlite_url) as s:
         doc = s.scalar(select(Document))
         assert (doc.status, s.get(ReviewHead, notice_id).verdict) == ("ok", "documented")
+
+
+def test_status_lists_the_request_needing_action(
+    sqlite_url: str, notice_id: int, tmp_path: Path
+) -> None:
+    draft(sqlite_url, notice_id, tmp_path)
+    sent_on = today_in_paris() - timedelta(days=40)
+    run("requests", "sent", "1", "--on", sent_on.isoformat(), "--database-url", sqlite_url)
+    output = run("status", "--database-url", sqlite_url).output
+    assert "Access requests: refused 1; needing action: 1" in output
+
+
+def test_status_json_counts_requests(sqlite_url: str, notice_id: int, tmp_path: Path) -> None:
+    draft(sqlite_url, notice_id, tmp_path)
+    data = json.loads(run("status", "--json", "--database-url", sqlite_url).output)
+    assert data["requests"]["counts"]["draft"] == 1
+
+
+def test_the_night_reads_files_left_waiting(
+    sqlite_url: str, notice_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft(sqlite_url, notice_id, tmp_path)
+    run("requests", "sent", "1", "--on", "2025-06-02", "--database-url", sqlite_url)
+    docs = tmp_path / "documents"
+    body = ANSWER.read_bytes()
+    sha, rel = store_upload(docs, body)
+    with session_scope(sqlite_url) as s:  # what an upload leaves when no reader is running
+        attach_received(
+            s,
+            1,
+            sha256=sha,
+            filename=ANSWER.name,
+            storage_path=rel,
+            size_bytes=len(body),
+            received_on=None,
+        )
+    monkeypatch.setenv("VEILLEUR_DOCUMENTS_DIR", str(docs))
+    run_nightly(sqlite_url, load_config(env={}), crawl=False, digests=False)
+    with session_scope(sqlite_url) as s:
+        assert s.scalar(select(Document.status)) == "ok"
