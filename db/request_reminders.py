@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from db.models.documents import Document, NoticeDocument
 from db.models.notices import Flag, Notice
@@ -101,6 +101,12 @@ def reminders_due(session: Session, today: date) -> list[ReminderView]:
     rows = list(
         session.execute(
             select(AccessRequest, Notice.title, Notice.buyer_name)
+            # the letters' JSON (documents, requester) is not needed here: not loaded
+            .options(
+                defer(AccessRequest.documents),
+                defer(AccessRequest.requester),
+                defer(AccessRequest.missing),
+            )
             .join(Notice, Notice.id == AccessRequest.notice_id)
             .where(AccessRequest.state.not_in(("draft", "closed")))
             .order_by(AccessRequest.id)
