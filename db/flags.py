@@ -48,6 +48,11 @@ def flag_rows(
             "category": hit.category,
             "field": hit.field,
             "snippet": hit.snippet,
+            "term": hit.term or None,
+            "term_start": hit.start,
+            "term_end": hit.end,
+            "snippet_start": hit.snippet_start,
+            "snippet_end": hit.snippet_end,
             "weight": hit.weight,
             "created_at": now,
         }

@@ -10,12 +10,47 @@ recipient once. Addresses never appear: only the request's number, dates and the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any
 
 from db.request_reminders import ReminderView
-from digest.build import GroupSpec, NoticeView, in_scope
+from digest.build import Digest, GroupSpec, NoticeView, in_scope
 
-__all__ = ["reminder_context", "request_reminders", "request_ui_url"]
+__all__ = [
+    "RequestDigest",
+    "reminder_context",
+    "reminders_of",
+    "request_reminders",
+    "request_ui_url",
+    "with_reminders",
+]
+
+
+@dataclass(frozen=True)
+class RequestDigest(Digest):
+    """A digest that also carries access-request reminders."""
+
+    requests: tuple[ReminderView, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return super().is_empty and not self.requests
+
+    def signature(self) -> tuple[Any, ...]:
+        return (*super().signature(), self.requests)
+
+
+def with_reminders(digest: Digest, reminders: tuple[ReminderView, ...]) -> Digest:
+    """``digest`` with ``reminders`` added (unchanged when there are none)."""
+    if not reminders:
+        return digest
+    values = {f.name: getattr(digest, f.name) for f in fields(digest)}
+    return RequestDigest(**values, requests=reminders)
+
+
+def reminders_of(digest: Digest) -> tuple[ReminderView, ...]:
+    return digest.requests if isinstance(digest, RequestDigest) else ()
 
 
 def request_reminders(
@@ -73,14 +108,19 @@ def _lines(v: ReminderView) -> list[str]:
 
 
 def reminder_context(
-    v: ReminderView, base_url: str | None, clean: Callable[[str | None, int], str]
+    v: ReminderView,
+    base_url: str | None,
+    read_base: str | None,
+    clean: Callable[[str | None, int], str],
 ) -> dict[str, object]:
-    """What the templates print for one reminder; ``clean`` tidies source text (the digest's
-    own cleaner, which also removes personal contact details)."""
+    """What the templates print for one reminder: ``read_url`` opens the notice in the group's
+    read-only view (no account needed), ``ui_url`` the request on the analysts' desk; ``clean``
+    tidies source text (the digest's own cleaner, which also removes personal contact details)."""
     return {
         "id": v.request_id,
         "title": clean(v.title, 300) or "(sans titre)",
         "buyer": clean(v.buyer, 200) or "acheteur inconnu",
         "lines": _lines(v),
+        "read_url": f"{read_base}/notices/{v.notice_id}" if read_base else "",
         "ui_url": request_ui_url(base_url, v.request_id) or "",
     }

@@ -23,17 +23,19 @@ from sqlalchemy.orm import Session
 
 from db.models.base import utcnow
 from db.models.digest import Group
+from db.read_links import current_read_link, read_link_token, unsubscribe_token
 from db.request_reminders import (
     ReminderView,
     delivered_reminders,
     record_reminders,
     reminders_due,
 )
+from db.secret_key import load_secret_key
 from db.session import session_scope
 from digest import queries as q
 from digest.build import Delivered, Digest, GroupSpec, NoticeView, PoolIndex, build_digest
-from digest.render import RenderedDigest, render_digest
-from digest.requests import request_reminders
+from digest.render import UNSUBSCRIBE_PLACEHOLDER, RenderedDigest, render_digest
+from digest.requests import reminders_of, request_reminders, with_reminders
 from digest.send import SendError, SmtpSender, SmtpSettings, build_message
 from vocabulary.deadlines import today_in_paris
 
@@ -65,6 +67,12 @@ class PreparedMessage:
     digest: Digest
     rendered: RenderedDigest
     recipients: list[str]
+    #: recipient -> their own unsubscribe link (empty without ``VEILLEUR_BASE_URL``)
+    unsubscribe: dict[str, str] = field(default_factory=dict)
+
+    def personal(self, recipient: str) -> RenderedDigest:
+        """The message as ``recipient`` gets it: with their own unsubscribe link."""
+        return self.rendered.with_unsubscribe(self.unsubscribe.get(recipient))
 
 
 @dataclass
@@ -109,6 +117,8 @@ def _window(group: Group, backlog: timedelta) -> tuple[datetime, datetime]:
 
 
 def _fresh(n: NoticeView, horizon: datetime, since: datetime) -> bool:
+    if n.confirmed and n.reviewed_at is not None and n.reviewed_at >= since:
+        return True  # confirmed by an analyst since the last digest, however old
     seen = n.first_seen_at
     if seen is not None and seen < horizon:
         return False
@@ -137,7 +147,8 @@ def prepare_digests(
 ) -> tuple[list[PreparedMessage], list[GroupResult]]:
     """Build and render every due group's digests; recipients with equal content share one."""
     env = os.environ if env is None else env
-    base_url = env.get("VEILLEUR_BASE_URL") or None
+    base_url = (env.get("VEILLEUR_BASE_URL") or "").rstrip("/") or None
+    key = load_secret_key(env=env) if base_url else None
     operators = q.operator_group_names(env)
     backlog = timedelta(days=_backlog_days(env))
     names = set(group_names) if group_names else None
@@ -177,6 +188,10 @@ def prepare_digests(
             jobs_pool = q.failed_jobs_since(s, horizon) if spec.operators else []
             by_signature: dict[tuple[object, ...], PreparedMessage] = {}
             result = GroupResult(group.name)
+            read_base = None
+            if base_url and key:
+                link = current_read_link(s, group.id, now)
+                read_base = f"{base_url}/p/{read_link_token(key, link)}"
             for recipient in spec.recipients:
                 since = sends.get(recipient, horizon)
                 jobs = [j for j in jobs_pool if j.started_at > since]
@@ -185,18 +200,20 @@ def prepare_digests(
                     versions, amendments, views, jobs, base_url,
                 )  # fmt: skip
                 got = reminded.get(recipient, set())
-                extra = request_reminders(spec, reminders[0], got, reminders[1])
-                if extra:
-                    digest = replace(digest, requests=extra)
+                digest = with_reminders(
+                    digest, request_reminders(spec, reminders[0], got, reminders[1])
+                )
                 if digest.is_empty:
                     continue
+                digest = replace(digest, read_base=read_base)
                 sig = digest.signature()
-                if sig in by_signature:
-                    by_signature[sig].recipients.append(recipient)
-                else:
-                    by_signature[sig] = PreparedMessage(
-                        spec, digest, render_digest(digest), [recipient]
-                    )
+                if sig not in by_signature:
+                    rendered = render_digest(digest, UNSUBSCRIBE_PLACEHOLDER if key else None)
+                    by_signature[sig] = PreparedMessage(spec, digest, rendered, [])
+                by_signature[sig].recipients.append(recipient)
+                if base_url and key:
+                    token = unsubscribe_token(key, group.id, recipient)
+                    by_signature[sig].unsubscribe[recipient] = f"{base_url}/unsubscribe/{token}"
             prepared.extend(by_signature.values())
             result.messages = len(by_signature)
             result.empty = not by_signature
@@ -223,17 +240,21 @@ def send_digests(
     with SmtpSender(settings) as sender:
         for pm in prepared:
             result = by_group[pm.group.name]
-            msg = build_message(pm.rendered, settings.mail_from, pm.group.name)
-            try:
-                accepted = sender.send(msg, pm.recipients)
-            except SendError as exc:
-                log.error("digest_send_failed group=%s error=%s", pm.group.name, exc)
-                result.error = str(exc)
-                result.refused.extend(pm.recipients)
-                continue
-            result.accepted.extend(sorted(accepted))
-            result.refused.extend(sorted(set(pm.recipients) - accepted))
-            _record(url, pm, accepted, str(msg["Message-ID"]), now)
+            for recipient in pm.recipients:
+                personal = pm.personal(recipient)
+                msg = build_message(
+                    personal, settings.mail_from, pm.group.name, pm.unsubscribe.get(recipient)
+                )
+                try:
+                    accepted = sender.send(msg, [recipient])
+                except SendError as exc:
+                    log.error("digest_send_failed group=%s error=%s", pm.group.name, exc)
+                    result.error = str(exc)
+                    result.refused.append(recipient)
+                    continue
+                result.accepted.extend(sorted(accepted))
+                result.refused.extend(sorted({recipient} - accepted))
+                _record(url, pm, accepted, str(msg["Message-ID"]), now)
     _mark_done(url, [r for r in results if not r.refused and r.error is None], now)
     for r in results:
         log.info(
@@ -256,7 +277,7 @@ def _record(
     url: str | None, pm: PreparedMessage, accepted: set[str], msg_id: str, now: datetime
 ) -> None:
     keys = [k for e in pm.digest.entries for k in e.delivery_keys()]
-    reminded = [(r.request_id, r.key) for r in pm.digest.requests]
+    reminded = [(r.request_id, r.key) for r in reminders_of(pm.digest)]
     with session_scope(url) as s:
         for recipient in sorted(accepted):
             q.record_deliveries(s, pm.group.id, recipient, keys, now)

@@ -30,7 +30,7 @@ from typing import Any
 import ahocorasick
 
 from extract.rule_file import Exclusion, Rule, RuleError, parse_exclusion, parse_rule
-from extract.text import BREAK, FFFD, fold, fold_with_offsets, snippet
+from extract.text import BREAK, FFFD, fold, fold_with_offsets, snippet_with_span
 from vocabulary.decision import Decision, Hit, TextField
 
 __all__ = ["RULES_DIR", "Exclusion", "Rule", "RuleError", "RuleSet", "default_ruleset"]
@@ -257,17 +257,24 @@ class RuleSet:
         for m in quoted:
             rule = self.rules[m.term.owner]
             tf = texts[m.field_index]
-            start, end = offsets[m.field_index].span(m.start, m.end)
+            word_end = _word_end(folded[m.field_index], m)
+            start, end = offsets[m.field_index].span(m.start, word_end)
+            quote, q_start, q_end = snippet_with_span(tf.text, start, end)
             hits.append(
                 Hit(
                     rule=rule.id,
                     rule_version=rule.version,
                     category=rule.category,
                     field=tf.field,
-                    snippet=snippet(tf.text, start, end),
+                    snippet=quote,
                     weight=rule.weight,
                     document=tf.document,
                     page=tf.page,
+                    term=quote[q_start:q_end],
+                    start=start,
+                    end=end,
+                    snippet_start=q_start,
+                    snippet_end=q_end,
                 )
             )
         score = round(sum(best.values()), 3)
@@ -307,6 +314,18 @@ class RuleSet:
     def explain(self, text: str, field_name: str = "description") -> Decision:
         """Evaluate one free text as a single field."""
         return self.evaluate([TextField(field_name, text)])
+
+
+def _word_end(folded: str, m: _Match) -> int:
+    """Where the matched word ends, for quoting: a prefix term ("vidéosurveill*") and an
+    accepted plural ("caméras") are quoted whole, never cut inside the word."""
+    end, n = m.end, len(folded)
+    if m.term.prefix:
+        while end < n and _word(folded[end]):
+            end += 1
+    elif end < n and folded[end] in "sx" and (end + 1 >= n or not _word(folded[end + 1])):
+        end += 1
+    return end
 
 
 def _words_between(folded: str, a: _Match, b: _Match) -> int:

@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
-__all__ = ["BREAK", "FFFD", "Folded", "fold", "fold_char", "fold_with_offsets", "snippet"]
+__all__ = [
+    "BREAK",
+    "FFFD",
+    "Folded",
+    "fold",
+    "fold_char",
+    "fold_with_offsets",
+    "snippet",
+    "snippet_with_span",
+]
 
 FFFD = "\ufffd"
 
@@ -245,6 +254,17 @@ _CTRL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def snippet(original: str, start: int, end: int, context: int = 80) -> str:
     """The original text around ``[start, end)``, whitespace collapsed, match kept verbatim."""
+    return snippet_with_span(original, start, end, context)[0]
+
+
+def _collapse(text: str) -> str:
+    return _WS_RE.sub(" ", _CTRL_RE.sub(" ", text))
+
+
+def snippet_with_span(
+    original: str, start: int, end: int, context: int = 80
+) -> tuple[str, int, int]:
+    """:func:`snippet` and where the match lies in it: ``(text, match_start, match_end)``."""
     left = max(0, start - context)
     right = min(len(original), end + context)
     if left > 0:
@@ -253,5 +273,15 @@ def snippet(original: str, start: int, end: int, context: int = 80) -> str:
     if right < len(original):
         space = original.rfind(" ", end, right)
         right = space if space > end else right
-    body = _WS_RE.sub(" ", _CTRL_RE.sub(" ", original[left:right])).strip()
-    return ("…" if left > 0 else "") + body + ("…" if right < len(original) else "")
+    before = _collapse(original[left:start]).lstrip()
+    match = _collapse(original[start:end])
+    after = _collapse(original[end:right])
+    body = (before + match + after).rstrip()
+    if not before and match.startswith(" "):  # the match itself opened with whitespace
+        match = match.lstrip()
+        body = body.lstrip()
+    head = "…" if left > 0 else ""
+    m_start = len(head) + len(before)
+    m_end = min(m_start + len(match), len(head) + len(body))
+    tail = "…" if right < len(original) else ""
+    return head + body + tail, m_start, m_end

@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "feeds": ("veilleur.commands.digest:feeds", "Write Atom feeds per group and for everything."),
     "serve": ("veilleur.commands.review:serve", "Run the analysts' web interface."),
     "users": ("veilleur.commands.review:users", "Manage analyst accounts."),
+    "verdict": (
+        "veilleur.commands.verdict:verdict",
+        "Record an analyst's verdict on a notice (the desk's rules and trail).",
+    ),
     "request": (
         "veilleur.commands.request:request",
         "Draft an access request (CADA) for a notice.",

@@ -60,8 +60,9 @@ def _document_ids(session: Session, pages: dict[int, list[tuple[str, int, str]]]
 
 
 def _same(notice: Notice, decision: Decision) -> bool:
-    stored = sorted((f.rule_id, f.field, f.snippet, f.page or 0) for f in notice.flags)
-    fresh = sorted((h.rule, h.field, h.snippet, h.page or 0) for h in decision.hits)
+    # the matched term counts: flags stored before terms were recorded get them on a rescan
+    stored = sorted((f.rule_id, f.field, f.snippet, f.page or 0, f.term) for f in notice.flags)
+    fresh = sorted((h.rule, h.field, h.snippet, h.page or 0, h.term) for h in decision.hits)
     return (
         notice.flagged == decision.flagged
         and notice.rules_version == decision.rules_version

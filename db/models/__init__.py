@@ -15,7 +15,7 @@ goes through an Alembic migration in ``db/migrations/versions``.
 from __future__ import annotations
 
 from db.models.base import Base, JsonType, UTCDateTime, utcnow
-from db.models.digest import Delivery, DigestSend, Group
+from db.models.digest import Delivery, DigestSend, Group, ReadLink
 from db.models.documents import Document, DocumentPage, NoticeDocument
 from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
 from db.models.requests import AccessRequest, ReceivedDocument, RequestEvent, RequestReminder
@@ -40,6 +40,7 @@ __all__ = [
     "NoticeDocument",
     "NoticeLink",
     "NoticeVersion",
+    "ReadLink",
     "ReceivedDocument",
     "RequestEvent",
     "RequestReminder",

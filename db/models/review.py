@@ -30,7 +30,8 @@ class User(Base):
 
 class Review(Base):
     """Append-only trail of verdicts. ``verdict``: new, relevant, not_relevant, follow_up,
-    foi_requested, documented; ``previous_review_id`` detects concurrent edits."""
+    foi_requested, documented; ``previous_review_id`` detects concurrent edits. ``note`` stays
+    among analysts; ``public_note`` is shown to the groups (digests, feeds, read-only links)."""
 
     __tablename__ = "reviews"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +40,7 @@ class Review(Base):
     verdict: Mapped[str] = mapped_column(String(30))
     reason_rule: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str] = mapped_column(Text, default="")
+    public_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     previous_review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -59,7 +59,7 @@ def _record(url: str, *ids: str) -> None:
     "former", [("0002",), ("digest_0001", "review_0001")], ids=["merged", "two-heads"]
 )
 def test_a_database_at_former_ids_reaches_the_head(db_url: str, former: tuple[str, ...]) -> None:
-    _downgrade(db_url, "0003")  # the schema those former ids stood for
+    command.downgrade(alembic_config(db_url), "0003")  # the schema the former ids stand for
     _record(db_url, *former)
     upgrade(db_url)  # would fail re-creating tables if the former ids were not understood
     assert _recorded(db_url) == {head()}

@@ -69,7 +69,7 @@ def test_a_delivered_reminder_is_not_repeated() -> None:
 
 
 def test_the_refusal_reminder_gives_both_dates() -> None:
-    lines = reminder_context(view(), None, lambda text, limit: text or "")["lines"]
+    lines = reminder_context(view(), None, None, lambda text, limit: text or "")["lines"]
     assert lines == [
         "Sans réponse : refus implicite depuis le 06/02/2025 ; la CADA peut être saisie "
         "jusqu'au 05/04/2025 (date prudente)."
@@ -77,7 +77,9 @@ def test_the_refusal_reminder_gives_both_dates() -> None:
 
 
 def test_an_estimated_receipt_is_said() -> None:
-    lines = reminder_context(view(receipt_estimated=True), None, lambda t, n: t or "")["lines"]
+    lines = reminder_context(view(receipt_estimated=True), None, None, lambda t, n: t or "")[
+        "lines"
+    ]
     assert "Date de réception estimée" in lines[1]
 
 

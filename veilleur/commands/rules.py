@@ -37,6 +37,9 @@ def decision_json(record_id: str, decision: Decision) -> dict[str, Any]:
                 "category": h.category,
                 "field": h.field,
                 "snippet": h.snippet,
+                "term": h.term,
+                "start": h.start,
+                "end": h.end,
                 "weight": h.weight,
                 **({"page": h.page} if h.page is not None else {}),
             }
@@ -180,8 +183,13 @@ def explain(text: str, rule_files: tuple[Path, ...]) -> None:
         f"flagged={decision.flagged} score={decision.score} "
         f"categories={','.join(decision.categories) or '-'} rules={decision.rules_version}"
     )
+    from veilleur.commands.show import quote
+    from vocabulary.cpv import cpv_with_label
+
     for h in decision.hits:
-        click.echo(f"  {h.rule} [{h.category}, weight {h.weight}] {h.field}: {h.snippet}")
+        term = cpv_with_label(h.term) if h.field == "cpv" or h.rule.endswith(".cpv") else h.term
+        shown = quote(h.term, h.snippet, h.snippet_start, h.snippet_end)
+        click.echo(f"  {h.rule} [{h.category}, weight {h.weight}] «{term}» in {h.field}: {shown}")
     if not decision.hits:
         click.echo("  no rule fired")
 
