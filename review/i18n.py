@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import g, request, session
 
+from review.i18n_requests import REQUEST_MESSAGES
+
 __all__ = ["LANGUAGES", "MESSAGES", "current_language", "translate"]
 
 LANGUAGES = ("fr", "en")
@@ -298,6 +300,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.next": "Next notice →",
     },
 }
+
+
+for _lang, _strings in REQUEST_MESSAGES.items():
+    MESSAGES[_lang].update(_strings)
 
 
 def current_language() -> str:

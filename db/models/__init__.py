@@ -4,7 +4,8 @@
 * :mod:`db.models.documents` — documents, their pages, the notices that link them;
 * :mod:`db.models.runs` — sources, crawl runs and errors, job runs, locks;
 * :mod:`db.models.review` — users, reviews, each notice's latest review, second opinions;
-* :mod:`db.models.digest` — groups, deliveries, digest sends.
+* :mod:`db.models.digest` — groups, deliveries, digest sends;
+* :mod:`db.models.requests` — access requests, their trail, received files, reminders.
 
 Every class is re-exported here, and importing this package registers every table on
 ``Base.metadata`` (what ``create_all`` and the migrations compare against). Every schema change
@@ -17,10 +18,12 @@ from db.models.base import Base, JsonType, UTCDateTime, utcnow
 from db.models.digest import Delivery, DigestSend, Group, ReadLink
 from db.models.documents import Document, DocumentPage, NoticeDocument
 from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
+from db.models.requests import AccessRequest, ReceivedDocument, RequestEvent, RequestReminder
 from db.models.review import Review, ReviewHead, SecondOpinion, User
 from db.models.runs import CrawlError, CrawlRun, JobRun, Lock, Source
 
 __all__ = [
+    "AccessRequest",
     "Base",
     "CrawlError",
     "CrawlRun",
@@ -38,6 +41,9 @@ __all__ = [
     "NoticeLink",
     "NoticeVersion",
     "ReadLink",
+    "ReceivedDocument",
+    "RequestEvent",
+    "RequestReminder",
     "Review",
     "ReviewHead",
     "SecondOpinion",

@@ -40,6 +40,14 @@ def _recorded(url: str) -> set[str]:
         return set(conn.scalars(text("SELECT version_num FROM alembic_version")))
 
 
+def _downgrade(url: str, revision: str) -> None:
+    """Back to ``revision``: the later migrations' tables go, as a database of then had none."""
+    cfg = alembic_config(url)
+    with get_engine(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 def _record(url: str, *ids: str) -> None:
     with get_engine(url).begin() as conn:
         conn.execute(text("DELETE FROM alembic_version"))
