@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, fts5_query, pg_tsquery
 from db.models.notices import Flag, Notice
-from db.models.review import ReviewHead
+from db.models.review import ReviewHead, SecondOpinion
 from vocabulary.errors import FilterError
 from vocabulary.terms import CATEGORIES, NOTICE_KINDS, POSITIVE_VERDICTS, VERDICTS
 
@@ -101,6 +101,8 @@ class NoticeFilters:
     query: str | None = None
     #: also list notices the rules did not flag (to find relevant ones by hand)
     include_unflagged: bool = False
+    #: only notices the rules did not flag that the second opinion lists as "à vérifier"
+    to_check: bool = False
     #: first seen at or after this time
     seen_from: datetime | None = None
     #: first seen, or flagged, at or after this time (what is new for a digest); with
@@ -220,6 +222,9 @@ def _clauses(session: Session, f: NoticeFilters) -> list[Clause]:
         confirmed_since = and_(_confirmed(), ReviewHead.updated_at >= f.new_or_flagged_since)
     if f.for_groups:
         clauses.append(_for_groups())
+    elif f.to_check:
+        to_check = select(SecondOpinion.notice_id).where(SecondOpinion.to_check.is_(True))
+        clauses += [Notice.flagged.is_(False), Notice.id.in_(to_check)]
     elif not f.include_unflagged:
         # the bare column, exactly the partial index's predicate (see db.fulltext.QUEUE_INDEX)
         clauses.append(text("notices.flagged"))

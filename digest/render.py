@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import escape
 
 from digest.build import Digest, Entry, NoticeView, Quote
+from digest.requests import reminder_context, reminders_of
 from vocabulary.cpv import cpv_with_label
 from vocabulary.labels import label
 from vocabulary.places import place_label
@@ -133,9 +134,13 @@ def subject_for(digest: Digest) -> str:
         counts.append(f"{len(digest.updates)} mise(s) à jour")
     if digest.deadlines:
         counts.append(f"{len(digest.deadlines)} échéance(s)")
+    if reminders := reminders_of(digest):
+        counts.append(f"{len(reminders)} rappel(s) de demande d'accès")
     if digest.failed_jobs:
         counts.append(f"{len(digest.failed_jobs)} tâche(s) en échec")
     first = digest.entries[0].notice.title if digest.entries else ""
+    if not first and reminders_of(digest):
+        first = reminders_of(digest)[0].title
     subject = f"[Veilleur] {digest.group.name} : {', '.join(counts)}"
     if first:
         subject += f" — {_clean(first)}"
@@ -269,6 +274,10 @@ def render_digest(digest: Digest, unsubscribe_url: str | None = None) -> Rendere
         "new": [_entry_context(e, digest) for e in digest.new],
         "updates": [_entry_context(e, digest) for e in digest.updates],
         "deadlines": [_entry_context(e, digest) for e in digest.deadlines],
+        "requests": [
+            reminder_context(r, digest.base_url, digest.read_base, _clean)
+            for r in reminders_of(digest)
+        ],
         "jobs": [
             {
                 "job": j.job,

@@ -19,15 +19,25 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from db.models.base import utcnow
 from db.models.digest import Group
 from db.read_links import current_read_link, read_link_token, unsubscribe_token
+from db.request_reminders import (
+    ReminderView,
+    delivered_reminders,
+    record_reminders,
+    reminders_due,
+)
 from db.secret_key import load_secret_key
 from db.session import session_scope
 from digest import queries as q
 from digest.build import Delivered, Digest, GroupSpec, NoticeView, PoolIndex, build_digest
 from digest.render import UNSUBSCRIBE_PLACEHOLDER, RenderedDigest, render_digest
+from digest.requests import reminders_of, request_reminders, with_reminders
 from digest.send import SendError, SmtpSender, SmtpSettings, build_message
+from vocabulary.deadlines import today_in_paris
 
 __all__ = [
     "CADENCE",
@@ -155,6 +165,7 @@ def prepare_digests(
         if not groups:
             return prepared, results
         windows = {g.id: _window(g, backlog) for g in groups}
+        reminders = _request_reminders(s, now)
         pool = q.candidate_notices(
             s, min(w[1] for w in windows.values()), min(w[0] for w in windows.values())
         )
@@ -173,6 +184,7 @@ def prepare_digests(
             versions = q.version_data(s, _changed_pairs(views, delivered))
             amendments = q.amendments_of(s, ids) if ids else {}
             sends = q.last_sends(s, group.id) if spec.operators else {}
+            reminded = delivered_reminders(s, group.id)
             jobs_pool = q.failed_jobs_since(s, horizon) if spec.operators else []
             by_signature: dict[tuple[object, ...], PreparedMessage] = {}
             result = GroupResult(group.name)
@@ -187,6 +199,10 @@ def prepare_digests(
                     spec, recipient, now, candidates, delivered.get(recipient, {}),
                     versions, amendments, views, jobs, base_url,
                 )  # fmt: skip
+                got = reminded.get(recipient, set())
+                digest = with_reminders(
+                    digest, request_reminders(spec, reminders[0], got, reminders[1])
+                )
                 if digest.is_empty:
                     continue
                 digest = replace(digest, read_base=read_base)
@@ -248,13 +264,24 @@ def send_digests(
     return results
 
 
+def _request_reminders(
+    s: Session, now: datetime
+) -> tuple[list[ReminderView], dict[int, NoticeView]]:
+    """Access-request reminders due today (Paris), with their notices for the groups' scope."""
+    due = reminders_due(s, today_in_paris(now))
+    ids = {v.notice_id for v in due if v.group_id is None}
+    return due, {n.id: n for n in q.notice_views(s, ids)} if ids else {}
+
+
 def _record(
     url: str | None, pm: PreparedMessage, accepted: set[str], msg_id: str, now: datetime
 ) -> None:
     keys = [k for e in pm.digest.entries for k in e.delivery_keys()]
+    reminded = [(r.request_id, r.key) for r in reminders_of(pm.digest)]
     with session_scope(url) as s:
         for recipient in sorted(accepted):
             q.record_deliveries(s, pm.group.id, recipient, keys, now)
+            record_reminders(s, pm.group.id, recipient, reminded, now)
             q.record_send(
                 s, pm.group.id, recipient, msg_id, len(pm.digest.entries),
                 len(pm.digest.failed_jobs), now,

@@ -115,6 +115,9 @@ def create_app(database_url: str | None = None, config: dict[str, Any] | None = 
     # RFC 8058 one-click unsubscribe POSTs come from mail clients: the signed token is the
     # authority there (see review/public.py)
     csrf.exempt(unsubscribe_view)
+    from review.requests_views import register as register_requests
+
+    register_requests(app)
     app.after_request(_security_headers)
     app.jinja_env.autoescape = True
     # globals (not context variables) so that imported macros see them too

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import g, request, session
 
+from review.i18n_requests import REQUEST_MESSAGES
+
 __all__ = ["LANGUAGES", "MESSAGES", "current_language", "translate"]
 
 LANGUAGES = ("fr", "en")
@@ -41,6 +43,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "queue.date_to": "jusqu'au",
         "queue.min_score": "Score minimal",
         "queue.unflagged": "Inclure les avis non signalés",
+        "queue.check": "À vérifier (second avis)",
+        "notice.check": "à vérifier",
+        "notice.check_words": "mots qui ont pesé",
         "queue.apply": "Filtrer",
         "queue.reset": "Réinitialiser",
         "queue.any": "Tous",
@@ -179,6 +184,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "queue.date_to": "to",
         "queue.min_score": "Minimum score",
         "queue.unflagged": "Include unflagged notices",
+        "queue.check": "To check (second opinion)",
+        "notice.check": "to check",
+        "notice.check_words": "words that weighed most",
         "queue.apply": "Filter",
         "queue.reset": "Reset",
         "queue.any": "Any",
@@ -292,6 +300,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notice.next": "Next notice →",
     },
 }
+
+
+for _lang, _strings in REQUEST_MESSAGES.items():
+    MESSAGES[_lang].update(_strings)
 
 
 def current_language() -> str:

@@ -28,6 +28,7 @@ from db.models.documents import Document
 from db.models.notices import Notice
 from db.models.review import User
 from db.notice_list import NoticeFilters, filter_choices, neighbours, notice_count, notice_page
+from db.opinions import opinions_for
 from db.rule_feedback import rule_feedback
 from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
@@ -136,11 +137,13 @@ def queue() -> Any:
         count = notice_count(s, filters)
         heads = head_reviews(s, [r["id"] for r in page.rows])
         choices = _cached_choices(s)
+        opinions = opinions_for(s, (r["id"] for r in page.rows if not r["flagged"]))
     return render_template(
         "queue.html",
         page=page,
         count=count,
         heads=heads,
+        opinions=opinions,
         filters=filters,
         args=filter_args(filters),
         choices=choices,

@@ -45,6 +45,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "veilleur.commands.verdict:verdict",
         "Record an analyst's verdict on a notice (the desk's rules and trail).",
     ),
+    "request": (
+        "veilleur.commands.request:request",
+        "Draft an access request (CADA) for a notice.",
+    ),
+    "requests": ("veilleur.commands.requests:requests", "Follow access requests to the documents."),
 }
 
 

@@ -56,3 +56,9 @@ class Decision:
     categories: tuple[str, ...] = ()
     hits: tuple[Hit, ...] = field(default_factory=tuple)
     rules_version: str = ""
+    #: hits a negation neutralised ("hors vidéoprotection"): shown to explain, never counted
+    neutralised: tuple[Hit, ...] = field(default_factory=tuple)
+    #: True when a field was too dense to read whole (the per-field match budget was reached);
+    #: the decision then comes from the part that was read, and ``partial_reason`` says where
+    partial: bool = False
+    partial_reason: str = ""
