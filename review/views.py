@@ -280,6 +280,10 @@ def download(document_id: int) -> Any:
         storage_path, sha = doc.storage_path, doc.sha256
     root = Path(current_app.config["DOCUMENTS_DIR"]).resolve()
     path = (root / storage_path).resolve()
+    if not path.is_file():
+        # rows stored before paths were kept relative to the documents folder carried it as a
+        # prefix ("var/documents/ab/ab…"); the crawler's layout is content-addressed
+        path = (root / sha[:2] / sha).resolve()
     # the path comes from the database, never from the request; still refuse escapes
     if not path.is_relative_to(root) or not path.is_file():
         log.warning("download_refused document=%d", document_id)

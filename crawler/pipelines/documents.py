@@ -46,7 +46,8 @@ _ALLOWED_SCHEMES = ("http", "https")
 
 
 def storage_path_for(root: Path, sha256: str) -> Path:
-    """``<root>/<sha[:2]>/<sha>``: content-addressed, two-level so no directory gets huge."""
+    """``<root>/<sha[:2]>/<sha>``: content-addressed, two-level so no directory gets huge.
+    The database keeps the part after ``<root>/``."""
     return root / sha256[:2] / sha256
 
 
@@ -177,7 +178,10 @@ class DocumentsPipeline:
             assert self._pool is not None, "open_spider was not called"
             future = self._pool.submit(body, name=url)
             result = await asyncio.wrap_future(future)
-            await _in_thread(self._save, sha, result, str(path), len(body))
+            # stored relative to DOCUMENTS_DIR: the desk and the shell resolve it against their
+            # own setting, which need not be spelled as the crawler's (absolute, another cwd)
+            relative = str(path.relative_to(self.root))
+            await _in_thread(self._save, sha, result, relative, len(body))
             self._stat(f"status/{result.status}")
             log.info(
                 "document_extracted url=%s sha256=%s status=%s pages=%s",

@@ -105,6 +105,13 @@ def test_body_is_stored_content_addressed(crawled):
     assert stored == (DOCS / "corpus" / "boamp-avis-20-100721.pdf").read_bytes()
 
 
+def test_storage_path_is_kept_relative_to_the_documents_folder(crawled):
+    sha = crawled["first"]["/docs/avis.pdf"]["sha256"]
+    with session_scope(crawled["db_url"]) as session:
+        stored = session.scalar(select(Document.storage_path).where(Document.sha256 == sha))
+    assert stored == f"{sha[:2]}/{sha}"
+
+
 def test_archive_members_are_read(crawled):
     pages = crawled["first"]["/docs/dce.zip"]["pages"]
     assert "lots.zip/lot1.pdf" in {p["member"] for p in pages}

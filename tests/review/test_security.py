@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask.testing import FlaskClient
 
 from db.notice_export import csv_cell
@@ -100,6 +102,25 @@ def test_storage_path_escaping_documents_dir_is_refused(
         assert doc is not None
         doc.storage_path = "../../../../etc/passwd"
     assert alice.get(f"/documents/{seeded.document_id}/download").status_code == 404
+
+
+def test_document_stored_with_the_folder_prefix_still_downloads(
+    alice: FlaskClient, url: str, seeded: Seeded, tmp_path: Path
+) -> None:
+    """Rows written before paths were relative to the documents folder carry it as a prefix."""
+    from db.models import Document
+    from db.session import session_scope
+
+    with session_scope(url) as s:
+        doc = s.get(Document, seeded.document_id)
+        assert doc is not None
+        sha = doc.sha256
+        doc.storage_path = f"var/documents/{sha[:2]}/{sha}"
+    desk_documents = tmp_path / "documents"  # the desk's DOCUMENTS_DIR (tests/review/conftest)
+    (desk_documents / sha[:2]).mkdir(parents=True, exist_ok=True)
+    (desk_documents / sha[:2] / sha).write_bytes(b"%PDF-1.4 stored by an older crawl")
+    response = alice.get(f"/documents/{seeded.document_id}/download")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-1.4 stored")
 
 
 def test_document_page_shows_the_matched_text(alice: FlaskClient, seeded: Seeded) -> None:
