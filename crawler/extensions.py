@@ -100,10 +100,19 @@ class RunRecorder:
             int(stats.get_value(f"veilleur/errors/{kind}", 0)) for kind in PAGE_LEVEL_ERRORS
         )
         message_parts: list[str] = []
+        quiet = getattr(spider, "frozen", False) or getattr(spider, "nothing_new_expected", False)
         with session_scope(self.database_url) as session:
             if reason != "finished":
                 status = "error"
                 message_parts.append(f"crawl ended early: {reason}")
+            elif seen == 0 and quiet and getattr(spider, "frozen", False) and not page_errors:
+                # a frozen dataset (decp_v3) publishes nothing new: silence is expected
+                status = "ok"
+                message_parts.append("frozen source: nothing new is expected")
+            elif seen == 0 and getattr(spider, "nothing_new_expected", False) and not page_errors:
+                # every file it reads was unchanged since it was last read completely
+                status = "ok"
+                message_parts.append("every file unchanged since the last read")
             elif seen == 0:
                 status = "failing"
                 before = previous_run(session, self.source_id or 0, self.run_id)
@@ -135,9 +144,10 @@ class RunRecorder:
                 unchanged=int(stats.get_value("veilleur/items_unchanged", 0)),
                 message="; ".join(message_parts) or None,
             )
-            if status == "ok":
+            if status == "ok" and not (seen == 0 and quiet):
                 # a layout change that empties an always-filled field, or zero items where
-                # earlier runs had some, turns the run failing with the reasons
+                # earlier runs had some, turns the run failing with the reasons (a source that
+                # said nothing new was to be expected is not judged on its silence)
                 from db.health import evaluate_run
 
                 if evaluate_run(session, self.run_id):

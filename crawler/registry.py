@@ -11,7 +11,7 @@ from scrapy.utils.project import get_project_settings
 
 from vocabulary.errors import UnknownSourceError
 
-__all__ = ["source_names", "spider_class"]
+__all__ = ["nightly_source_names", "source_names", "spider_class"]
 
 
 @lru_cache(maxsize=1)
@@ -30,3 +30,9 @@ def spider_class(name: str) -> type[scrapy.Spider]:
     except KeyError as exc:
         known = ", ".join(source_names())
         raise UnknownSourceError(f"no source named {name!r} (known: {known})") from exc
+
+
+def nightly_source_names() -> list[str]:
+    """The sources a nightly crawl reads: all but the frozen ones (a dataset that no longer
+    changes, such as ``decp_v3``, is read once with ``veilleur crawl NAME --since …``)."""
+    return [n for n in source_names() if not getattr(spider_class(n), "frozen", False)]

@@ -120,6 +120,9 @@ ODS_MAX_PAGES_PER_WINDOW = 100  # a safety stop: a window over 10 000 records is
 # TED's search iteration stops here even if the token never ends (100 notices a page: far
 # more than a night publishes).
 TED_MAX_PAGES = 1000
+# a search answer with timedOut: true may be partial; it is asked again this many times before
+# the partial page is used and a search_timed_out error recorded
+TED_TIMEOUT_RETRIES = 2
 # A [[decp_files]] source reads these files instead of its entry's for one run (e.g. a newly
 # published consolidated file), like `-a files=URL,URL`.
 DECP_FILES: list[str] = []
@@ -132,3 +135,6 @@ if os.environ.get("VEILLEUR_REDIS_URL"):
     DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
     SCHEDULER_PERSIST = True  # a restarted worker picks up where the others are
     REDIS_URL = os.environ["VEILLEUR_REDIS_URL"]
+# a DECP window is read through /exports/json in one answer (so that the rows of one contract
+# stay together) when it holds at most this many rows; larger windows are halved first
+DECP_EXPORT_MAX_ROWS = 20_000

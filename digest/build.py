@@ -306,7 +306,8 @@ def _fmt(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_fmt(v) for v in value)
     if isinstance(value, dict):
-        return str(value.get("name") or value.get("denomination") or value)
+        ident = f"{value.get('id_type') or 'id'} {value['id']}" if value.get("id") else value
+        return str(value.get("name") or value.get("denomination") or ident)
     return str(value)
 
 

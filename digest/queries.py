@@ -165,7 +165,10 @@ def _awardee_names(value: Any) -> tuple[str, ...]:
     names = []
     for a in value or []:
         if isinstance(a, dict):
-            names.append(str(a.get("name") or a.get("denomination") or a.get("nom") or ""))
+            # DECP 2022 names no holder: its SIRET stands for the name
+            name = a.get("name") or a.get("denomination") or a.get("nom")
+            ident = a.get("id")
+            names.append(str(name or (f"{a.get('id_type') or 'id'} {ident}" if ident else "")))
         else:
             names.append(str(a))
     return tuple(n for n in names if n)

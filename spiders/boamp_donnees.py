@@ -18,6 +18,10 @@ from typing import Any
 
 import orjson
 
+from spiders.parsers.xmljson import as_list as _as_list
+from spiders.parsers.xmljson import number as _number
+from spiders.parsers.xmljson import text as _text
+
 __all__ = ["ParsedDonnees", "detect_shape", "parse_donnees", "text_leaves"]
 
 _CPV = re.compile(r"\b(\d{8})(?:-\d)?\b")
@@ -37,7 +41,15 @@ class ParsedDonnees:
     cpv_codes: list[str] = field(default_factory=list)
     lots: list[dict[str, Any]] = field(default_factory=list)
     estimated_value: float | None = None
+    #: the low end when the value is published as a range (``fourchette``)
+    estimated_value_low: float | None = None
     currency: str | None = None
+    #: free-text places of performance (whole procedure first, then lots)
+    places: list[str] = field(default_factory=list)
+    #: NUTS codes of the places of performance (eForms)
+    nuts: list[str] = field(default_factory=list)
+    #: the deadline as the publisher wrote it (offset or not)
+    deadline: str | None = None
     awardees: list[dict[str, Any]] = field(default_factory=list)
     related_ids: list[str] = field(default_factory=list)
     buyer_siret: str | None = None
@@ -114,36 +126,6 @@ def _cpv_codes(found_values: list[Any]) -> list[str]:
     return codes
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _text(value: Any) -> str:
-    """The text of a leaf in any rendering: plain string, ``{"#text": …}``, list of those."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, dict):
-        return _text(value.get("#text"))
-    if isinstance(value, list):
-        return " ".join(t for t in (_text(v) for v in value) if t)
-    return ""
-
-
-def _number(value: Any) -> float | None:
-    text = _text(value).replace("\u202f", "").replace(" ", "").replace(",", ".")
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
 def _idweb_list(value: Any) -> list[str]:
     out: list[str] = []
     for leaf in text_leaves(value):
@@ -151,6 +133,26 @@ def _idweb_list(value: Any) -> list[str]:
             if match not in out:
                 out.append(match)
     return out
+
+
+def _parse_value(value: Any, out: ParsedDonnees) -> None:
+    """``valeurEstimee``: ``{"@devise": "EUR", "valeur": "…"}`` or a range
+    ``{"fourchette": {"valeurBasse": "1", "valeurHaute": "75000"}}``; 0 means not given."""
+    if not isinstance(value, dict):
+        number = _number(value)
+        if number:
+            out.estimated_value, out.currency = number, "EUR"
+        return
+    currency = _text(value.get("@devise")) or "EUR"
+    span = value.get("fourchette")
+    if isinstance(span, dict):
+        high, low = _number(span.get("valeurHaute")), _number(span.get("valeurBasse"))
+        if high:
+            out.estimated_value, out.estimated_value_low, out.currency = high, low, currency
+        return
+    number = _number(value.get("valeur") or value.get("#text"))
+    if number:
+        out.estimated_value, out.currency = number, currency
 
 
 def _parse_old(doc: dict[str, Any], out: ParsedDonnees) -> None:
@@ -192,9 +194,19 @@ def _parse_fnsimple(body: dict[str, Any], out: ParsedDonnees, found: dict[str, l
                     "description": _text(lot.get("description")),
                 }
             )
-    value = _number(nature.get("valeurEstimee") or initial.get("valeurEstimee"))
-    if value is not None:
-        out.estimated_value, out.currency = value, "EUR"
+    _parse_value(nature.get("valeurEstimee") or initial.get("valeurEstimee"), out)
+    organisme: dict[str, Any] = body["organisme"] if isinstance(body.get("organisme"), dict) else {}
+    siret = _text(organisme.get("codeIdentificationNational")).replace(" ", "")
+    if re.fullmatch(r"\d{14}", siret):
+        out.buyer_siret = siret
+    out.places = [_text(nature.get("lieuExecution"))] + [
+        _text(lot.get("lieuExecutionLivraison")) for lot in _as_list(lots) if isinstance(lot, dict)
+    ]
+    out.places = [p for p in out.places if p]
+    procedure: dict[str, Any] = (
+        initial["procedure"] if isinstance(initial.get("procedure"), dict) else {}
+    )
+    out.deadline = _text(procedure.get("dateReceptionOffres")) or None
     avis_initial = body.get("avisInitial") or initial.get("avisInitial")
     if avis_initial:
         out.related_ids.extend(_idweb_list(avis_initial))
@@ -207,61 +219,6 @@ def _parse_fnsimple(body: dict[str, Any], out: ParsedDonnees, found: dict[str, l
             )
             if name:
                 out.awardees.append({"name": name})
-
-
-_EFORMS_ROOTS = ("ContractNotice", "ContractAwardNotice", "PriorInformationNotice")
-
-
-def _parse_eforms(body: dict[str, Any], out: ParsedDonnees, found: dict[str, list[Any]]) -> None:
-    root: dict[str, Any] = {}
-    for name in _EFORMS_ROOTS:
-        if isinstance(body.get(name), dict):
-            root = body[name]
-            out.shape = f"EFORMS/{name}"
-            break
-    if not root:
-        return
-    project = root.get("cac:ProcurementProject") or {}
-    texts = [_text(project.get("cbc:Name")), _text(project.get("cbc:Description"))]
-    for lot in _as_list(root.get("cac:ProcurementProjectLot")):
-        if not isinstance(lot, dict):
-            continue
-        lot_project = lot.get("cac:ProcurementProject") or {}
-        out.lots.append(
-            {
-                "number": _text(lot.get("cbc:ID")),
-                "title": _text(lot_project.get("cbc:Name")),
-                "description": _text(lot_project.get("cbc:Description")),
-            }
-        )
-    out.description = " ".join(t for t in texts if t)
-    amount = (
-        project.get("cac:RequestedTenderTotal", {}).get("cbc:EstimatedOverallContractAmount")
-        if isinstance(project.get("cac:RequestedTenderTotal"), dict)
-        else None
-    )
-    value = _number(amount)
-    if value is not None:
-        out.estimated_value = value
-        out.currency = amount.get("@currencyID") if isinstance(amount, dict) else None
-    orgs: dict[str, str] = {}
-    for org in found["organization"]:
-        for item in _as_list(org):
-            company = item.get("efac:Company") if isinstance(item, dict) else None
-            if isinstance(company, dict):
-                org_id = _text((company.get("cac:PartyIdentification") or {}).get("cbc:ID"))
-                name = _text((company.get("cac:PartyName") or {}).get("cbc:Name"))
-                if org_id:
-                    orgs[org_id] = name
-                legal = _text((company.get("cac:PartyLegalEntity") or {}).get("cbc:CompanyID"))
-                if legal and not out.buyer_siret and re.fullmatch(r"\d{14}", legal):
-                    out.buyer_siret = legal
-    for party in found["tendering_party"]:
-        for item in _as_list(party):
-            for tenderer in _as_list(item.get("efac:Tenderer") if isinstance(item, dict) else None):
-                ref = _text(tenderer.get("cbc:ID")) if isinstance(tenderer, dict) else ""
-                if ref and {"id": ref, "name": orgs.get(ref, ref)} not in out.awardees:
-                    out.awardees.append({"id": ref, "name": orgs.get(ref, ref)})
 
 
 def parse_donnees(raw: str | dict[str, Any] | None) -> ParsedDonnees:
@@ -280,7 +237,9 @@ def parse_donnees(raw: str | dict[str, Any] | None) -> ParsedDonnees:
         if isinstance(body, dict):
             _parse_fnsimple(body, out, found)
     elif out.shape == "EFORMS" and isinstance(doc["EFORMS"], dict):
-        _parse_eforms(doc["EFORMS"], out, found)
+        from spiders.boamp_eforms import parse_eforms  # eForms reader fills the same record
+
+        parse_eforms(doc["EFORMS"], out)
     out.cpv_codes = _cpv_codes(found["cpv"])
     # what the description and lots already say is not repeated: it would be indexed and
     # scanned twice (the MAPA/FNSimple description is most of the document)

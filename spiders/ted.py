@@ -73,7 +73,10 @@ def _csv(value: Any, sep: str = ",") -> list[str]:
 def build_query(
     since: date, until: date, countries: list[str], cpv: list[str], text: list[str]
 ) -> str:
-    """The TED expert query: ``buyer-country IN (FRA) AND publication-date>=… AND …``."""
+    """The TED expert query: ``buyer-country IN (FRA) AND publication-date>=… AND …``.
+
+    No ``SORT BY``: a client of the API reports that a sorted query stops iterating at 750
+    notices (``shared/corpus/realworld/SOURCES.md``), and ITERATION needs no order."""
     parts = []
     if countries:
         parts.append(f"buyer-country IN ({' '.join(countries)})")
@@ -114,7 +117,8 @@ def notice_from_hit(hit: dict[str, Any]) -> NoticeItem:
         title=_lang(hit.get("notice-title")),
         url=NOTICE_URL.format(number),
         buyer_name=_lang(hit.get("buyer-name")) or None,
-        cpv_codes=[str(c) for c in hit.get("classification-cpv") or []],
+        # the live search repeats codes (45210000 twice in the recorded hit of 530016-2026)
+        cpv_codes=list(dict.fromkeys(str(c) for c in hit.get("classification-cpv") or [])),
         descriptors=[notice_type] if notice_type else [],
         published_at=published_at,
         raw={"format": "search-hit", "hit": hit},
@@ -151,6 +155,8 @@ class TedSpider(BaseSpider):
             raise SpiderArgumentError(f"cpv={cpv!r}: 8-digit CPV codes separated by commas")
         self.scope = scope
         self.seen_numbers: set[str] = set()
+        #: search hits read, duplicates included: what ``totalNoticeCount`` counts
+        self.hits_read = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> TedSpider:
@@ -160,7 +166,9 @@ class TedSpider(BaseSpider):
             spider.allowed_domains = [*domains, spider.xml_host]
         return spider
 
-    def search_request(self, token: str | None = None, page: int = 0) -> scrapy.Request:
+    def search_request(
+        self, token: str | None = None, page: int = 0, attempt: int = 0
+    ) -> scrapy.Request:
         body: dict[str, Any] = {
             "query": build_query(self.since, self.until, self.countries, self.cpv, self.text),
             "fields": SEARCH_FIELDS,
@@ -175,7 +183,7 @@ class TedSpider(BaseSpider):
             data=body,
             callback=self.parse_search,
             errback=self.on_search_error,
-            meta={"token": token, "page": page},
+            meta={"token": token, "page": page, "attempt": attempt},
             dont_filter=True,
         )
 
@@ -193,6 +201,31 @@ class TedSpider(BaseSpider):
         if not isinstance(payload, dict) or not isinstance(payload.get("notices"), list):
             self.record_error(response.url, "bad_page", "no 'notices' list in the search response")
             return
+        if payload.get("timedOut") is True:
+            # the search hit its internal time limit: the page may be partial; ask again, then
+            # record it and go on with what came (docs.ted.europa.eu/reuse/search-api.html)
+            attempt = response.meta.get("attempt", 0)
+            if attempt < self.settings.getint("TED_TIMEOUT_RETRIES", 2):
+                yield self.search_request(
+                    response.meta["token"], response.meta["page"], attempt + 1
+                )
+                return
+            self.record_error(
+                response.url,
+                "search_timed_out",
+                f"timedOut after {attempt + 1} tries: partial page",
+            )
+        # hits count as the API counts them: a notice repeated within one answer counts twice
+        # (a recorded answer holds the same notice twice with totalNoticeCount 2), a notice
+        # already read on an earlier page does not
+        earlier = set(self.seen_numbers)
+        self.hits_read += sum(
+            1
+            for hit in payload["notices"]
+            if isinstance(hit, dict)
+            and canonical_publication_number(str(hit.get("publication-number") or ""))
+            not in earlier
+        )
         new = 0
         for hit in payload["notices"]:
             if self.sample_exhausted() or not isinstance(hit, dict):
@@ -211,10 +244,10 @@ class TedSpider(BaseSpider):
         page = response.meta["page"] + 1
         if self.sample_exhausted():
             return
-        if isinstance(total, int) and len(self.seen_numbers) >= total:
+        if isinstance(total, int) and self.hits_read >= total:
             return
         if not token:
-            if isinstance(total, int) and len(self.seen_numbers) < total:
+            if isinstance(total, int) and self.hits_read < total:
                 self.record_error(
                     response.url,
                     "incomplete_search",

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rescan": ("veilleur.commands.query:rescan", "Re-apply the current rules to stored notices."),
     "status": ("veilleur.commands.query:status", "Health and last runs of every source."),
     "show": ("veilleur.commands.show:show", "A notice and the whole story of its purchase."),
+    "parse": ("veilleur.commands.parse:parse", "Print the notices a source makes of one file."),
     "export": ("veilleur.commands.query:export", "Export notices as CSV, JSON or JSON lines."),
     "db": ("veilleur.commands.db:db", "Database schema: upgrade, current revision."),
     "classify": ("veilleur.commands.rules:classify", "Classify JSONL, text or PDF files."),

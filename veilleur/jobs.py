@@ -103,12 +103,12 @@ def _finish(url: str | None, run_id: int, status: str, message: str, now: dateti
 def enabled_sources(url: str | None, names: Iterable[str] | None = None) -> list[str]:
     """Registered sources minus those whose ``sources`` row says ``enabled = false``.
 
-    ``names`` defaults to ``crawler.registry.source_names()``. A name without a row counts as
-    enabled.
+    ``names`` defaults to ``crawler.registry.nightly_source_names()`` (frozen datasets are left
+    out). A name without a row counts as enabled.
     """
-    from crawler.registry import source_names
+    from crawler.registry import nightly_source_names
 
-    listed = list(names) if names is not None else source_names()
+    listed = list(names) if names is not None else nightly_source_names()
     with session_scope(url) as s:
         return job_runs.enabled_sources(s, listed)
 

@@ -69,14 +69,20 @@ class NoticeItem:
     description: str = ""
     buyer_name: str | None = None
     buyer_siret: str | None = None
+    #: where the work is done (place of performance): what digests route on
     departements: list[str] = field(default_factory=list)
+    #: where the notice was published (BOAMP ``code_departement``), kept apart from the place
+    publication_departements: list[str] = field(default_factory=list)
     commune_insee: str | None = None
     cpv_codes: list[str] = field(default_factory=list)
     #: BOAMP descriptor labels (``Vidéosurveillance`` …) or other source keywords
     descriptors: list[str] = field(default_factory=list)
     published_at: date | None = None
     deadline_at: datetime | None = None
+    #: the value, or the high end of a published range
     estimated_value: float | None = None
+    #: the low end when the value was published as a range (BOAMP ``fourchette``)
+    estimated_value_low: float | None = None
     currency: str | None = None
     awardees: list[dict[str, Any]] = field(default_factory=list)
     lots: list[dict[str, Any]] = field(default_factory=list)
@@ -108,6 +114,9 @@ class NoticeItem:
         raw payload only to throw it away.)
         """
         payload = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _VOLATILE}
+        for name in _ADDED_LATER:  # absent, they leave the hashes of older notices unchanged
+            if payload[name] in (None, []):
+                del payload[name]
         # documents count by their link only: what the pipeline learns of them is stored apart
         payload["documents"] = sorted(d.url for d in self.documents)
         blob = orjson.dumps(payload, default=str, option=orjson.OPT_SORT_KEYS)
@@ -116,3 +125,5 @@ class NoticeItem:
 
 #: Notice fields that do not describe the notice itself
 _VOLATILE = frozenset({"raw", "fetched_from", "warnings", "decision"})
+#: fields added after notices were first stored
+_ADDED_LATER = ("publication_departements", "estimated_value_low")

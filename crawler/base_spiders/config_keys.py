@@ -29,6 +29,7 @@ __all__ = [
     "ConfigKey",
     "DateFormats",
     "Departements",
+    "Flag",
     "Note",
     "PageSelector",
     "SourceName",
@@ -147,6 +148,18 @@ class WholeNumber(ConfigKey):
             raise ValueError(f"must be a whole number, not {_shown(value)}")
         if value < self.minimum:
             raise ValueError(f"must be at least {self.minimum}, not {value}")
+        return value
+
+
+@dataclass(frozen=True)
+class Flag(ConfigKey):
+    """``true`` or ``false``."""
+
+    label: ClassVar[str] = "true or false"
+
+    def convert(self, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise ValueError(f"must be true or false, not {_shown(value)}")
         return value
 
 

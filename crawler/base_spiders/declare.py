@@ -15,10 +15,12 @@ from typing import Any
 
 from crawler.base_spiders.base import BaseSpider
 from crawler.base_spiders.config_keys import ConfigKey, default_of
+from crawler.base_spiders.csv_files import CsvDeliberationsSpider
 from crawler.base_spiders.decp import DecpFilesSpider, DecpOpendatasoftSpider
 from crawler.base_spiders.html_listing import HtmlListingSpider
 from crawler.base_spiders.opendatasoft import ConfiguredOpendatasoftSpider
 from crawler.base_spiders.scdl import ScdlDatagouvSpider
+from crawler.base_spiders.scdl_catalogue import ScdlCatalogueSpider
 from vocabulary.errors import ConfigError
 
 __all__ = ["BASES", "base_for", "declare", "entry_label", "key_rows", "missing_keys"]
@@ -29,6 +31,8 @@ BASES: dict[str, type[BaseSpider]] = {
     "decp_opendatasoft": DecpOpendatasoftSpider,
     "decp_files": DecpFilesSpider,
     "scdl_datagouv": ScdlDatagouvSpider,
+    "scdl_catalogue": ScdlCatalogueSpider,
+    "csv_deliberations": CsvDeliberationsSpider,
     "html_listing": HtmlListingSpider,
 }
 

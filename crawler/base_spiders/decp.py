@@ -14,7 +14,9 @@ Two bases, one parser (:mod:`crawler.base_spiders.decp_json`); no Python for a n
     Opendatasoft portal, such as the economy ministry's on data.economie.gouv.fr (``decp_v3``:
     ``decp-v3-marches-valides``, format of the 2019 decree, frozen in February 2024;
     ``decp_2022``: ``decp-2022-marches-valides``, 2022 decree, current); flat records
-    (``acheteur_id``, ``titulaire_id_1`` …) are reshaped into the JSON format's tree.
+    (``acheteur_id``, ``titulaire_id_1`` …) are grouped per contract and reshaped into the JSON
+    format's tree; windows are on the publication date; ``frozen`` (true) marks a dataset that
+    no longer changes (read on demand, not nightly).
 """
 
 from __future__ import annotations
@@ -27,24 +29,25 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.base_spiders.base import BASE_URL, LICENCE, NAME, BaseSpider
-from crawler.base_spiders.config_keys import ConfigKey, TextList
+from crawler.base_spiders.config_keys import ConfigKey, Flag, TextList
+from crawler.base_spiders.decp_flat import parse_flat_records
 from crawler.base_spiders.decp_json import (
     DecpRecordError,
     merge_duplicates,
     parse_decp_document,
-    parse_decp_record,
 )
 from crawler.base_spiders.opendatasoft import (
     DATASET,
     DATE_FIELD,
     ID_FIELD,
     WHERE,
+    DateWindow,
     OpendatasoftSpider,
 )
-from vocabulary.errors import BadRecordError, SpiderArgumentError
+from vocabulary.errors import SpiderArgumentError
 from vocabulary.items import NoticeItem
 
-__all__ = ["DecpFilesSpider", "DecpOpendatasoftSpider", "flat_to_decp"]
+__all__ = ["DecpFilesSpider", "DecpOpendatasoftSpider"]
 
 ETALAB_LICENCE = "Licence Ouverte / Etalab 2.0"
 
@@ -136,80 +139,25 @@ class DecpFilesSpider(BaseSpider):
             yield notice
 
 
-def _first(record: dict[str, Any], *names: str) -> Any:
-    for name in names:
-        value = record.get(name)
-        if value not in (None, ""):
-            return value
-    return None
-
-
-def flat_to_decp(record: dict[str, Any]) -> dict[str, Any]:
-    """A flat data.economie.gouv.fr DECP record reshaped as the regulatory JSON tree."""
-    titulaires = []
-    for n in range(1, 4):
-        ident = _first(record, f"titulaire_id_{n}", f"titulaire_siret_{n}")
-        name = _first(
-            record, f"titulaire_denominationsociale_{n}", f"titulaire_denominationSociale_{n}"
-        )
-        if ident or name:
-            titulaires.append(
-                {
-                    "id": ident,
-                    "denominationSociale": name or ident,
-                    "typeIdentifiant": _first(record, f"titulaire_typeidentifiant_{n}"),
-                }
-            )
-    tree: dict[str, Any] = {
-        "id": _first(record, "id", "uid"),
-        "acheteur": {
-            "id": _first(record, "acheteur_id", "acheteur.id"),
-            "nom": _first(record, "acheteur_nom", "acheteur.nom"),
-        },
-        "nature": record.get("nature"),
-        "objet": record.get("objet"),
-        "codeCPV": _first(record, "codecpv", "codeCPV", "cpv"),
-        "procedure": record.get("procedure"),
-        "dureeMois": _first(record, "dureemois", "dureeMois"),
-        "dateNotification": _first(record, "datenotification", "dateNotification"),
-        "datePublicationDonnees": _first(
-            record, "datepublicationdonnees", "datePublicationDonnees"
-        ),
-        "montant": record.get("montant"),
-        "lieuExecution": {
-            "code": _first(
-                record, "lieuexecution_code", "lieu_execution_code", "lieuExecution.code"
-            ),
-            "typeCode": _first(
-                record,
-                "lieuexecution_typecode",
-                "lieu_execution_type_code",
-                "lieuExecution.typeCode",
-            ),
-        },
-        "titulaires": titulaires,
-        "modifications": [],
-        "source": record.get("source"),
-    }
-    if _first(record, "objetmodification", "idmodification"):
-        tree["modifications"].append(
-            {
-                "objetModification": record.get("objetmodification"),
-                "montant": record.get("montantmodification"),
-                "dureeMois": record.get("dureemoismodification"),
-            }
-        )
-    return tree
-
-
 class DecpOpendatasoftSpider(OpendatasoftSpider):
-    """A DECP dataset of an Opendatasoft portal (``[[decp_opendatasoft]]`` entries)."""
+    """A DECP dataset of an Opendatasoft portal (``[[decp_opendatasoft]]`` entries).
+
+    Recipe: the crawl windows on the date the data were PUBLISHED (``datepublicationdonnees``):
+    contracts appear weeks to years after their notification, so a window on the notification
+    date would never see them. Each window is first probed (``limit=1``) for its size, halved
+    while it holds more than ``DECP_EXPORT_MAX_ROWS`` rows, then read whole through
+    ``/exports/json`` so that the several rows of one contract (one per modification or
+    subcontracting act) are grouped together (:mod:`crawler.base_spiders.decp_flat`).
+    ``frozen = true`` (``decp_v3``) leaves the source out of the nightly crawl and makes an
+    empty run a normal one.
+    """
 
     config_keys: ClassVar[tuple[ConfigKey, ...]] = (
         # read by BaseSpider / RunRecorder
         NAME,
         BASE_URL,
         LICENCE,
+        Flag("frozen", "the dataset no longer changes: read on demand, not nightly"),
         # read by OpendatasoftSpider
         DATASET,
         DATE_FIELD.optional(),
@@ -218,14 +166,56 @@ class DecpOpendatasoftSpider(OpendatasoftSpider):
     )
     source_kind: ClassVar[str] = "dataset"
     licence: ClassVar[str] = ETALAB_LICENCE
-    date_field: ClassVar[str] = "datenotification"
+    frozen: ClassVar[bool] = False
+    date_field: ClassVar[str] = "datepublicationdonnees"
     id_field: ClassVar[str] = "id"
 
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.probe_request(DateWindow(self.since, self.until))
+
+    def probe_request(self, window: DateWindow) -> scrapy.Request:
+        params = self._params(window) | {"limit": 1, "offset": 0}
+        return scrapy.Request(
+            self.api_url("records", params),
+            callback=self.parse_probe,
+            errback=self.on_request_error,
+            meta={"window": window},
+            dont_filter=True,
+        )
+
+    def parse_probe(self, response: Response) -> Iterable[Any]:
+        window: DateWindow = response.meta["window"]
+        payload = self._json(response)
+        total = payload.get("total_count") if isinstance(payload, dict) else None
+        if not isinstance(total, int) or total < 0:
+            if payload is not None:
+                self.record_error(response.url, "bad_page", f"total_count is {total!r}")
+            return
+        if total == 0:
+            return
+        if total > self.settings.getint("DECP_EXPORT_MAX_ROWS", 20_000) and window.days > 1:
+            self.crawler.stats.inc_value("veilleur/ods/windows_split")
+            for half in window.halves():
+                yield self.probe_request(half)
+            return
+        yield self.export_request(window)
+
+    def parse_export(self, response: Response) -> Iterable[Any]:
+        payload = self._json(response)
+        if not isinstance(payload, list):
+            if payload is not None:
+                self.record_error(response.url, "bad_page", "export is not a JSON list")
+            return
+        for item in parse_flat_records(payload, self.dataset):
+            if isinstance(item, DecpRecordError):
+                self.record_error(response.url, item.error_kind, item.message, item.record_id)
+                continue
+            if self.sample_exhausted():
+                return
+            item.source = self.name
+            item.fetched_from = response.url
+            self.count_notice()
+            yield item
+
     def parse_record(self, record: dict[str, Any], response: Response) -> NoticeItem | None:
-        try:
-            notice = parse_decp_record(flat_to_decp(record), self.dataset)
-        except ValueError as exc:
-            raise BadRecordError(str(exc)) from exc
-        notice.source = self.name
-        notice.raw = record
-        return notice
+        raise NotImplementedError("DECP rows are read by whole windows (parse_export)")

@@ -38,11 +38,14 @@ __all__ = [
     "DECP_SOURCE",
     "DecpRecordError",
     "clean_text",
+    "is_filler_amount",
     "merge_duplicates",
     "normalize_cpv",
     "parse_decp_date",
     "parse_decp_document",
     "parse_decp_record",
+    "undot",
+    "unwrap_items",
 ]
 
 DECP_SOURCE = "decp"
@@ -116,16 +119,45 @@ def parse_decp_date(value: Any) -> date | None:
         return None
 
 
-def _amount(value: Any) -> float | None:
+def _number(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
         number = float(str(value).replace(" ", "").replace(",", "."))
     except ValueError:
         return None
-    if number != number or number <= 0:  # NaN, or 0 = not given
+    return None if number != number else number  # NaN
+
+
+def is_filler_amount(value: Any) -> bool:
+    """An amount publishers type when they have none: all nines from 999 999 € up (9 999 999 is
+    common in the ministry's datasets), or 10 billion € and more."""
+    number = _number(value)
+    if number is None or number < 999_999:
+        return False
+    return number >= 1e10 or set(f"{number:.0f}") == {"9"}
+
+
+def _amount(value: Any) -> float | None:
+    """A usable amount: ``None`` for 0 (= not given) and for fillers (kept raw, never summed)."""
+    number = _number(value)
+    if number is None or number <= 0 or is_filler_amount(number):
         return None
     return number
+
+
+def _subcontracts_text(acts: Any) -> str:
+    lines = []
+    for act in unwrap_items(acts):
+        holder: dict[str, Any] = (
+            act["sousTraitant"] if isinstance(act.get("sousTraitant"), dict) else {}
+        )
+        bits = ["Sous-traitance:", str(holder.get("id") or "")]
+        amount = _amount(act.get("montant"))
+        if amount:
+            bits.append(f"montant {amount:.2f}")
+        lines.append(" ".join(b for b in bits if b))
+    return "\n".join(lines)
 
 
 def _departements(lieu: Any) -> tuple[list[str], str | None]:
@@ -143,16 +175,64 @@ def _departements(lieu: Any) -> tuple[list[str], str | None]:
     return [], None
 
 
+#: the 2022 format wraps each list item in a one-key object named after the list's element
+_WRAPPERS = (
+    "titulaire",
+    "concessionnaire",
+    "modification",
+    "acteSousTraitance",
+    "modificationActeSousTraitance",
+)
+
+
+def unwrap_items(items: Any) -> list[dict[str, Any]]:
+    """The objects of a DECP list in any published shape: plain (2019), each wrapped in
+    ``{"titulaire": {...}}`` (2022, schema v2.0.3), or nested in extra lists (``[[{...}]]``,
+    seen in consolidated files)."""
+    out: list[dict[str, Any]] = []
+    for item in items if isinstance(items, list) else [items] if isinstance(items, dict) else []:
+        if isinstance(item, list):
+            out += unwrap_items(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        if len(item) == 1 and next(iter(item)) in _WRAPPERS:
+            inner = next(iter(item.values()))
+            out += unwrap_items(inner if isinstance(inner, list) else [inner])
+            continue
+        out.append(item)
+    return out
+
+
+def undot(record: dict[str, Any]) -> dict[str, Any]:
+    """A record with flat dotted keys (``"acheteur.id"``, ``"lieuExecution.code"``, seen in
+    2019-format files and the ministry's exports) as the nested tree the format defines; a key
+    already nested wins over its dotted twin."""
+    if not any("." in key for key in record):
+        return record
+    tree: dict[str, Any] = {k: v for k, v in record.items() if "." not in k}
+    for key, value in record.items():
+        if "." not in key:
+            continue
+        head, _, rest = key.partition(".")
+        branch = tree.setdefault(head, {})
+        if isinstance(branch, dict):
+            branch.setdefault(rest, value)
+    return tree
+
+
 def _parties(items: Any, via: str | None = None) -> list[dict[str, Any]]:
     out = []
-    for party in items if isinstance(items, list) else []:
-        if not isinstance(party, dict):
-            continue
+    for party in unwrap_items(items):
+        ident = str(party.get("id") or "").replace(" ", "") or None
+        # the 2022 format publishes no name for a holder: the id stands for it
         entry = {
-            "name": clean_text(party.get("denominationSociale")),
-            "id": str(party.get("id") or "").replace(" ", "") or None,
+            "name": clean_text(party.get("denominationSociale")) or None,
+            "id": ident,
             "id_type": party.get("typeIdentifiant"),
         }
+        if entry["name"] is None and ident is None:
+            continue
         if via:
             entry["via"] = via
         out.append(entry)
@@ -161,9 +241,7 @@ def _parties(items: Any, via: str | None = None) -> list[dict[str, Any]]:
 
 def _modifications_text(mods: list[Any]) -> tuple[str, list[dict[str, Any]]]:
     lines, parties = [], []
-    for number, mod in enumerate(mods, 1):
-        if not isinstance(mod, dict):
-            continue
+    for number, mod in enumerate(unwrap_items(mods), 1):
         bits = [f"Modification {number}:", clean_text(mod.get("objetModification"))]
         amount = _amount(mod.get("montant") or mod.get("valeurGlobale"))
         if amount:
@@ -177,6 +255,7 @@ def _modifications_text(mods: list[Any]) -> tuple[str, list[dict[str, Any]]]:
 
 def parse_decp_record(record: dict[str, Any], file_label: str = "") -> NoticeItem:
     """One DECP contract; raises ``ValueError`` when the record names no buyer."""
+    record = undot(record)
     buyer = record.get("acheteur") or record.get("autoriteConcedante")
     if not isinstance(buyer, dict) or not buyer.get("id"):
         raise ValueError("no acheteur/autoriteConcedante id")
@@ -200,6 +279,15 @@ def parse_decp_record(record: dict[str, Any], file_label: str = "") -> NoticeIte
         or parse_decp_date(record.get("dateSignature"))
         or parse_decp_date(record.get("datePublicationDonnees"))
     )
+    amount = record.get("montant") or record.get("valeurGlobale")
+    warnings = (
+        [f"montant {amount} looks like a filler: kept raw, left out of values and sums"]
+        if is_filler_amount(amount)
+        else []
+    )
+    extra = "\n".join(
+        t for t in (mods_text, _subcontracts_text(record.get("actesSousTraitance"))) if t
+    )
     facts = [
         clean_text(record.get("nature")),
         clean_text(record.get("procedure")),
@@ -218,10 +306,11 @@ def parse_decp_record(record: dict[str, Any], file_label: str = "") -> NoticeIte
         commune_insee=commune,
         cpv_codes=[cpv] if cpv else [],
         published_at=published,
-        estimated_value=_amount(record.get("montant") or record.get("valeurGlobale")),
+        estimated_value=_amount(amount),
         currency="EUR",
         awardees=_parties(record.get("titulaires") or record.get("concessionnaires")) + mod_parties,
-        extra_text=mods_text,
+        extra_text=extra,
+        warnings=warnings,
         raw={**record, "_files": [file_label] if file_label else []},
     )
 

@@ -24,18 +24,28 @@ What goes wrong on real council sites, and what happens:
 * a row without title: ``bad_record``; an unreadable date: the row is kept undated, warned;
 * the row selector matching nothing on the first page (layout change): ``layout_changed`` is
   recorded and the run reads zero notices, which the run recorder marks failing;
-* rows older than ``since`` are skipped and paging stops at a page holding only such rows.
+* councils post sessions late (7 to 268 days after the session, measured on a commune's page),
+  among older ones: every page up to ``max_pages`` is read on each crawl, whatever its dates,
+  and the store keeps only rows that are new or changed;
+* a row's id is its ``id`` selector, else a hash of its first link, title and date: many rows
+  (deliberations) share one session PDF;
+* a selector that fails on a page (an XPath function the page refuses …) is recorded as
+  ``bad_selector`` and the crawl goes on; a selector that is not even valid is refused when the
+  config loads.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
 import scrapy
+from cssselect import SelectorSyntaxError
+from lxml import etree
 from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
@@ -56,7 +66,13 @@ from crawler.base_spiders.config_keys import (
 from vocabulary.items import DocumentRef, NoticeItem
 from vocabulary.terms import NoticeKind
 
-__all__ = ["HtmlListingSpider", "decode_listing", "parse_listing_date"]
+__all__ = [
+    "HtmlListingSpider",
+    "ListingProblem",
+    "decode_listing",
+    "listing_rows",
+    "parse_listing_date",
+]
 
 _MONTHS = {
     "janvier": 1,
@@ -212,34 +228,26 @@ class HtmlListingSpider(BaseSpider):
             self.record_error(response.url, "bad_page", "listing page is not text/HTML")
             return
         page = decode_listing(response)
-        rows = _select(page.selector, self.row)
-        if not rows:
-            kind = "layout_changed" if response.meta["page"] == 1 else "bad_page"
-            self.record_error(response.url, kind, f"row selector {self.row!r} matched nothing")
-            return
-        digest = hashlib.sha256(
-            "\x1f".join(_text(SelectorList([r])) for r in rows).encode()
-        ).hexdigest()
-        if digest in self.page_digests:
-            self.record_error(
-                response.url, "listing_loop", "page repeats the rows of a page already read"
-            )
-            return
-        self.page_digests.add(digest)
-        recent = 0
-        for row in rows:
+        for item in listing_rows(page, self, first_page=response.meta["page"] == 1):
+            if isinstance(item, ListingProblem):
+                self.record_error(item.url, item.kind, item.message, item.record_id)
+                if item.kind in _PAGE_STOPPERS:
+                    return
+                continue
+            if item.raw.get("page_digest") in self.page_digests:
+                self.record_error(
+                    response.url, "listing_loop", "page repeats the rows of a page already read"
+                )
+                return
             if self.sample_exhausted():
                 return
-            notice = self._row_notice(row, page)
-            if notice is None:
-                continue
-            if notice.published_at is not None and notice.published_at < self.since:
-                continue
-            recent += 1
+            item.source = self.name
             self.count_notice()
-            yield notice
-        if recent:
-            yield from self._follow(page)
+            yield item
+        self.page_digests.add(_page_digest(page, self.row))
+        # every page up to max_pages is read each time: a session posted late sits among
+        # older ones, and the store keeps only what is new or changed
+        yield from self._follow(page)
 
     def _follow(self, page: TextResponse) -> Iterable[scrapy.Request]:
         if not self.next_page:
@@ -264,47 +272,126 @@ class HtmlListingSpider(BaseSpider):
         self.pages_seen.add(key)
         yield self.listing_request(url, page.meta["page"] + 1)
 
-    def _row_notice(self, row: Selector, page: TextResponse) -> NoticeItem | None:
-        title = _text(_select(row, self.title)) if self.title else ""
-        links = []
-        for anchor in _select(row, self.link) if self.link else []:
-            href = anchor.xpath("@href").get() or (
-                anchor.get() if isinstance(anchor.root, str) else None
-            )
-            if href and not href.strip().lower().startswith(("javascript:", "mailto:", "#")):
-                links.append(
-                    DocumentRef(
-                        url=page.urljoin(href.strip()), title=_text(SelectorList([anchor])) or None
-                    )
-                )
-        if not title:
-            self.record_error(
-                page.url, "bad_record", "row without title", links[0].url if links else None
-            )
-            return None
-        warnings: list[str] = []
-        published = None
-        if self.date_selector:
-            raw_date = _text(_select(row, self.date_selector))
-            published = parse_listing_date(raw_date, list(self.date_format))
-            if published is None:
-                warnings.append(f"published_at: {raw_date[:60]!r} is not a date")
-        ident = _text(_select(row, self.id_selector)) if self.id_selector else ""
-        if not ident:
-            basis = links[0].url if links else f"{title}|{published}"
-            ident = hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
-        return NoticeItem(
-            source=self.name,
-            source_id=ident,
-            kind=self.kind,
-            title=title,
-            url=links[0].url if links else page.url,
-            buyer_name=self.buyer_name,
-            buyer_siret=self.buyer_siret,
-            departements=list(self.departements),
-            published_at=published,
-            documents=links,
-            fetched_from=page.url,
-            warnings=warnings,
-            raw={"listing": page.url, "row_html": row.get()[:5000]},
+
+@dataclass(frozen=True)
+class ListingProblem:
+    """A page or row that could not be read (recorded against the source, reading goes on)."""
+
+    url: str
+    kind: str
+    message: str
+    record_id: str | None = None
+
+
+#: problems after which the rest of the page is not read
+_PAGE_STOPPERS = frozenset({"layout_changed", "bad_page", "bad_selector_row"})
+
+
+def _page_digest(page: TextResponse, row_selector: str) -> str:
+    try:
+        rows = _select(page.selector, row_selector)
+    except (ValueError, SelectorSyntaxError, etree.XPathError):
+        return ""
+    return hashlib.sha256("\x1f".join(_text(SelectorList([r])) for r in rows).encode()).hexdigest()
+
+
+def _safe(
+    node: Selector, selector: str, what: str, url: str
+) -> SelectorList[Selector] | ListingProblem:
+    """The nodes ``selector`` matches, or the problem of a selector that fails on this page
+    (an XPath function the page's tree refuses, a namespace it lacks …)."""
+    try:
+        return _select(node, selector)
+    except (ValueError, SelectorSyntaxError, etree.XPathError) as exc:
+        return ListingProblem(
+            url, "bad_selector", f"{what} selector {selector!r} failed: {exc}"[:300]
         )
+
+
+def listing_rows(
+    page: TextResponse, config: Any, *, first_page: bool = True
+) -> Iterator[NoticeItem | ListingProblem]:
+    """Every row of one listing page as a notice (``config``: an ``HtmlListingSpider`` class or
+    instance, whose selectors are read), or the problem met. Pure: no crawl state."""
+    rows = _safe(page.selector, config.row, "row", page.url)
+    if isinstance(rows, ListingProblem):
+        yield ListingProblem(rows.url, "bad_selector_row", rows.message)
+        return
+    if not rows:
+        kind = "layout_changed" if first_page else "bad_page"
+        yield ListingProblem(page.url, kind, f"row selector {config.row!r} matched nothing")
+        return
+    digest = _page_digest(page, config.row)
+    for row in rows:
+        item = _row_notice(row, page, config)
+        if isinstance(item, NoticeItem):
+            item.raw["page_digest"] = digest
+        yield item
+
+
+def _row_links(
+    row: Selector, page: TextResponse, config: Any
+) -> list[DocumentRef] | ListingProblem:
+    anchors = _safe(row, config.link, "link", page.url) if config.link else SelectorList([])
+    if isinstance(anchors, ListingProblem):
+        return anchors
+    links = []
+    for anchor in anchors:
+        href = anchor.xpath("@href").get() or (
+            anchor.get() if isinstance(anchor.root, str) else None
+        )
+        if href and not href.strip().lower().startswith(("javascript:", "mailto:", "#")):
+            links.append(
+                DocumentRef(
+                    url=page.urljoin(href.strip()), title=_text(SelectorList([anchor])) or None
+                )
+            )
+    return links
+
+
+def _row_text(row: Selector, selector: str, what: str, url: str) -> str | ListingProblem:
+    if not selector:
+        return ""
+    nodes = _safe(row, selector, what, url)
+    return nodes if isinstance(nodes, ListingProblem) else _text(nodes)
+
+
+def _row_notice(row: Selector, page: TextResponse, config: Any) -> NoticeItem | ListingProblem:
+    title = _row_text(row, config.title, "title", page.url)
+    links = _row_links(row, page, config)
+    raw_date = _row_text(row, config.date_selector, "date", page.url)
+    ident = _row_text(row, config.id_selector, "id", page.url)
+    for part in (title, links, raw_date, ident):
+        if isinstance(part, ListingProblem):
+            return part
+    assert isinstance(title, str) and isinstance(links, list)
+    assert isinstance(raw_date, str) and isinstance(ident, str)
+    if not title:
+        return ListingProblem(
+            page.url, "bad_record", "row without title", links[0].url if links else None
+        )
+    warnings: list[str] = []
+    published = None
+    if config.date_selector:
+        published = parse_listing_date(raw_date, list(config.date_format))
+        if published is None:
+            warnings.append(f"published_at: {raw_date[:60]!r} is not a date")
+    if not ident:
+        # one row, one id: many rows share one session PDF, so the link alone is not enough
+        basis = "\x1f".join([links[0].url if links else "", title, str(published or "")])
+        ident = hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
+    return NoticeItem(
+        source=getattr(config, "name", "") or "listing",
+        source_id=ident,
+        kind=config.kind,
+        title=title,
+        url=links[0].url if links else page.url,
+        buyer_name=config.buyer_name,
+        buyer_siret=config.buyer_siret,
+        departements=list(config.departements),
+        published_at=published,
+        documents=links,
+        fetched_from=page.url,
+        warnings=warnings,
+        raw={"listing": page.url, "row_html": row.get()[:5000]},
+    )

@@ -20,12 +20,8 @@ recorded and skipped; a file that is not CSV is recorded and the other files go 
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
 from collections.abc import AsyncIterator, Iterable
-from datetime import date, datetime
 from typing import Any, ClassVar, cast
 
 import scrapy
@@ -34,84 +30,10 @@ from scrapy.http import Response
 
 from crawler.base_spiders.base import BASE_URL, LICENCE, NAME, BaseSpider
 from crawler.base_spiders.config_keys import ConfigKey, Note, TextList
-from vocabulary.items import DocumentRef, NoticeItem
+from crawler.base_spiders.csv_rows import CsvProblem, read_deliberations
+from vocabulary.items import NoticeItem
 
-__all__ = ["ScdlDatagouvSpider", "decode_csv", "scdl_row_to_notice"]
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (BOM or not) when valid, else windows-1252 — French council exports use both."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _date(value: str) -> date | None:
-    value = value.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(value[:10], fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _siret(value: str) -> str | None:
-    text = value.strip().replace(" ", "")
-    if "e+" in text.lower():  # spreadsheets turn SIRETs into floats
-        try:
-            text = f"{float(text.replace(',', '.')):.0f}"
-        except ValueError:
-            return None
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return digits if len(digits) == 14 else None
-
-
-def scdl_row_to_notice(source: str, row: dict[str, str], file_url: str) -> NoticeItem:
-    """One SCDL deliberation; raises ``ValueError`` when the row has no object."""
-    cells = {(k or "").strip().upper(): (v or "").strip() for k, v in row.items()}
-    title = cells.get("DELIB_OBJET", "")
-    if not title:
-        raise ValueError("no DELIB_OBJET")
-    published = _date(cells.get("DELIB_DATE", ""))
-    siret = _siret(cells.get("COLL_SIRET", ""))
-    ident = cells.get("DELIB_ID", "")
-    ident = (
-        f"{siret or cells.get('COLL_NOM', '')}:{published or ''}:{ident}"
-        if ident
-        else (
-            "H"
-            + hashlib.sha1(f"{title}|{published}|{cells.get('COLL_NOM')}".encode()).hexdigest()[:16]
-        )
-    )
-    url = cells.get("DELIB_URL", "")
-    documents = (
-        [DocumentRef(url=url, title=title[:200])] if url.startswith(("http://", "https://")) else []
-    )
-    matiere = " ".join(
-        filter(None, [cells.get("DELIB_MATIERE_CODE"), cells.get("DELIB_MATIERE_NOM")])
-    )
-    warnings = (
-        []
-        if published or not cells.get("DELIB_DATE")
-        else [f"published_at: {cells['DELIB_DATE'][:40]!r} is not a date"]
-    )
-    return NoticeItem(
-        source=source,
-        source_id=ident,
-        kind="deliberation",
-        title=title,
-        url=url or file_url,
-        description=matiere,
-        buyer_name=cells.get("COLL_NOM") or None,
-        buyer_siret=siret,
-        published_at=published,
-        descriptors=[cells["DELIB_MATIERE_NOM"]] if cells.get("DELIB_MATIERE_NOM") else [],
-        documents=documents,
-        warnings=warnings,
-        raw={"row": cells, "file": file_url},
-    )
+__all__ = ["ScdlDatagouvSpider"]
 
 
 class ScdlDatagouvSpider(BaseSpider):
@@ -177,22 +99,14 @@ class ScdlDatagouvSpider(BaseSpider):
         return self.portal_url(parts.path)
 
     def parse_csv(self, response: Response) -> Iterable[NoticeItem]:
-        text = decode_csv(response.body)
-        head = text[:4096]
-        if "DELIB_OBJET" not in head.upper():
-            self.record_error(response.url, "layout_changed", "CSV has no DELIB_OBJET column")
-            return
-        delimiter = ";" if head.count(";") >= head.count(",") else ","
-        for number, row in enumerate(csv.DictReader(io.StringIO(text), delimiter=delimiter), 2):
+        # every row is read, whatever its date: councils publish weeks to months after the
+        # session, and the store keeps only rows that are new or changed
+        for item in read_deliberations(response.body, source=self.name, file_url=response.url):
+            if isinstance(item, CsvProblem):
+                self.record_error(f"{response.url}{item.where}", item.kind, item.message)
+                continue
             if self.sample_exhausted():
                 return
-            try:
-                notice = scdl_row_to_notice(self.name, row, response.url)
-            except ValueError as exc:
-                self.record_error(f"{response.url}#row={number}", "bad_record", str(exc))
-                continue
-            if notice.published_at is not None and notice.published_at < self.since:
-                continue
-            notice.fetched_from = response.url
+            item.fetched_from = response.url
             self.count_notice()
-            yield notice
+            yield item

@@ -20,11 +20,12 @@ from db.models.documents import Document, DocumentPage, NoticeDocument
 from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
 from db.models.requests import AccessRequest, ReceivedDocument, RequestEvent, RequestReminder
 from db.models.review import Review, ReviewHead, SecondOpinion, User
-from db.models.runs import CrawlError, CrawlRun, JobRun, Lock, Source
+from db.models.runs import CatalogueResource, CrawlError, CrawlRun, JobRun, Lock, Source
 
 __all__ = [
     "AccessRequest",
     "Base",
+    "CatalogueResource",
     "CrawlError",
     "CrawlRun",
     "Delivery",

@@ -12,12 +12,13 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base, UTCDateTime, utcnow
 
-__all__ = ["CrawlError", "CrawlRun", "JobRun", "Lock", "Source"]
+__all__ = ["CatalogueResource", "CrawlError", "CrawlRun", "JobRun", "Lock", "Source"]
 
 
 class Source(Base):
@@ -94,3 +95,24 @@ class Lock(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CatalogueResource(Base):
+    """A file a catalogue-discovered source reads (an SCDL CSV of a data.gouv.fr dataset): what
+    it was last time (``fingerprint``: the catalogue's checksum, else its last modification)
+    and its health: ``ok``, ``not_conforming`` (the file lost required columns), ``failed``
+    (it could not be fetched), ``gone`` (its dataset left the catalogue's answer)."""
+
+    __tablename__ = "catalogue_resources"
+    __table_args__ = (UniqueConstraint("source", "resource_id", name="uq_catalogue_resource"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    dataset_id: Mapped[str] = mapped_column(String(100))
+    dataset_title: Mapped[str] = mapped_column(Text, default="")
+    resource_id: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(30), default="ok")
+    error: Mapped[str | None] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -120,7 +120,9 @@ def test_fnsimple_shape_description_holds_notice_text(crawled: dict[str, Any]) -
 
 
 def test_eforms_shape_buyer_siret(crawled: dict[str, Any]) -> None:
-    assert notice(crawled["url"], "00041387-2024").buyer_siret == "17870005000010"
+    # the buyer is ORG-0001 (Région Nouvelle-Aquitaine), the ContractingParty; 17870005000010 is
+    # ORG-0002, the Tribunal administratif de Limoges (the review body), formerly taken for it
+    assert notice(crawled["url"], "00041387-2024").buyer_siret == "20005375900011"
 
 
 def test_eforms_shape_cpv(crawled: dict[str, Any]) -> None:

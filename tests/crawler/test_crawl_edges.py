@@ -92,6 +92,10 @@ def mutated() -> list[dict[str, Any]]:
     """Real records, each with one field broken the way real feeds break."""
     base = records_2006()
     bad_date = copy.deepcopy(base[0]) | {"datelimitereponse": "31/02/2024"}
+    # the deadline is also written in `gestion` (read first): break it there too
+    bad_date["gestion"] = bad_date["gestion"].replace(
+        '"DATE_LIMITE_REPONSE": "2006-07-21"', '"DATE_LIMITE_REPONSE": "31/02/2024"'
+    )
     nul = copy.deepcopy(base[1])
     nul["objet"] = nul["objet"] + "\x00\x07"
     wrong_type = copy.deepcopy(base[2]) | {"code_departement": {"not": "a list"}, "titulaire": 42}

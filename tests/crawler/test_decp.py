@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.base_spiders.decp import DecpFilesSpider, flat_to_decp
+from crawler.base_spiders.decp import DecpFilesSpider
+from crawler.base_spiders.decp_flat import contract_tree
 from crawler.base_spiders.decp_json import DecpRecordError, merge_duplicates, parse_decp_document
 from tests.conftest import FIXTURES, sqlite_database
 from tests.crawler.decp_flat import flat_record
@@ -111,7 +112,7 @@ def _lyon_record() -> dict:
 
 
 def test_flat_record_reshaped_to_the_regulatory_tree() -> None:
-    tree = flat_to_decp(flat_record(_lyon_record()))
+    tree = contract_tree([flat_record(_lyon_record())])
     assert (tree["acheteur"]["id"], tree["titulaires"][0]["id"]) == (
         _lyon_record()["acheteur"]["id"],
         _lyon_record()["titulaires"][0]["id"],

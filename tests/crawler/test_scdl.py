@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from crawler.base_spiders.scdl import decode_csv, scdl_row_to_notice
+from crawler.base_spiders.csv_rows import decode_csv, read_deliberations
 from db.models import NoticeDocument
 from db.session import session_scope
 from tests.conftest import FIXTURES, sqlite_database
@@ -67,15 +67,12 @@ def test_dataset_that_moved_recorded(scdl_crawl) -> None:
 
 
 def test_french_date_and_float_siret() -> None:
-    notice = scdl_row_to_notice(
-        "s",
-        {
-            "DELIB_OBJET": "x",
-            "DELIB_DATE": "30/11/1998",
-            "COLL_SIRET": "2.1690123100011E+13",
-            "DELIB_ID": "1",
-        },
-        "u",
+    body = "DELIB_OBJET;DELIB_DATE;COLL_SIRET;DELIB_ID\nx;30/11/1998;2.1690123100011E+13;1\n"
+    notice = next(
+        n
+        for n in read_deliberations(body.encode(), source="s", file_url="u")
+        if not hasattr(n, "kind") or n.kind == "deliberation"
+        if hasattr(n, "published_at")
     )
     assert (notice.published_at, notice.buyer_siret) == (date(1998, 11, 30), "21690123100011")
 

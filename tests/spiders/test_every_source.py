@@ -64,6 +64,9 @@ REPLAYS: dict[str, Callable[[], ReplayServer]] = {
     "ted": demo_server,
     "decp": demo_server,
     "demo_deliberations": demo_server,
+    # the national catalogue's SCDL datasets and a mapped city export: the demo's server
+    "delib_scdl": demo_server,
+    "delib_montpellier": demo_server,
     "decp_v3": _decp_dataset("decp-v3-marches-valides", buyer_name=True),
     "decp_2022": _decp_dataset("decp-2022-marches-valides", buyer_name=False),
     "delib_marseille": _scdl_datasets(LOADER.load("delib_marseille").datasets),

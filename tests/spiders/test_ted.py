@@ -113,3 +113,45 @@ def test_hit_fallback_prefers_french_title() -> None:
     }
     notice = notice_from_hit(hit)
     assert (notice.source_id, notice.title, notice.kind) == ("123-2024", "Vidéo", "tender")
+
+
+# -- the recorded answer of the live search (tests/fixtures/realworld/ted) -----------------------
+
+REAL_TED = Path(__file__).parents[1] / "fixtures" / "realworld" / "ted"
+RECORDED = "ted_v3_search_response__op-ted_ted-rdf-conversion-pipeline.json"
+
+
+def _search_only(directory: Path, file: str) -> Cassette:
+    entry = {"method": "POST", "path": "/v3/notices/search", "status": 200, "file": file}
+    return Cassette(directory, entries=[dict(entry, headers={"Content-Type": "application/json"})])
+
+
+def test_recorded_answer_repeating_a_notice_ends_without_incomplete_search(tmp_path: Path) -> None:
+    # the answer holds notice 67623-2022 twice and says totalNoticeCount 2, with no token
+    url = sqlite_database(tmp_path)
+    with ReplayServer(cassettes=[_search_only(REAL_TED, RECORDED)]) as server:
+        crawl("ted", server, *WINDOW, database_url=url)
+    assert [e.error_kind for e in errors(url) if e.error_kind == "incomplete_search"] == []
+
+
+def test_timed_out_answer_is_asked_again_then_recorded(tmp_path: Path) -> None:
+    """The recorded answer with ``timedOut: true`` set (DERIVED at test time: no recording of a
+    timed-out answer exists)."""
+    import json
+
+    answer = json.loads((REAL_TED / RECORDED).read_text(encoding="utf-8"))
+    (tmp_path / "timed_out.json").write_text(json.dumps(answer | {"timedOut": True}))
+    url = sqlite_database(tmp_path)
+    with ReplayServer(cassettes=[_search_only(tmp_path, "timed_out.json")]) as server:
+        crawl("ted", server, *WINDOW, database_url=url)
+        searches = [r for r in server.requests if r[1] == "/v3/notices/search"]
+    assert (len(searches), [e.error_kind for e in errors(url, "search_timed_out")]) == (
+        3,
+        ["search_timed_out"],
+    )
+
+
+def test_query_has_no_sort_by() -> None:
+    # a client reports that SORT BY caps iteration at 750 notices
+    query = build_query(date(2024, 1, 1), date(2024, 1, 31), ["FRA"], [], [])
+    assert "SORT BY" not in query.upper()

@@ -193,16 +193,33 @@ def status(database_url: str | None, as_json: bool) -> None:
             {"job": j.job, "status": j.status, "started": j.started_at, "message": j.message}
             for j in latest_jobs(session, limit=50)
         ]
+        from db.catalogue import unhealthy_resources
         from db.health import failing_sources
         from veilleur.commands.request_status import requests_status
 
         failing = failing_sources(session)
+        files: list[dict[str, Any]] = [
+            {
+                "source": r.source,
+                "status": r.status,
+                "dataset": r.dataset_title,
+                "url": r.url,
+                "error": r.error,
+                "checked": r.checked_at,
+            }
+            for r in unhealthy_resources(session)
+        ]
         access = requests_status(session)
     failed_jobs = [j for j in jobs if j["status"] in ("failed", "missed")]
     if as_json:
         click.echo(
             json.dumps(
-                {"sources": [h.__dict__ for h in health], "jobs": jobs, "requests": access},
+                {
+                    "sources": [h.__dict__ for h in health],
+                    "jobs": jobs,
+                    "files": files,
+                    "requests": access,
+                },
                 default=str,
                 indent=1,
             )
@@ -236,6 +253,15 @@ def status(database_url: str | None, as_json: bool) -> None:
                 (h.last_message or "")[:200],
             )
         Console().print(table)
+        if files:
+            file_table = Table(title="Catalogue files not read cleanly (latest state)")
+            for name in ("source", "status", "dataset", "url", "error"):
+                file_table.add_column(name, overflow="fold")
+            for f in files:
+                file_table.add_row(
+                    f["source"], f["status"], f["dataset"][:80], f["url"], (f["error"] or "")[:200]
+                )
+            Console().print(file_table)
         if jobs:
             job_table = Table(title="Scheduled jobs (latest run of each)")
             for name in ("job", "status", "started", "message"):

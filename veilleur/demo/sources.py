@@ -29,7 +29,8 @@ __all__ = [
 
 DEMO_SOURCES = DEMO_DATA / "sources"
 #: every source the demo crawls, in order
-DEMO_SOURCE_NAMES = ["boamp", "ted", "decp", "demo_deliberations"]
+DEMO_SOURCE_NAMES = ["boamp", "ted", "decp", "demo_deliberations", "delib_scdl"]
+_CATALOGUE_FILES = sorted(p.name for p in (DEMO_SOURCES / "catalogue").glob("*.csv"))
 _DECP_FILES = sorted(p.name for p in (DEMO_SOURCES / "decp").glob("*.json"))
 
 
@@ -62,6 +63,39 @@ def _entries() -> list[dict[str, Any]]:
             "headers": {"Content-Type": "text/html; charset=utf-8"},
             "file": "listing/page1.html",
         },
+    ]
+    return entries + _catalogue_entries()
+
+
+def _catalogue_entries() -> list[dict[str, Any]]:
+    """The national catalogue's answer for the SCDL schema (two pages) and the files it lists."""
+    json_type = {"Content-Type": "application/json"}
+    entries: list[dict[str, Any]] = [
+        {
+            "method": "GET",
+            "path": "/api/1/datasets/",
+            "query": {"page": "2"},
+            "status": 200,
+            "headers": json_type,
+            "file": "catalogue/page2.json",
+        },
+        {
+            "method": "GET",
+            "path": "/api/1/datasets/",
+            "status": 200,
+            "headers": json_type,
+            "file": "catalogue/page1.json",
+        },
+    ]
+    entries += [
+        {
+            "method": "GET",
+            "path": f"/resources/{name}",
+            "status": 200,
+            "headers": {"Content-Type": "text/csv"},
+            "file": f"catalogue/{name}",
+        }
+        for name in _CATALOGUE_FILES
     ]
     return entries
 
