@@ -4,7 +4,8 @@
 * :mod:`db.models.documents` — documents, their pages, the notices that link them;
 * :mod:`db.models.runs` — sources, crawl runs and errors, job runs, locks;
 * :mod:`db.models.review` — users, reviews, each notice's latest review;
-* :mod:`db.models.digest` — groups, deliveries, digest sends.
+* :mod:`db.models.digest` — groups, deliveries, digest sends;
+* :mod:`db.models.picture` — parties, where flagged notices are, watchlists, price lines.
 
 Every class is re-exported here, and importing this package registers every table on
 ``Base.metadata`` (what ``create_all`` and the migrations compare against). Every schema change
@@ -17,6 +18,7 @@ from db.models.base import Base, JsonType, UTCDateTime, utcnow
 from db.models.digest import Delivery, DigestSend, Group
 from db.models.documents import Document, DocumentPage, NoticeDocument
 from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
+from db.models.picture import NoticeFacet, NoticeParty, Party, PriceLine, Watch
 from db.models.review import Review, ReviewHead, User
 from db.models.runs import CrawlError, CrawlRun, JobRun, Lock, Source
 
@@ -35,12 +37,17 @@ __all__ = [
     "Lock",
     "Notice",
     "NoticeDocument",
+    "NoticeFacet",
+    "NoticeParty",
     "NoticeLink",
     "NoticeVersion",
+    "Party",
+    "PriceLine",
     "Review",
     "ReviewHead",
     "Source",
     "UTCDateTime",
     "User",
+    "Watch",
     "utcnow",
 ]
