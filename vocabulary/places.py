@@ -65,10 +65,7 @@ def _communes() -> tuple[dict[str, Commune], dict[str, Commune]]:
 
 @lru_cache(maxsize=1)
 def _epcis() -> dict[str, tuple[str, tuple[str, ...]]]:
-    return {
-        r["siren"]: (r["nom"], tuple(r["communes"].split()))
-        for r in _rows("epci-2026.csv.gz")
-    }
+    return {r["siren"]: (r["nom"], tuple(r["communes"].split())) for r in _rows("epci-2026.csv.gz")}
 
 
 def departement_name(code: str | None) -> str | None:
