@@ -270,11 +270,17 @@ def rules() -> Any:
 
 @bp.get("/export.<fmt>")
 def export(fmt: str) -> Any:
-    if fmt not in ("csv", "json"):
+    if fmt not in ("csv", "json", "ocds"):
         abort(404)
     with read() as s:
         try:
             filters = _requested_filters(s)
         except FilterError as exc:
             return _refused(exc)
-    return exports.stream(fmt, filters, current_app.extensions["veilleur_sessionmaker"])
+    maker = current_app.extensions["veilleur_sessionmaker"]
+    if fmt == "ocds":
+        try:
+            return exports.ocds_stream(filters, maker, request.url)
+        except FilterError as exc:
+            return _refused(exc)
+    return exports.stream(fmt, filters, maker)

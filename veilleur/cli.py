@@ -27,7 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rescan": ("veilleur.commands.query:rescan", "Re-apply the current rules to stored notices."),
     "status": ("veilleur.commands.query:status", "Health and last runs of every source."),
     "show": ("veilleur.commands.show:show", "A notice and the whole story of its purchase."),
-    "export": ("veilleur.commands.query:export", "Export notices as CSV, JSON or JSON lines."),
+    "export": (
+        "veilleur.commands.query:export",
+        "Export notices as CSV, JSON, JSON lines or OCDS.",
+    ),
     "db": ("veilleur.commands.db:db", "Database schema: upgrade, current revision."),
     "classify": ("veilleur.commands.rules:classify", "Classify JSONL, text or PDF files."),
     "rules": ("veilleur.commands.rules:rules", "Test, explain, evaluate and report on rules."),
