@@ -157,9 +157,8 @@ def test_the_validator_really_checks(db_url: str) -> None:
 
 
 def test_an_empty_selection_is_refused_before_writing(db_url: str) -> None:
-    with session_scope(db_url) as s:
-        with pytest.raises(FilterError, match="at least one release"):
-            next(ocds_chunks(s, ALL, uri="urn:uuid:0"))
+    with session_scope(db_url) as s, pytest.raises(FilterError, match="at least one release"):
+        next(ocds_chunks(s, ALL, uri="urn:uuid:0"))
 
 
 def test_without_a_registered_prefix_ocids_say_so() -> None:
