@@ -122,9 +122,11 @@ def create_app(database_url: str | None = None, config: dict[str, Any] | None = 
 
     CSRFProtect(app)
     app.before_request(_load_user)  # before the blueprint's login check, which reads g.user
+    from review.picture import bp as picture_bp
     from review.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(picture_bp)
     app.after_request(_security_headers)
     app.jinja_env.autoescape = True
     # a global (not a context variable) so that imported macros see it too
