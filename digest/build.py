@@ -172,10 +172,12 @@ class Digest:
     deadlines: tuple[Entry, ...] = ()
     failed_jobs: tuple[JobReport, ...] = ()
     base_url: str | None = None
+    #: notices of parties the group watches (digest.watch)
+    watched: tuple[Entry, ...] = ()
 
     @property
     def entries(self) -> tuple[Entry, ...]:
-        return self.new + self.updates + self.deadlines
+        return self.new + self.updates + self.deadlines + self.watched
 
     @property
     def is_empty(self) -> bool:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from digest.build import Digest, Entry, notice_ui_url
+from vocabulary.places import commune_name
 
 __all__ = ["RenderedDigest", "render_digest", "sanitize_header", "scrub_personal", "subject_for"]
 
@@ -101,6 +102,8 @@ def subject_for(digest: Digest) -> str:
         counts.append(f"{len(digest.updates)} mise(s) à jour")
     if digest.deadlines:
         counts.append(f"{len(digest.deadlines)} échéance(s)")
+    if digest.watched:
+        counts.append(f"{len(digest.watched)} suivi(s)")
     if digest.failed_jobs:
         counts.append(f"{len(digest.failed_jobs)} tâche(s) en échec")
     first = digest.entries[0].notice.title if digest.entries else ""
@@ -129,7 +132,9 @@ def _entry_context(entry: Entry, base_url: str | None) -> dict[str, object]:
     n = entry.notice
     place = ", ".join(n.departements)
     if n.commune_insee:
-        place = f"{place} (commune {n.commune_insee})" if place else f"commune {n.commune_insee}"
+        town = commune_name(n.commune_insee) or "commune"
+        town = f"{town} ({n.commune_insee})"
+        place = f"{place}, {town}" if place else town
     return {
         "id": n.id,
         "title": _clean(n.title, 300) or "(sans titre)",
@@ -171,6 +176,7 @@ def render_digest(digest: Digest) -> RenderedDigest:
         "new": [_entry_context(e, base) for e in digest.new],
         "updates": [_entry_context(e, base) for e in digest.updates],
         "deadlines": [_entry_context(e, base) for e in digest.deadlines],
+        "watched": [_entry_context(e, base) for e in digest.watched],
         "jobs": [
             {
                 "job": j.job,

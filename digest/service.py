@@ -26,6 +26,7 @@ from digest import queries as q
 from digest.build import Delivered, Digest, GroupSpec, NoticeView, PoolIndex, build_digest
 from digest.render import RenderedDigest, render_digest
 from digest.send import SendError, SmtpSender, SmtpSettings, build_message
+from digest.watch import add_watched, watched_notices
 
 __all__ = [
     "CADENCE",
@@ -161,6 +162,7 @@ def prepare_digests(
             views += q.notice_views(s, absent) if absent else []
             versions = q.version_data(s, _changed_pairs(views, delivered))
             amendments = q.amendments_of(s, ids) if ids else {}
+            watched = watched_notices(s, group.id, since)
             sends = q.last_sends(s, group.id) if spec.operators else {}
             jobs_pool = q.failed_jobs_since(s, horizon) if spec.operators else []
             by_signature: dict[tuple[object, ...], PreparedMessage] = {}
@@ -172,6 +174,7 @@ def prepare_digests(
                     spec, recipient, now, candidates, delivered.get(recipient, {}),
                     versions, amendments, views, jobs, base_url,
                 )  # fmt: skip
+                digest = add_watched(digest, watched, delivered.get(recipient, {}))
                 if digest.is_empty:
                     continue
                 sig = digest.signature()
