@@ -81,7 +81,9 @@ def _story_roots(session: Session, ids: Sequence[int]) -> dict[int, int]:
         )
         frontier = set()
         for a, b in rows:
-            for x, y in ((a, b), (b, a)):
+            if a is None or b is None:
+                continue
+            for x, y in ((int(a), int(b)), (int(b), int(a))):
                 if x not in edges:
                     edges[x] = set()
                     frontier.add(x)

@@ -151,7 +151,8 @@ class _PartyBook:
                     Party.name_key.in_(todo[i : i + _CHUNK]), Party.siren.is_not(None)
                 )
             ):
-                self.sirens_by_name[key].add(siren)
+                if siren:
+                    self.sirens_by_name[key].add(siren)
         for r in refs:  # sirens named in this batch count too
             if r.siren and name_key(r.name):
                 self.sirens_by_name.setdefault(name_key(r.name), set()).add(r.siren)

@@ -107,8 +107,12 @@ def _month(column: Any, dialect: str) -> Any:
 def timeline(session: Session, filters: PictureFilters) -> list[dict[str, Any]]:
     """Per month (``YYYY-MM``): flagged notices and amounts, oldest first; undated left out."""
     dialect = session.get_bind().dialect.name
-    pairs = _facets(filters, NoticeFacet.notice_id, NoticeFacet.published_at, NoticeFacet.amount)
-    pairs = pairs.where(NoticeFacet.published_at.is_not(None)).distinct().subquery()
+    pairs = (
+        _facets(filters, NoticeFacet.notice_id, NoticeFacet.published_at, NoticeFacet.amount)
+        .where(NoticeFacet.published_at.is_not(None))
+        .distinct()
+        .subquery()
+    )
     month = _month(pairs.c.published_at, dialect).label("month")
     rows = session.execute(
         select(month, func.count(distinct(pairs.c.notice_id)), func.sum(pairs.c.amount))

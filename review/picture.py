@@ -114,6 +114,11 @@ def _filters() -> PictureFilters:
     )
 
 
+def _queue_url(args: dict[str, str]) -> str:
+    url: str = url_for("review.queue", **args)  # type: ignore[arg-type]  # Flask types values as bool
+    return url
+
+
 def _euros(amount: float | None) -> str:
     return "" if amount is None else f"{amount:,.0f} €".replace(",", " ")
 
@@ -142,7 +147,7 @@ def map_page() -> Any:
         for r in deps
         for code in [r["departement"]]
     }
-    links = {code: url_for("review.queue", departement=code, **queue_args) for code in names}
+    links = {code: _queue_url({"departement": code, **queue_args}) for code in names}
     svg = map_svg(counts, titles, links, i18n.translate("map.title"))
     chart = bar_chart([(m["month"], m["notices"]) for m in months], i18n.translate("map.timeline"))
     amounts = bar_chart(

@@ -27,6 +27,7 @@ from db.models.documents import Document
 from db.models.notices import Notice
 from db.models.review import User
 from db.notice_list import NoticeFilters, filter_choices, notice_page
+from db.prices import price_lines_for_notice
 from db.rule_feedback import rule_feedback
 from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
@@ -166,6 +167,7 @@ def _notice_context(s: Session, notice_id: int) -> dict[str, Any]:
         "trail": review_trail(s, notice_id),
         "snippets": {f.id: highlight(f.snippet, terms_by_flag[f.id]) for f in detail.flags},
         "statuses": VERDICTS,
+        "prices": price_lines_for_notice(s, notice_id),
     }
 
 

@@ -42,6 +42,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "digest": ("veilleur.commands.digest:digest", "Build and send (or preview) group digests."),
     "feeds": ("veilleur.commands.digest:feeds", "Write Atom feeds per group and for everything."),
     "serve": ("veilleur.commands.review:serve", "Run the analysts' web interface."),
+    "picture": (
+        "veilleur.commands.picture:picture",
+        "Refresh buyers, vendors and the map's rows from stored notices.",
+    ),
+    "prices": (
+        "veilleur.commands.picture:prices",
+        "Read price schedules (BPU, DQE) of stored documents: what was bought.",
+    ),
     "users": ("veilleur.commands.review:users", "Manage analyst accounts."),
 }
 
