@@ -24,10 +24,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from db.models.notices import Notice, NoticeLink
@@ -124,25 +124,27 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[i : i + _CHUNK]
 
 
+@dataclass
+class _Known:
+    id: int
+    names: list[str]
+    sirets: list[str]
+    dirty: bool = False
+
+
 class _PartyBook:
-    """Party ids by key, created on first sight; name-only refs resolved to a sole SIREN."""
+    """Parties by key, read and written in bulk per chunk of notices; name-only refs are
+    resolved to a sole SIREN first."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.ids: dict[str, int] = {}
+        self.known: dict[str, _Known] = {}
         self.sirens_by_name: dict[str, set[str]] = {}
 
-    def load(self, refs: Iterable[PartyRef]) -> None:
-        refs = list(refs)
-        keys = {r.key for r in refs} | {f"siren:{r.siren}" for r in refs if r.siren}
-        names = {name_key(r.name) for r in refs} - {""}
-        wanted = [k for k in keys if k not in self.ids]
-        for i in range(0, len(wanted), _CHUNK):
-            for pid, key in self.session.execute(
-                select(Party.id, Party.key).where(Party.key.in_(wanted[i : i + _CHUNK]))
-            ):
-                self.ids[key] = pid
-        todo = [n for n in names if n not in self.sirens_by_name]
+    def _load_names(self, refs: list[PartyRef]) -> None:
+        todo = sorted(
+            {name_key(r.name) for r in refs if not r.siren} - {""} - set(self.sirens_by_name)
+        )
         for n in todo:
             self.sirens_by_name[n] = set()
         for i in range(0, len(todo), _CHUNK):
@@ -154,36 +156,82 @@ class _PartyBook:
                 if siren:
                     self.sirens_by_name[key].add(siren)
         for r in refs:  # sirens named in this batch count too
-            if r.siren and name_key(r.name):
-                self.sirens_by_name.setdefault(name_key(r.name), set()).add(r.siren)
+            key = name_key(r.name)
+            if r.siren and key in self.sirens_by_name:
+                self.sirens_by_name[key].add(r.siren)
 
-    def resolve(self, ref: PartyRef) -> PartyRef:
-        if ref.siren:
-            return ref
-        sirens = self.sirens_by_name.get(name_key(ref.name), set())
-        if len(sirens) == 1:
-            return PartyRef(ref.role, next(iter(sirens)), None, ref.name, ref.amount)
-        return ref
+    def resolve(self, refs: list[PartyRef]) -> list[PartyRef]:
+        self._load_names(refs)
+        out = []
+        for ref in refs:
+            sirens = set() if ref.siren else self.sirens_by_name.get(name_key(ref.name), set())
+            if len(sirens) == 1:
+                ref = PartyRef(ref.role, next(iter(sirens)), None, ref.name, ref.amount)
+            out.append(ref)
+        return out
+
+    def ensure(self, refs: list[PartyRef]) -> None:
+        """Every ref's party exists and knows the ref's name and SIRET."""
+        wanted = sorted({r.key for r in refs} - set(self.known))
+        for i in range(0, len(wanted), _CHUNK):
+            for pid, key, names, sirets in self.session.execute(
+                select(Party.id, Party.key, Party.names, Party.sirets).where(
+                    Party.key.in_(wanted[i : i + _CHUNK])
+                )
+            ):
+                self.known[key] = _Known(pid, list(names or []), list(sirets or []))
+        new: dict[str, dict[str, Any]] = {}
+        for r in refs:
+            if r.key not in self.known and r.key not in new:
+                new[r.key] = {
+                    "key": r.key, "siren": r.siren, "name": r.name, "name_key": name_key(r.name),
+                    "names": [], "sirets": [], "updated_at": datetime.now(UTC),
+                }  # fmt: skip
+        if new:
+            self.session.execute(insert(Party), list(new.values()))
+            keys = list(new)
+            for i in range(0, len(keys), _CHUNK):
+                for pid, key in self.session.execute(
+                    select(Party.id, Party.key).where(Party.key.in_(keys[i : i + _CHUNK]))
+                ):
+                    self.known[key] = _Known(pid, [], [], dirty=True)
+        for r in refs:
+            k = self.known[r.key]
+            if r.name and r.name not in k.names and len(k.names) < 50:
+                k.names.append(r.name)
+                k.dirty = True
+            if r.siret and r.siret not in k.sirets and len(k.sirets) < 200:
+                k.sirets.append(r.siret)
+                k.dirty = True
 
     def party_id(self, ref: PartyRef) -> int:
-        pid = self.ids.get(ref.key)
-        if pid is None:  # a name resolved to a SIREN party this batch did not load
-            pid = self.session.scalars(select(Party.id).where(Party.key == ref.key)).first()
-        party = self.session.get(Party, pid) if pid else None
-        if party is None:
-            party = Party(key=ref.key, siren=ref.siren, name=ref.name, name_key=name_key(ref.name))
-            party.sirets, party.names = [], []
-            self.session.add(party)
-            self.session.flush()
-            self.ids[ref.key] = party.id
-        names, sirets = list(party.names or []), list(party.sirets or [])
-        if ref.name and ref.name not in names:
-            party.names = [*names, ref.name][:50]
-            if not party.name:
-                party.name, party.name_key = ref.name, name_key(ref.name)
-        if ref.siret and ref.siret not in sirets:
-            party.sirets = [*sirets, ref.siret][:200]
-        return party.id
+        return self.known[ref.key].id
+
+    def flush(self) -> None:
+        """Write the names and SIRETs learnt since the last flush."""
+        dirty = [k for k in self.known.values() if k.dirty]
+        if dirty:
+            table = Party.__table__
+            self.session.execute(
+                table.update()
+                .where(table.c.id == bindparam("pid"))
+                .values(
+                    names=bindparam("n", type_=table.c.names.type),
+                    sirets=bindparam("s", type_=table.c.sirets.type),
+                    name=bindparam("display"),
+                ),
+                [
+                    {
+                        "pid": k.id,
+                        "n": k.names,
+                        "s": k.sirets,
+                        "display": k.names[0] if k.names else "",
+                    }
+                    for k in dirty
+                ],
+            )
+            for k in dirty:
+                k.dirty = False
 
 
 _COLUMNS = (
@@ -218,9 +266,11 @@ def _facets(row: Any, amount: float | None) -> list[dict[str, Any]]:
             "kind": row.kind,
             "published_at": row.published_at,
             "amount": amount,
+            "first_category": c == 0,
+            "first_departement": d == 0,
         }
-        for dep in dict.fromkeys(deps)
-        for cat in dict.fromkeys(row.categories)
+        for d, dep in enumerate(dict.fromkeys(x[:3] for x in deps))
+        for c, cat in enumerate(dict.fromkeys(row.categories))
     ]
 
 
@@ -234,14 +284,16 @@ def _refresh_chunk(session: Session, book: _PartyBook, ids: Sequence[int]) -> No
         amount = amount_of(row.estimated_value)
         refs = party_refs(row.buyer_name, row.buyer_siret, row.awardees or [], amount)
         per_notice.append((row, amount, refs))
-    book.load(r for _, _, refs in per_notice for r in refs)
+    flat = book.resolve([r for _, _, refs in per_notice for r in refs])
+    book.ensure(flat)
+    resolved = iter(flat)
     parties: list[dict[str, Any]] = []
     facets: list[dict[str, Any]] = []
     for row, amount, refs in per_notice:
         category = str(row.categories[0]) if row.flagged and row.categories else None
         seen: set[tuple[int, str]] = set()
-        for ref in refs:
-            ref = book.resolve(ref)
+        for _ in refs:
+            ref = next(resolved)
             pid = book.party_id(ref)
             if (pid, ref.role) in seen:
                 continue
@@ -280,6 +332,7 @@ def refresh_picture(
     book = _PartyBook(session)
     for chunk in _chunks(ids):
         _refresh_chunk(session, book, chunk)
+    book.flush()
     return len(ids)
 
 

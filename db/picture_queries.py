@@ -5,8 +5,8 @@ counterparts, notices) and the party search.
 All read ``notice_facets``/``notice_parties`` (see :mod:`db.picture`) through their indexes:
 the map and timeline filter on ``(category, published_at)`` or ``(published_at)``, a party's
 page on ``(party_id, role, …)``. A notice in several départements or categories has several
-facet rows: counts are of distinct notices, and amounts are summed over distinct
-(notice, amount) pairs so nothing is counted twice. Session first, never commits.
+facet rows, flagged as its first category and first département: counting only the right
+ones counts each notice once per département (map) or once (timeline), without DISTINCT. Session first, never commits.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, distinct, func, or_, select
+from sqlalchemy import Select, String, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models.documents import NoticeDocument
@@ -54,9 +54,13 @@ class PictureFilters:
 
 
 def _facets(filters: PictureFilters, *columns: Any) -> Select[Any]:
+    """Facet rows of the filters, one per (notice, département): with a category that is the
+    category's rows, without one the rows of each notice's first category."""
     stmt = select(*columns)
     if filters.category:
         stmt = stmt.where(NoticeFacet.category == filters.category)
+    else:
+        stmt = stmt.where(NoticeFacet.first_category.is_(True))
     if filters.published_from:
         stmt = stmt.where(NoticeFacet.published_at >= filters.published_from)
     if filters.published_to:
@@ -66,17 +70,11 @@ def _facets(filters: PictureFilters, *columns: Any) -> Select[Any]:
 
 def departement_counts(session: Session, filters: PictureFilters) -> list[dict[str, Any]]:
     """Per département: flagged notices and the amount of their purchases, most notices first."""
-    pairs = (
-        _facets(filters, NoticeFacet.departement, NoticeFacet.notice_id, NoticeFacet.amount)
-        .distinct()
-        .subquery()
-    )
+    count = func.count().label("n")
     rows = session.execute(
-        select(
-            pairs.c.departement, func.count(distinct(pairs.c.notice_id)), func.sum(pairs.c.amount)
-        )
-        .group_by(pairs.c.departement)
-        .order_by(func.count(distinct(pairs.c.notice_id)).desc(), pairs.c.departement)
+        _facets(filters, NoticeFacet.departement, count, func.sum(NoticeFacet.amount))
+        .group_by(NoticeFacet.departement)
+        .order_by(count.desc(), NoticeFacet.departement)
     )
     return [{"departement": d, "notices": int(n), "amount": a} for d, n, a in rows]
 
@@ -85,14 +83,14 @@ def commune_counts(
     session: Session, filters: PictureFilters, departement: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     """Communes (where notices name one) with the most flagged notices."""
-    stmt = _facets(
-        filters, NoticeFacet.commune_insee, func.count(distinct(NoticeFacet.notice_id))
-    ).where(NoticeFacet.commune_insee.is_not(None))
+    stmt = _facets(filters, NoticeFacet.commune_insee, func.count()).where(
+        NoticeFacet.commune_insee.is_not(None), NoticeFacet.first_departement.is_(True)
+    )
     if departement:
         stmt = stmt.where(NoticeFacet.departement == departement)
     rows = session.execute(
         stmt.group_by(NoticeFacet.commune_insee)
-        .order_by(func.count(distinct(NoticeFacet.notice_id)).desc(), NoticeFacet.commune_insee)
+        .order_by(func.count().desc(), NoticeFacet.commune_insee)
         .limit(limit)
     )
     return [{"commune_insee": c, "notices": int(n)} for c, n in rows]
@@ -107,15 +105,10 @@ def _month(column: Any, dialect: str) -> Any:
 def timeline(session: Session, filters: PictureFilters) -> list[dict[str, Any]]:
     """Per month (``YYYY-MM``): flagged notices and amounts, oldest first; undated left out."""
     dialect = session.get_bind().dialect.name
-    pairs = (
-        _facets(filters, NoticeFacet.notice_id, NoticeFacet.published_at, NoticeFacet.amount)
-        .where(NoticeFacet.published_at.is_not(None))
-        .distinct()
-        .subquery()
-    )
-    month = _month(pairs.c.published_at, dialect).label("month")
+    month = _month(NoticeFacet.published_at, dialect).label("month")
     rows = session.execute(
-        select(month, func.count(distinct(pairs.c.notice_id)), func.sum(pairs.c.amount))
+        _facets(filters, month, func.count(), func.sum(NoticeFacet.amount))
+        .where(NoticeFacet.first_departement.is_(True), NoticeFacet.published_at.is_not(None))
         .group_by(month)
         .order_by(month)
     )
@@ -216,7 +209,7 @@ def party_page(session: Session, party_id: int, limit: int = 50) -> PartyPage | 
                 NoticeParty.category,
             )
             .join(Notice, Notice.id == NoticeParty.notice_id)
-            .where(mine)
+            .where(mine, NoticeParty.role == role)
             .order_by(NoticeParty.published_at.desc(), NoticeParty.notice_id.desc())
             .limit(limit)
         )
@@ -226,7 +219,7 @@ def party_page(session: Session, party_id: int, limit: int = 50) -> PartyPage | 
 
 
 def _equipment(session: Session, notice_ids: Any) -> list[dict[str, Any]]:
-    docs = select(NoticeDocument.document_id).where(NoticeDocument.notice_id.in_(notice_ids))
+    # from the (small) price_lines table to the notices, not the other way round
     return [
         {"equipment": e, "action": a, "lines": int(n), "quantity": q, "total": t}
         for e, a, n, q, t in session.execute(
@@ -237,7 +230,8 @@ def _equipment(session: Session, notice_ids: Any) -> list[dict[str, Any]]:
                 func.sum(PriceLine.quantity),
                 func.sum(PriceLine.total),
             )
-            .where(PriceLine.document_id.in_(docs))
+            .join(NoticeDocument, NoticeDocument.document_id == PriceLine.document_id)
+            .where(NoticeDocument.notice_id.in_(notice_ids))
             .group_by(PriceLine.equipment, PriceLine.action)
             .order_by(PriceLine.equipment, PriceLine.action)
         )

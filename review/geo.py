@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import threading
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
@@ -43,11 +44,12 @@ def _rings(geometry: dict[str, Any]) -> list[Ring]:
 def _fit(rings: list[Ring], box: tuple[float, float, float, float]) -> list[Ring]:
     xs = [x for r in rings for x, _ in r]
     ys = [y for r in rings for _, y in r]
+    left, top, width, height = min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
     x0, y0, x1, y1 = box
-    scale = min((x1 - x0) / (max(xs) - min(xs)), (y1 - y0) / (max(ys) - min(ys)))
-    dx = x0 + ((x1 - x0) - (max(xs) - min(xs)) * scale) / 2
-    dy = y0 + ((y1 - y0) - (max(ys) - min(ys)) * scale) / 2
-    return [[((x - min(xs)) * scale + dx, (y - min(ys)) * scale + dy) for x, y in r] for r in rings]
+    scale = min((x1 - x0) / width, (y1 - y0) / height)
+    dx = x0 + ((x1 - x0) - width * scale) / 2
+    dy = y0 + ((y1 - y0) - height * scale) / 2
+    return [[((x - left) * scale + dx, (y - top) * scale + dy) for x, y in r] for r in rings]
 
 
 def _d(rings: list[Ring]) -> str:
@@ -62,9 +64,17 @@ def inset_box(code: str) -> tuple[float, float, float, float]:
     return (10.0, y0, 10.0 + _INSET_W, y0 + _INSET_H)
 
 
-@lru_cache(maxsize=1)
+_LOCK = threading.Lock()
+
+
 def departement_paths() -> dict[str, tuple[str, str]]:
-    """Département code -> (name, SVG path data), projected once."""
+    """Département code -> (name, SVG path data), projected once per process."""
+    with _LOCK:
+        return _paths()
+
+
+@lru_cache(maxsize=1)
+def _paths() -> dict[str, tuple[str, str]]:
     blob = resources.files("review").joinpath("geo", "departements.geojson.gz").read_bytes()
     features = json.loads(gzip.decompress(blob))["features"]
     main = {f["properties"]["code"]: f for f in features if f["properties"]["code"] not in OVERSEAS}

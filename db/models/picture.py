@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -53,11 +54,14 @@ class NoticeParty(Base):
     __tablename__ = "notice_parties"
     __table_args__ = (
         UniqueConstraint("notice_id", "party_id", "role", name="uq_notice_parties"),
-        Index("ix_notice_parties_party", "party_id", "role", "published_at"),
+        # a party's page: its rows by role and date, totals by category (both index-only)
+        Index("ix_notice_parties_party", "party_id", "role", "published_at", "amount"),
         Index("ix_notice_parties_totals", "party_id", "role", "category", "amount"),
+        # the other side of a party's notices (counterparts), index-only
+        Index("ix_notice_parties_notice", "notice_id", "role", "party_id", "amount"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"))
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
     role: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(Text, default="")
@@ -73,9 +77,15 @@ class NoticeFacet(Base):
 
     __tablename__ = "notice_facets"
     __table_args__ = (
-        Index("ix_notice_facets_category", "category", "published_at", "departement", "amount"),
-        Index("ix_notice_facets_period", "published_at", "departement", "amount"),
-    )
+        Index(
+            "ix_notice_facets_category",
+            "category", "published_at", "departement", "amount", "first_departement",
+        ),
+        Index(
+            "ix_notice_facets_period",
+            "first_category", "published_at", "departement", "amount", "first_departement",
+        ),
+    )  # fmt: skip
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
     departement: Mapped[str] = mapped_column(String(3))
@@ -85,6 +95,11 @@ class NoticeFacet(Base):
     published_at: Mapped[date | None] = mapped_column(Date)
     #: the purchase's amount counted once per story (see db.picture), else None
     amount: Mapped[float | None] = mapped_column(Float)
+    #: the row of the notice's first category (in this département): counting only these
+    #: rows counts each (notice, département) once, without DISTINCT
+    first_category: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the row of the notice's first département (for this category): each notice once
+    first_departement: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Watch(Base):

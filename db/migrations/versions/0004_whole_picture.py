@@ -52,9 +52,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notice_parties")),
         sa.UniqueConstraint("notice_id", "party_id", "role", name="uq_notice_parties"),
     )
-    op.create_index(op.f("ix_notice_parties_notice_id"), "notice_parties", ["notice_id"])
     op.create_index(
-        "ix_notice_parties_party", "notice_parties", ["party_id", "role", "published_at"]
+        "ix_notice_parties_notice", "notice_parties", ["notice_id", "role", "party_id", "amount"]
+    )
+    op.create_index(
+        "ix_notice_parties_party", "notice_parties", ["party_id", "role", "published_at", "amount"]
     )
     op.create_index(
         "ix_notice_parties_totals", "notice_parties", ["party_id", "role", "category", "amount"]
@@ -69,6 +71,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=30), nullable=False),
         sa.Column("published_at", sa.Date(), nullable=True),
         sa.Column("amount", sa.Float(), nullable=True),
+        sa.Column("first_category", sa.Boolean(), nullable=False),
+        sa.Column("first_departement", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["notice_id"], ["notices.id"], name=op.f("fk_notice_facets_notice_id_notices")
         ),
@@ -78,10 +82,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_notice_facets_category",
         "notice_facets",
-        ["category", "published_at", "departement", "amount"],
+        ["category", "published_at", "departement", "amount", "first_departement"],
     )
     op.create_index(
-        "ix_notice_facets_period", "notice_facets", ["published_at", "departement", "amount"]
+        "ix_notice_facets_period",
+        "notice_facets",
+        ["first_category", "published_at", "departement", "amount", "first_departement"],
     )
     op.create_table(
         "watches",
