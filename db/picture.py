@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from db.models.notices import Notice, NoticeLink
@@ -212,6 +212,7 @@ class _PartyBook:
         dirty = [k for k in self.known.values() if k.dirty]
         if dirty:
             table = Party.__table__
+            assert isinstance(table, Table)
             self.session.execute(
                 table.update()
                 .where(table.c.id == bindparam("pid"))
