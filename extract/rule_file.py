@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vocabulary.errors import VeilleurError
+from vocabulary.terms import CATEGORIES, Category
 
 __all__ = ["SCOPES", "Exclusion", "Rule", "RuleError", "parse_exclusion", "parse_rule"]
 
@@ -21,7 +22,7 @@ class RuleError(VeilleurError, ValueError):
 @dataclass(frozen=True)
 class Rule:
     id: str
-    category: str
+    category: Category
     weight: float
     terms: tuple[str, ...]
     version: str
@@ -75,12 +76,16 @@ def parse_rule(raw: dict[str, Any], version: str, where: str) -> Rule:
     unknown = set(raw) - _RULE_KEYS
     if unknown or "id" not in raw or "category" not in raw:
         raise RuleError(f"{where}: needs id and category; unknown keys {sorted(unknown)}")
+    if raw["category"] not in CATEGORIES:
+        raise RuleError(
+            f"{where}: category {raw['category']!r} is not one of {', '.join(CATEGORIES)}"
+        )
     terms = _tuple(raw, "terms", where) + _tuple(raw, "cpv", where)
     if not terms:
         raise RuleError(f"{where}: rule {raw['id']} has no terms or cpv codes")
     return Rule(
         id=str(raw["id"]),
-        category=str(raw["category"]),
+        category=raw["category"],
         weight=float(raw.get("weight", 1.0)),
         terms=terms,
         version=version,

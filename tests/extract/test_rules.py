@@ -9,6 +9,7 @@ import pytest
 
 from extract.rules import RuleError, RuleSet, default_ruleset
 from vocabulary.decision import TextField
+from vocabulary.terms import CATEGORIES
 
 RULESET = default_ruleset()
 
@@ -40,19 +41,8 @@ def test_every_rule_has_examples_both_ways() -> None:
     assert all(r.examples_match and r.examples_no_match for r in RULESET.rules)
 
 
-def test_required_categories_exist() -> None:
-    required = {
-        "videosurveillance",
-        "video_analytics",
-        "facial_recognition",
-        "biometrics",
-        "lapi",
-        "drones",
-        "audio_detection",
-        "big_data_policing",
-        "social_media_monitoring",
-    }
-    assert required <= {r.category for r in RULESET.rules}
+def test_every_category_has_rules() -> None:
+    assert set(CATEGORIES) <= {r.category for r in RULESET.rules}
 
 
 def test_version_names_the_file_version() -> None:
@@ -196,6 +186,13 @@ def test_unknown_rule_key_raises(tmp_path: Path) -> None:
         '[[rule]]\nid = "x"\ncategory = "c"\nterms = ["a"]\nwieght = 2\n', encoding="utf-8"
     )
     with pytest.raises(RuleError):
+        RuleSet.load([bad])
+
+
+def test_unknown_category_raises_naming_the_valid_ones(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nid = "x"\ncategory = "dronez"\nterms = ["a"]\n', encoding="utf-8")
+    with pytest.raises(RuleError, match=r"'dronez' is not one of .*drones"):
         RuleSet.load([bad])
 
 
