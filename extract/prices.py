@@ -8,7 +8,7 @@ montant …); a table continued on the next page without a header keeps the prev
 has as many columns. Text of the other columns (a "sous-système" or section column) and section
 rows (a designation with no number) are the line's context: "Installation d'une baie" is
 surveillance equipment only in a video section. Which words mean which equipment is data,
-``extract/rules/prices.toml``, with examples that must and must not match.
+``extract/prices_rules.toml``, with examples that must and must not match.
 
 Numbers are read as French schedules print them (``1 234,56 €``, ``1.234,56``, ``266.12``);
 ``total`` is kept as printed, never recomputed: a total that is not quantity × unit price (±1 %)
@@ -185,7 +185,7 @@ def schedule_rows(tables: Iterable[tuple[int, Table]]) -> list[PriceRow]:
 
 @lru_cache(maxsize=1)
 def _rules() -> dict[str, Any]:
-    text = resources.files("extract").joinpath("rules", "prices.toml").read_text("utf-8")
+    text = resources.files("extract").joinpath("prices_rules.toml").read_text("utf-8")
     rules: dict[str, Any] = tomllib.loads(text)
     return rules
 

@@ -15,7 +15,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "prices"
 BPU = FIXTURES / "ratp-courants-faibles-bpu.xlsx"
 RENDERED = FIXTURES / "ratp-courants-faibles-bpu.rendered.pdf"
 RULES = tomllib.loads(
-    (Path(__file__).resolve().parents[2] / "extract" / "rules" / "prices.toml").read_text("utf-8")
+    (Path(__file__).resolve().parents[2] / "extract" / "prices_rules.toml").read_text("utf-8")
 )
 
 
