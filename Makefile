@@ -24,7 +24,7 @@ test: $(VENV)/.installed lint
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy vocabulary extract db crawler spiders review digest veilleur
+	$(BIN)/mypy vocabulary extract db letters crawler spiders review digest veilleur
 
 bench: $(VENV)/.installed
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done

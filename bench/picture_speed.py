@@ -36,7 +36,7 @@ from db.models.notices import Notice
 from db.picture import refresh_picture
 from db.session import get_engine, session_scope
 from tools.corpus import corpus_dir
-from vocabulary.places import _communes
+from vocabulary.places import communes  # noqa: E402
 from vocabulary.terms import CATEGORIES
 
 VENDORS = 20_000
@@ -60,8 +60,8 @@ _UPDATE = (
 def enrich(url: str, n: int, seed: int = 11) -> None:
     """Buyers, départements, awardees and amounts on the built notices; then the refresh."""
     rng = random.Random(seed)
-    communes = [c for c in _communes()[0].values() if c.type == "commune-actuelle"]
-    buyers = rng.sample(communes, 8000)
+    towns = [c for c in communes() if c.type == "commune-actuelle"]
+    buyers = rng.sample(towns, 8000)
     engine = get_engine(url)
     start = time.perf_counter()
     batch: list[dict[str, Any]] = []

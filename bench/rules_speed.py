@@ -6,8 +6,16 @@ snippets): the shipped rules, then 30 real terms padded to 30, 300 and 3 000 ter
 kinds of padding: random letter strings, and pairs of real words from the corpus ("marché
 lapin") which look like French, rarely match, but walk deep into the automaton (worst case).
 
+Then dense text, where near words and exclusions used to cost the square of the text: the real
+Var prefectoral act "164 arrêtés préfectoraux issus de la commission départementale des systèmes
+de vidéoprotection" (1.28 MB, ``raa/var_2025/40d6cd00c9a0f137.txt``), real corpus lines naming
+cameras or drones near police words repeated, and a price schedule (a real DECP title naming
+cameras and vidéoprotection, one row per item), each at 100 KB, 400 KB and full size: MB/s stays
+flat when the cost is linear. A field denser than the match budget is read up to the budget and
+its decision is marked partial (printed).
+
 Figures are MB of UTF-8 input per CPU second of this process (best of ``--repeat``), so that other
-jobs on a shared machine do not distort them.
+jobs on a shared machine do not distort them; "folding only" is the same-run baseline.
 
 Usage: python bench/rules_speed.py [--corpus DIR] [--repeat 3]
 (``--corpus`` defaults to ``$VEILLEUR_CORPUS``, else ``../shared/corpus`` beside the project.)
@@ -32,6 +40,32 @@ from tools.corpus import corpus_dir
 from vocabulary.decision import TextField
 
 TEXTS = "boamp_ted_html_2020_text.jsonl"
+DENSE_ACT = "raa/var_2025/40d6cd00c9a0f137.txt"
+CAMERA_RE = re.compile(r"(?i)cam[ée]ra|drone")
+POLICE_RE = re.compile(r"(?i)police|vid[ée]o|surveillance|s[ûu]ret[ée]|s[ée]curit[ée]")
+
+
+def dense_texts(corpus: Path, size: int) -> dict[str, str]:
+    """Three dense texts of about ``size`` characters, all made of real material."""
+    lines = []
+    for name in ("marches-publics.info_2019-03-07.json", "e-marchespublics_2019-04-03.json"):
+        for m in json.loads((corpus / "decp_2019" / name).read_text(encoding="utf-8"))["marches"]:
+            objet = str(m.get("objet") or "").replace("<br />", " ")
+            if CAMERA_RE.search(objet) and POLICE_RE.search(objet):
+                lines.append(objet)
+    for line in (corpus / "pages_more.jsonl").read_text(encoding="utf-8").splitlines():
+        for sentence in re.split(r"(?<=[.!?])\s+", json.loads(line)["text"]):
+            if CAMERA_RE.search(sentence) and POLICE_RE.search(sentence):
+                lines.append(sentence)
+    row = "FOURNITURE, LIVRAISON ET INSTALLATION DE CAMERAS DE VIDEOPROTECTION"
+    schedule = "\n".join(f"{n:05d} | {row} | U | {100 + n % 900},00" for n in range(size // 90 + 1))
+    act = (corpus / DENSE_ACT).read_text(encoding="utf-8")
+    repeated = "\n".join(lines * (size // max(1, sum(map(len, lines))) + 1))
+    return {
+        "Var act, 164 CCTV authorisations": act[:size],
+        "corpus lines, cameras near police": repeated[:size],
+        "price schedule, a camera per row": schedule[:size],
+    }
 
 
 def _toml_list(items: list[str]) -> str:
@@ -104,6 +138,15 @@ def main() -> None:
         f"shipped rules ({sum(len(r.terms) for r in ruleset.rules)} terms, {ruleset.pattern_count} patterns, "
         f"near/exclusions/snippets): {speed:6.1f} MB/s ({flagged} flagged)"
     )
+    print("dense text (MB/s should stay flat as the size grows):")
+    for size in (100_000, 400_000, 1_300_000):
+        for label, text in dense_texts(corpus_dir(args.corpus), size).items():
+            field = [TextField("document", text, document="bench", page=1)]
+            best = min(_timed(lambda f=field: ruleset.evaluate(f)) for _ in range(args.repeat))
+            decision = ruleset.evaluate(field)
+            mb = len(text.encode("utf-8")) / 1e6
+            note = f"  [partial: {decision.partial_reason}]" if decision.partial else ""
+            print(f"  {label:36s} {mb:5.2f} MB {mb / best:7.1f} MB/s{note}")
     with tempfile.TemporaryDirectory() as tmp:
         for label, vocab in (
             ("random-letter padding", None),

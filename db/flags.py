@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models.base import utcnow
+from db.models.documents import Document
 from db.models.notices import Flag, Notice
 from vocabulary.decision import Decision
 
@@ -47,6 +48,11 @@ def flag_rows(
             "category": hit.category,
             "field": hit.field,
             "snippet": hit.snippet,
+            "term": hit.term or None,
+            "term_start": hit.start,
+            "term_end": hit.end,
+            "snippet_start": hit.snippet_start,
+            "snippet_end": hit.snippet_end,
             "weight": hit.weight,
             "created_at": now,
         }
@@ -57,7 +63,16 @@ def flag_rows(
 def replace_flags(
     session: Session, notice_id: int, decision: Decision | None, document_ids: dict[str, int]
 ) -> None:
-    """Replace a notice's flags and decision columns with ``decision``."""
+    """Replace a notice's flags and decision columns with ``decision``. A hit in a document
+    ``document_ids`` does not name (a file received for an access request, read from the
+    database rather than from the crawled item) is resolved here by its sha256."""
+    hits = decision.hits if decision is not None else ()
+    unknown = {h.document for h in hits if h.document and h.document not in document_ids}
+    if unknown:
+        found = session.execute(
+            select(Document.sha256, Document.id).where(Document.sha256.in_(unknown))
+        )
+        document_ids = {**document_ids, **{sha: doc_id for sha, doc_id in found}}
     session.execute(delete(Flag).where(Flag.notice_id == notice_id))
     rows = flag_rows(notice_id, decision, document_ids)
     if rows:

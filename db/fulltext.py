@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 from sqlalchemy import Connection, text
 
@@ -31,6 +32,8 @@ __all__ = [
     "drop_fulltext",
     "ensure_fulltext",
     "fts5_query",
+    "pg_tsquery",
+    "search_spellings",
 ]
 
 log = logging.getLogger(__name__)
@@ -40,27 +43,32 @@ PG_CONFIG = "veilleur_fr"
 PG_NOTICE_DOCUMENT = (
     "to_tsvector('veilleur_fr'::regconfig, left(coalesce(title, '') || ' ' || "
     "coalesce(description, '') || ' ' || coalesce(buyer_name, '') || ' ' || "
-    "coalesce(extra_text, ''), 200000))"
+    "coalesce(extra_text, '') || ' ' || coalesce(awardees::text, ''), 200000))"
 )
 PG_PAGE_DOCUMENT = "to_tsvector('veilleur_fr'::regconfig, left(coalesce(text, ''), 200000))"
 
-_NOTICE_COLS = "title, description, buyer_name, extra_text"
+# awardees: the JSON list as stored (UTF-8 text), so the search finds the companies' names
+_NOTICE_COLS = "title, description, buyer_name, extra_text, awardees"
 _SQLITE_DDL = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS notices_fts USING fts5({_NOTICE_COLS},
         content='notices', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
     f"""CREATE TRIGGER IF NOT EXISTS notices_fts_ai AFTER INSERT ON notices BEGIN
         INSERT INTO notices_fts(rowid, {_NOTICE_COLS})
-        VALUES (new.id, new.title, new.description, new.buyer_name, new.extra_text); END""",
+        VALUES (new.id, new.title, new.description, new.buyer_name, new.extra_text,
+        new.awardees); END""",
     f"""CREATE TRIGGER IF NOT EXISTS notices_fts_ad AFTER DELETE ON notices BEGIN
         INSERT INTO notices_fts(notices_fts, rowid, {_NOTICE_COLS})
-        VALUES ('delete', old.id, old.title, old.description, old.buyer_name, old.extra_text);
+        VALUES ('delete', old.id, old.title, old.description, old.buyer_name, old.extra_text,
+        old.awardees);
         END""",
     f"""CREATE TRIGGER IF NOT EXISTS notices_fts_au
         AFTER UPDATE OF {_NOTICE_COLS} ON notices BEGIN
         INSERT INTO notices_fts(notices_fts, rowid, {_NOTICE_COLS})
-        VALUES ('delete', old.id, old.title, old.description, old.buyer_name, old.extra_text);
+        VALUES ('delete', old.id, old.title, old.description, old.buyer_name, old.extra_text,
+        old.awardees);
         INSERT INTO notices_fts(rowid, {_NOTICE_COLS})
-        VALUES (new.id, new.title, new.description, new.buyer_name, new.extra_text); END""",
+        VALUES (new.id, new.title, new.description, new.buyer_name, new.extra_text,
+        new.awardees); END""",
     """CREATE VIRTUAL TABLE IF NOT EXISTS document_pages_fts USING fts5(text,
         content='document_pages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
     """CREATE TRIGGER IF NOT EXISTS document_pages_fts_ai AFTER INSERT ON document_pages BEGIN
@@ -182,16 +190,87 @@ def ensure_fulltext(conn: Connection) -> bool:
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+#: words French writes joined or apart ("vidéoprotection", "vidéo-protection", "vidéo protection")
+COMPOUND_PREFIXES = ("video", "tele", "radio", "audio", "cyber", "photo", "micro", "geo", "bio")
+MAX_SEARCH_WORDS = 12
+
+#: one way to write a searched word: a phrase (its tokens), and whether it is a prefix
+Spelling = tuple[tuple[str, ...], bool]
+
+
+def _unaccent(word: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c)
+    )
+
+
+def _number_forms(word: str) -> set[str]:
+    """The word in the singular and the plural (caméra, caméras; réseau, réseaux)."""
+    forms = {word}
+    if len(word) > 3 and word[-1] in "sx":
+        forms.add(word[:-1])
+    elif len(word) > 2 and not word.isdigit():
+        forms.add(word + ("x" if word.endswith(("eau", "au", "eu")) else "s"))
+    return forms
+
+
+def search_spellings(user_text: str) -> list[list[Spelling]]:
+    """Each searched word (all required) with the spellings that may stand for it: accents
+    or not, singular or plural, a compound joined or apart ("vidéo-protection" also finds
+    "vidéoprotection", and the other way round). A trailing ``*`` asks for a prefix."""
+    groups: list[list[Spelling]] = []
+    for raw in user_text.split()[:MAX_SEARCH_WORDS]:
+        prefix = raw.endswith("*")
+        parts = [_unaccent(t) for t in _TOKEN.findall(raw)]
+        if not parts:
+            continue
+        spellings: set[Spelling] = set()
+        if len(parts) > 1:  # "vidéo-protection", "l'analyse"
+            last = parts[-1]
+            for form in {last} if prefix else _number_forms(last):
+                spellings.add(((*parts[:-1], form), prefix))
+                spellings.add((("".join(parts[:-1]) + form,), prefix))
+        else:
+            word = parts[0]
+            for form in {word} if prefix else _number_forms(word):
+                spellings.add(((form,), prefix))
+                for head in COMPOUND_PREFIXES:
+                    if form.startswith(head) and len(form) - len(head) >= 4:
+                        spellings.add(((head, form[len(head) :]), prefix))
+        groups.append(sorted(spellings))
+    return groups
 
 
 def fts5_query(user_text: str) -> str | None:
     """A safe FTS5 MATCH expression: every word quoted (so no FTS syntax is ever interpreted),
-    all required; a trailing ``*`` on a word asks for a prefix match. None when no word."""
-    parts: list[str] = []
-    for raw in user_text.split():
-        prefix = raw.endswith("*")
-        for word in _TOKEN.findall(raw):
-            parts.append(f'"{word}"')
-        if prefix and parts:
-            parts[-1] += "*"
-    return " ".join(parts) if parts else None
+    each word one of its spellings (:func:`search_spellings`), all words required. None when
+    no word."""
+    clauses = []
+    for group in search_spellings(user_text):
+        alternatives = [
+            '"' + " ".join(tokens) + '"' + ("*" if prefix else "") for tokens, prefix in group
+        ]
+        clauses.append("(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(clauses) if clauses else None
+
+
+def pg_tsquery(user_text: str) -> tuple[str, dict[str, str]] | None:
+    """The PostgreSQL ``tsquery`` expression of :func:`search_spellings` with its bound
+    parameters: each spelling a ``phraseto_tsquery`` (or a ``:*`` prefix query), spellings of
+    one word OR-ed (``||``), words AND-ed (``&&``). None when no word."""
+    params: dict[str, str] = {}
+    words = []
+    for group in search_spellings(user_text):
+        alternatives = []
+        for tokens, prefix in group:
+            name = f"fts_{len(params)}"
+            if prefix:
+                params[name] = " <-> ".join((*tokens[:-1], tokens[-1] + ":*"))
+                alternatives.append(f"to_tsquery('{PG_CONFIG}', :{name})")
+            else:
+                params[name] = " ".join(tokens)
+                alternatives.append(f"phraseto_tsquery('{PG_CONFIG}', :{name})")
+        words.append("(" + " || ".join(alternatives) + ")")
+    if not words:
+        return None
+    return " && ".join(words), params

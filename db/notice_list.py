@@ -28,6 +28,7 @@ from sqlalchemy import (
     and_,
     cast,
     exists,
+    func,
     or_,
     select,
     text,
@@ -35,11 +36,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, fts5_query
+from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, fts5_query, pg_tsquery
 from db.models.notices import Flag, Notice
-from db.models.review import ReviewHead
+from db.models.review import ReviewHead, SecondOpinion
 from vocabulary.errors import FilterError
-from vocabulary.terms import CATEGORIES, NOTICE_KINDS, VERDICTS
+from vocabulary.terms import CATEGORIES, NOTICE_KINDS, POSITIVE_VERDICTS, VERDICTS
 
 __all__ = [
     "NOTICE_COLUMNS",
@@ -50,8 +51,11 @@ __all__ = [
     "encode_cursor",
     "filter_choices",
     "iter_notices",
+    "neighbours",
+    "notice_count",
     "notice_page",
     "notice_select",
+    "shown_to_groups",
 ]
 
 PAGE_SIZE = 50
@@ -97,10 +101,16 @@ class NoticeFilters:
     query: str | None = None
     #: also list notices the rules did not flag (to find relevant ones by hand)
     include_unflagged: bool = False
+    #: only notices the rules did not flag that the second opinion lists as "à vérifier"
+    to_check: bool = False
     #: first seen at or after this time
     seen_from: datetime | None = None
-    #: first seen, or flagged, at or after this time (what is new for a digest)
+    #: first seen, or flagged, at or after this time (what is new for a digest); with
+    #: ``for_groups``, also confirmed by an analyst at or after it (whenever first seen)
     new_or_flagged_since: datetime | None = None
+    #: what the groups are shown (digests, feeds, read-only links): notices the rules flagged
+    #: and the analysts did not reject, and notices the analysts confirmed, flagged or not
+    for_groups: bool = False
 
     def __post_init__(self) -> None:
         _one_of("verdict", self.verdict, VERDICTS)
@@ -144,17 +154,21 @@ def _postgresql(session: Session) -> bool:
 
 
 def _search_clause(session: Session, query: str) -> Clause:
-    """``notices.id IN (…)``: notices whose own text or whose documents' pages match."""
+    """``notices.id IN (…)``: notices whose own text (buyer and awardees included) or whose
+    documents' pages match every searched word, in any of its spellings (accents, plural,
+    compound written joined or apart: :func:`db.fulltext.search_spellings`)."""
     if _postgresql(session):
+        built = pg_tsquery(query)
+        if built is None:
+            return true()
+        tsquery, params = built
         return text(
             f"notices.id IN (SELECT n2.id FROM notices n2 WHERE "
-            f"{PG_NOTICE_DOCUMENT.replace('coalesce(', 'coalesce(n2.')} "
-            f"@@ websearch_to_tsquery('veilleur_fr', :fts_q) "
+            f"{PG_NOTICE_DOCUMENT.replace('coalesce(', 'coalesce(n2.')} @@ ({tsquery}) "
             f"UNION SELECT nd.notice_id FROM document_pages dp "
             f"JOIN notice_documents nd ON nd.document_id = dp.document_id WHERE "
-            f"{PG_PAGE_DOCUMENT.replace('coalesce(', 'coalesce(dp.')} "
-            f"@@ websearch_to_tsquery('veilleur_fr', :fts_q))"
-        ).bindparams(fts_q=query)
+            f"{PG_PAGE_DOCUMENT.replace('coalesce(', 'coalesce(dp.')} @@ ({tsquery}))"
+        ).bindparams(**params)
     match = fts5_query(query)
     if match is None:
         return true()
@@ -188,12 +202,30 @@ def _verdict_clause(verdict: str) -> ColumnElement[bool]:
     return ReviewHead.verdict == verdict
 
 
+def _confirmed() -> ColumnElement[bool]:
+    return ReviewHead.verdict.in_(POSITIVE_VERDICTS)
+
+
+def _for_groups() -> ColumnElement[bool]:
+    """Flagged and not rejected, or confirmed (found by hand included)."""
+    not_rejected = or_(ReviewHead.verdict.is_(None), ReviewHead.verdict != "not_relevant")
+    return or_(and_(text("notices.flagged"), not_rejected), _confirmed())
+
+
 def _clauses(session: Session, f: NoticeFilters) -> list[Clause]:
     """One WHERE clause per filter set. Every filter column but the buyer's name is in the
     queue index (SQLite: ``ix_notices_review_queue`` covers them), so listing ids walks that
     index without reading the large notice rows."""
     clauses: list[Clause] = []
-    if not f.include_unflagged:
+    confirmed_since: ColumnElement[bool] | None = None
+    if f.for_groups and f.new_or_flagged_since is not None:
+        confirmed_since = and_(_confirmed(), ReviewHead.updated_at >= f.new_or_flagged_since)
+    if f.for_groups:
+        clauses.append(_for_groups())
+    elif f.to_check:
+        to_check = select(SecondOpinion.notice_id).where(SecondOpinion.to_check.is_(True))
+        clauses += [Notice.flagged.is_(False), Notice.id.in_(to_check)]
+    elif not f.include_unflagged:
         # the bare column, exactly the partial index's predicate (see db.fulltext.QUEUE_INDEX)
         clauses.append(text("notices.flagged"))
     if f.verdict:
@@ -217,12 +249,13 @@ def _clauses(session: Session, f: NoticeFilters) -> list[Clause]:
     if f.min_score is not None:
         clauses.append(Notice.score >= f.min_score)
     if f.seen_from is not None:
-        clauses.append(Notice.first_seen_at >= f.seen_from)
+        seen: ColumnElement[bool] = Notice.first_seen_at >= f.seen_from
+        # an analyst who confirms an older notice means the groups to hear of it
+        clauses.append(seen if confirmed_since is None else or_(seen, confirmed_since))
     if f.new_or_flagged_since is not None:
         flagged_since = select(Flag.notice_id).where(Flag.created_at >= f.new_or_flagged_since)
-        clauses.append(
-            or_(Notice.first_seen_at >= f.new_or_flagged_since, Notice.id.in_(flagged_since))
-        )
+        fresh = [Notice.first_seen_at >= f.new_or_flagged_since, Notice.id.in_(flagged_since)]
+        clauses.append(or_(*fresh, *([confirmed_since] if confirmed_since is not None else [])))
     if f.query:
         clauses.append(_search_clause(session, f.query))
     return clauses
@@ -245,7 +278,7 @@ def notice_select(
     """``columns`` (default: id and publication date) of the notices ``filters`` match,
     newest first with undated last, strictly after ``after`` when given."""
     stmt = select(*(columns or (Notice.id, Notice.published_at))).select_from(Notice)
-    if filters.verdict:
+    if filters.verdict or filters.for_groups:
         stmt = stmt.outerjoin(ReviewHead, ReviewHead.notice_id == Notice.id)
     stmt = stmt.where(*_clauses(session, filters))
     if after is not None:
@@ -280,6 +313,46 @@ def notice_page(
     keys = keys[:limit]
     next_cursor = encode_cursor(keys[-1].published_at, keys[-1].id) if more else None
     return NoticePage(rows=_rows(session, [k.id for k in keys]), next_cursor=next_cursor)
+
+
+#: counting stops here: "more than 10 000" is all a queue needs to say, and it stays cheap
+COUNT_CAP = 10_000
+
+
+def notice_count(session: Session, filters: NoticeFilters, cap: int = COUNT_CAP) -> int:
+    """How many notices the list holds, counted up to ``cap`` (``cap + 1`` means more)."""
+    ids = notice_select(session, filters, Notice.id).order_by(None).limit(cap + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(ids)) or 0)
+
+
+def shown_to_groups(session: Session, ids: Collection[int]) -> set[int]:
+    """Which of ``ids`` the groups are shown (``NoticeFilters(for_groups=True)``): what a
+    group's read-only link may open."""
+    if not ids:
+        return set()
+    stmt = notice_select(session, NoticeFilters(for_groups=True), Notice.id).order_by(None)
+    return set(session.scalars(stmt.where(Notice.id.in_(sorted(ids)[:1000]))))
+
+
+def neighbours(
+    session: Session, filters: NoticeFilters, notice_id: int
+) -> tuple[int | None, int | None]:
+    """The notices just before and just after ``notice_id`` in the list (the desk's
+    previous/next keys); None at either end, or when the notice is not in the list."""
+    found = session.execute(select(Notice.published_at).where(Notice.id == notice_id)).first()
+    if found is None:
+        return None, None
+    here: Cursor = (found.published_at, notice_id)
+    after = session.scalar(notice_select(session, filters, Notice.id, after=here).limit(1))
+    stmt = notice_select(session, filters, Notice.id).where(~_after(here), Notice.id != notice_id)
+    before = session.scalar(stmt.order_by(None).order_by(*_reversed_order(session)).limit(1))
+    return before, after
+
+
+def _reversed_order(session: Session) -> tuple[Any, ...]:
+    if _postgresql(session):
+        return (Notice.published_at.asc().nulls_first(), Notice.id.asc())
+    return (Notice.published_at.asc(), Notice.id.asc())
 
 
 def iter_notices(

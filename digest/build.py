@@ -19,6 +19,8 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from vocabulary.terms import POSITIVE_VERDICTS
+
 __all__ = [
     "DEADLINE_WINDOW",
     "TRACKED_FIELDS",
@@ -29,11 +31,13 @@ __all__ = [
     "JobReport",
     "NoticeView",
     "PoolIndex",
+    "Quote",
     "build_digest",
     "departement_of_commune",
     "describe_changes",
     "in_scope",
     "notice_ui_url",
+    "shown_to",
 ]
 
 DEADLINE_WINDOW = timedelta(days=7)
@@ -52,6 +56,19 @@ KIND_LABELS = {
     "cancellation": "annulation",
     "award": "attribution",
 }
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Why a notice was flagged, in its own words: one flag's snippet and where the matched
+    term lies in it (``start``/``end`` None for flags stored before terms were recorded)."""
+
+    category: str
+    field: str
+    snippet: str
+    term: str = ""
+    start: int | None = None
+    end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,19 @@ class NoticeView:
     flagged_at: datetime | None = None
     #: (category, field, snippet) of each flag
     snippets: tuple[tuple[str, str, str], ...] = ()
+    #: each flag's snippet with its matched term, strongest first
+    quotes: tuple[Quote, ...] = ()
+    estimated_value: float | None = None
+    currency: str | None = None
+    cpv_codes: tuple[str, ...] = ()
+    #: the analysts' latest verdict (None: nobody reviewed it), when, and their public note
+    verdict: str | None = None
+    reviewed_at: datetime | None = None
+    public_note: str = ""
+
+    @property
+    def confirmed(self) -> bool:
+        return self.verdict in POSITIVE_VERDICTS
 
 
 @dataclass(frozen=True)
@@ -95,6 +125,10 @@ class GroupSpec:
     min_score: float = 0.0
     cadence: str = "daily"
     operators: bool = False
+    #: ``flagged`` (flagged and not rejected, plus confirmed) or ``confirmed`` (confirmed only)
+    selection: str = "flagged"
+    #: how readers reach the group, printed in every digest
+    contact: str = ""
 
     @cached_property
     def all_territory(self) -> bool:
@@ -172,6 +206,8 @@ class Digest:
     deadlines: tuple[Entry, ...] = ()
     failed_jobs: tuple[JobReport, ...] = ()
     base_url: str | None = None
+    #: the group's read-only link (``…/p/<token>``): "Dans Veilleur" opens notices under it
+    read_base: str | None = None
     #: notices of parties the group watches (digest.watch)
     watched: tuple[Entry, ...] = ()
 
@@ -194,11 +230,25 @@ def departement_of_commune(insee: str) -> str:
     return insee[:3] if insee.startswith("97") else insee[:2]
 
 
-def in_scope(notice: NoticeView, group: GroupSpec) -> bool:
-    """Territory, categories and minimum score of ``group`` applied to ``notice``."""
-    if notice.score < group.min_score:
+def shown_to(notice: NoticeView, group: GroupSpec) -> bool:
+    """The analysts' verdict applied: a rejected notice is never shown; a ``confirmed`` group
+    sees confirmed notices only; otherwise flagged or confirmed (found by hand) ones."""
+    if notice.verdict == "not_relevant":
         return False
-    if group.categories and group.category_set.isdisjoint(notice.categories):
+    if group.selection == "confirmed":
+        return notice.confirmed
+    return notice.flagged or notice.confirmed
+
+
+def in_scope(notice: NoticeView, group: GroupSpec) -> bool:
+    """Territory, categories and minimum score of ``group`` applied to ``notice``. A notice
+    the analysts confirmed needs no score, and one found by hand (no category) passes the
+    category filter: the analysts' word stands for the rules'."""
+    if notice.score < group.min_score and not notice.confirmed:
+        return False
+    if (
+        group.categories and notice.categories and group.category_set.isdisjoint(notice.categories)
+    ) or (group.categories and not notice.categories and not notice.confirmed):
         return False
     if group.all_territory:
         return True
@@ -307,7 +357,7 @@ def build_digest(
     new: list[Entry] = []
     seen: set[int] = set()
     for notice in candidates:
-        if notice.id in delivered or notice.id in seen or not notice.flagged:
+        if notice.id in delivered or notice.id in seen or not shown_to(notice, group):
             continue
         if not in_scope(notice, group):
             continue
@@ -318,7 +368,7 @@ def build_digest(
     deadlines: list[Entry] = []
     for notice in delivered_views:
         got = delivered.get(notice.id)
-        if got is None:
+        if got is None or notice.verdict == "not_relevant":  # rejected: leaves the digests
             continue
         soon = _closing_soon(notice, now)
         if not got.any_hash(notice.content_hash):
@@ -330,6 +380,8 @@ def build_digest(
             deadlines.append(Entry(notice, "deadline", closing_soon=True))
         for amending, relation in amendments.get(notice.id, ()):
             if amending.id in delivered or amending.id in seen:
+                continue
+            if amending.verdict == "not_relevant":
                 continue
             seen.add(amending.id)
             label = KIND_LABELS.get(amending.kind, relation)

@@ -18,9 +18,13 @@ from pathlib import Path
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from db.read_links import current_read_link, read_link_token
 from digest import queries as q
-from digest.build import GroupSpec, NoticeView, in_scope, notice_ui_url
-from digest.render import scrub_personal
+from digest.build import GroupSpec, NoticeView, in_scope, notice_ui_url, shown_to
+from digest.render import french_amount, scrub_personal
+from vocabulary.cpv import cpv_with_label
+from vocabulary.labels import label
+from vocabulary.places import place_label
 
 __all__ = ["FEED_LIMIT", "build_feed", "feed_xml", "slugify", "write_feeds"]
 
@@ -51,14 +55,40 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     return el
 
 
+def _summary(n: NoticeView) -> str:
+    lines = [
+        f"{label('kind', n.kind).capitalize()}"
+        + (f", publié le {n.published_at:%d/%m/%Y}" if n.published_at else ""),
+        f"Acheteur : {n.buyer_name or 'inconnu'}",
+        f"Lieu : {place_label(n.commune_insee, n.departements) or '—'}",
+    ]
+    if n.estimated_value:
+        lines.append(f"Montant : {french_amount(n.estimated_value, n.currency)}")
+    if n.deadline_at:
+        lines.append(f"Date limite : {n.deadline_at:%d/%m/%Y}")
+    seen: set[str] = set()
+    for quote in n.quotes[:6]:
+        shown = cpv_with_label(quote.term) if quote.field == "cpv" else f"« {quote.snippet[:320]} »"
+        if shown not in seen and len(seen) < 3:
+            seen.add(shown)
+            lines.append(f"{shown} ({label('category', quote.category)})")
+    status = "pas encore examiné" if n.verdict in (None, "new") else label("verdict", n.verdict)
+    lines.append(f"Statut : {status}")
+    if n.public_note:
+        lines.append(f"Note des analystes : {n.public_note}")
+    return "\n".join(lines)
+
+
 def build_feed(
     title: str,
     feed_id: str,
     notices: Sequence[NoticeView],
     now: datetime,
     base_url: str | None = None,
+    read_base: str | None = None,
 ) -> bytes:
-    """An Atom 1.0 document for ``notices`` (newest first)."""
+    """An Atom 1.0 document for ``notices`` (newest first). Entries link to the group's
+    read-only view under ``read_base`` when given, else to the desk (``base_url``)."""
     root = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
     _sub(root, "title", title)
     _sub(root, "id", feed_id)
@@ -72,8 +102,10 @@ def build_feed(
         _sub(entry, "title", scrub_personal(n.title) or "(sans titre)")
         _sub(entry, "id", f"{feed_id}:notice:{n.id}:{n.content_hash[:16]}")
         _sub(entry, "updated", _iso(n.first_seen_at or now))
-        link = notice_ui_url(base_url, n.id) or (
-            n.url if n.url.startswith(("http://", "https://")) else ""
+        link = (
+            (f"{read_base}/notices/{n.id}" if read_base else None)
+            or notice_ui_url(base_url, n.id)
+            or (n.url if n.url.startswith(("http://", "https://")) else "")
         )
         if link:
             _sub(entry, "link", href=link)
@@ -81,16 +113,7 @@ def build_feed(
             _sub(entry, "link", rel="related", href=n.url)
         for cat in n.categories:
             _sub(entry, "category", term=cat)
-        lines = [
-            f"Acheteur : {n.buyer_name or 'inconnu'}",
-            f"Lieu : {', '.join(n.departements) or '—'}"
-            + (f" (commune {n.commune_insee})" if n.commune_insee else ""),
-            f"Nature : {n.kind}",
-        ]
-        if n.deadline_at:
-            lines.append(f"Date limite : {n.deadline_at:%d/%m/%Y}")
-        lines += [f"« {snip[:320]} » ({cat})" for cat, _f, snip in n.snippets[:3]]
-        _sub(entry, "summary", scrub_personal("\n".join(lines)), type="text")
+        _sub(entry, "summary", scrub_personal(_summary(n)), type="text")
     return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))
 
 
@@ -100,9 +123,11 @@ def feed_xml(
     base_url: str | None = None,
     limit: int = FEED_LIMIT,
     now: datetime | None = None,
+    read_base: str | None = None,
 ) -> bytes:
-    """The Atom feed of ``group`` (filtered by its territory, categories, minimum score), or of
-    every flagged notice when ``group`` is None. For the web UI: ``Response(feed_xml(s, g))``."""
+    """The Atom feed of ``group`` (its selection, territory, categories, minimum score), or of
+    every notice shown to groups when ``group`` is None (flagged and not rejected, or
+    confirmed). For the web UI: ``Response(feed_xml(s, g))``."""
     now = now or datetime.now(UTC)
     pool = q.recent_flagged(session, limit if group is None else limit * 10)
     if group is None:
@@ -113,16 +138,26 @@ def feed_xml(
             now,
             base_url,
         )
-    chosen = [n for n in pool if in_scope(n, group)][:limit]
+    chosen = [n for n in pool if shown_to(n, group) and in_scope(n, group)][:limit]
     return build_feed(
-        f"Veilleur — {group.name}", f"urn:veilleur:feed:group:{group.id}", chosen, now, base_url
+        f"Veilleur — {group.name}",
+        f"urn:veilleur:feed:group:{group.id}",
+        chosen,
+        now,
+        base_url,
+        read_base,
     )
 
 
 def write_feeds(
-    session: Session, out_dir: Path, base_url: str | None = None, now: datetime | None = None
+    session: Session,
+    out_dir: Path,
+    base_url: str | None = None,
+    now: datetime | None = None,
+    key: str | None = None,
 ) -> list[Path]:
-    """Write ``all.atom`` and one ``<slug>.atom`` per active group; returns the paths."""
+    """Write ``all.atom`` and one ``<slug>.atom`` per active group; returns the paths. With
+    ``base_url`` and the installation's ``key``, a group's entries open its read-only link."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     path = out_dir / "all.atom"
@@ -134,6 +169,11 @@ def write_feeds(
         slug = f"{slug}-{group.id}" if slug in seen else slug
         seen.add(slug)
         path = out_dir / f"{slug}.atom"
-        path.write_bytes(feed_xml(session, q.group_spec(group), base_url, now=now))
+        read_base = None
+        if base_url and key:
+            token = read_link_token(key, current_read_link(session, group.id))
+            read_base = f"{base_url.rstrip('/')}/p/{token}"
+        spec = q.group_spec(group)
+        path.write_bytes(feed_xml(session, spec, base_url, now=now, read_base=read_base))
         written.append(path)
     return written

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from db.models.digest import Delivery, DigestSend, Group
 from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
+from db.models.review import Review, ReviewHead
 from db.models.runs import JobRun
 from db.notice_list import NoticeFilters, notice_select
-from digest.build import Delivered, GroupSpec, JobReport, NoticeView
+from digest.build import Delivered, GroupSpec, JobReport, NoticeView, Quote
 
 __all__ = [
     "AMENDING_RELATIONS",
@@ -72,6 +73,8 @@ def group_spec(group: Group, operators: frozenset[str] = frozenset()) -> GroupSp
         min_score=group.min_score or 0.0,
         cadence=group.cadence,
         operators=group.name in operators,
+        selection=group.selection or "flagged",
+        contact=group.contact or "",
     )
 
 
@@ -93,21 +96,46 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 def _snippets(
     session: Session, ids: Sequence[int]
-) -> tuple[dict[int, list[tuple[str, str, str]]], dict[int, datetime]]:
-    """Flag snippets per notice (strongest first) and when each notice was last flagged."""
-    out: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+) -> tuple[dict[int, list[Quote]], dict[int, datetime]]:
+    """Flag quotes per notice (strongest first) and when each notice was last flagged."""
+    out: dict[int, list[Quote]] = defaultdict(list)
     latest: dict[int, datetime] = {}
     for chunk in _chunks(ids):
         rows = session.execute(
-            select(Flag.notice_id, Flag.category, Flag.field, Flag.snippet, Flag.created_at)
+            select(
+                Flag.notice_id,
+                Flag.category,
+                Flag.field,
+                Flag.snippet,
+                Flag.created_at,
+                Flag.term,
+                Flag.snippet_start,
+                Flag.snippet_end,
+            )
             .where(Flag.notice_id.in_(chunk))
             .order_by(Flag.notice_id, Flag.weight.desc(), Flag.id)
         )
-        for nid, cat, fld, snip, created in rows:
-            out[nid].append((cat, fld, snip))
+        for nid, cat, fld, snip, created, term, start, end in rows:
+            out[nid].append(Quote(cat, fld, snip, term or "", start, end))
             if created is not None and (nid not in latest or created > latest[nid]):
                 latest[nid] = created
     return out, latest
+
+
+def _reviews(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, datetime, str]]:
+    """notice id -> (latest verdict, when, its public note) for reviewed notices."""
+    out: dict[int, tuple[str, datetime, str]] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(
+                ReviewHead.notice_id, ReviewHead.verdict, ReviewHead.updated_at, Review.public_note
+            )
+            .join(Review, Review.id == ReviewHead.review_id)
+            .where(ReviewHead.notice_id.in_(chunk))
+        )
+        for nid, verdict, when, note in rows:
+            out[nid] = (verdict, when, note or "")
+    return out
 
 
 _VIEW_COLUMNS = (
@@ -127,6 +155,9 @@ _VIEW_COLUMNS = (
     Notice.deadline_at,
     Notice.awardees,
     Notice.first_seen_at,
+    Notice.estimated_value,
+    Notice.currency,
+    Notice.cpv_codes,
 )
 
 
@@ -142,7 +173,9 @@ def _awardee_names(value: Any) -> tuple[str, ...]:
 
 def _views(session: Session, stmt: Any) -> list[NoticeView]:
     rows = session.execute(stmt).all()
-    snippets, flagged_at = _snippets(session, [r.id for r in rows])
+    ids = [r.id for r in rows]
+    quotes, flagged_at = _snippets(session, ids)
+    reviews = _reviews(session, ids)
     return [
         NoticeView(
             id=r.id,
@@ -162,7 +195,14 @@ def _views(session: Session, stmt: Any) -> list[NoticeView]:
             awardees=_awardee_names(r.awardees),
             first_seen_at=r.first_seen_at,
             flagged_at=flagged_at.get(r.id),
-            snippets=tuple(snippets.get(r.id, ())),
+            snippets=tuple((q.category, q.field, q.snippet) for q in quotes.get(r.id, ())),
+            quotes=tuple(quotes.get(r.id, ())),
+            estimated_value=r.estimated_value,
+            currency=r.currency,
+            cpv_codes=tuple(str(c) for c in r.cpv_codes or ()),
+            verdict=reviews[r.id][0] if r.id in reviews else None,
+            reviewed_at=reviews[r.id][1] if r.id in reviews else None,
+            public_note=reviews[r.id][2] if r.id in reviews else "",
         )
         for r in rows
     ]
@@ -171,11 +211,12 @@ def _views(session: Session, stmt: Any) -> list[NoticeView]:
 def candidate_notices(
     session: Session, since: datetime, seen_since: datetime | None = None
 ) -> list[NoticeView]:
-    """The pool every group filters: flagged notices first seen, or flagged, at or after
-    ``since`` — and in any case first seen at or after ``seen_since`` (so a rescan that
-    re-flags old notices does not flood groups with the archive). The notice list's filters
-    select them; each group's territory, categories and score are applied to the pool."""
-    filters = NoticeFilters(new_or_flagged_since=since, seen_from=seen_since)
+    """The pool every group filters: notices shown to groups (flagged and not rejected, or
+    confirmed) first seen, flagged or confirmed at or after ``since`` — and first seen at or
+    after ``seen_since`` unless an analyst confirmed them since (so a rescan that re-flags old
+    notices does not flood groups with the archive). The notice list's filters select them;
+    each group's selection, territory, categories and score are applied to the pool."""
+    filters = NoticeFilters(new_or_flagged_since=since, seen_from=seen_since, for_groups=True)
     stmt = notice_select(session, filters, *_VIEW_COLUMNS).order_by(None).order_by(Notice.id)
     return _views(session, stmt)
 
@@ -189,9 +230,10 @@ def notice_views(session: Session, ids: Iterable[int]) -> list[NoticeView]:
 
 
 def recent_flagged(session: Session, limit: int = 200) -> list[NoticeView]:
-    """The latest flagged notices, newest first seen first (for feeds)."""
+    """The latest notices shown to groups (flagged and not rejected, or confirmed), newest
+    first seen first (for feeds)."""
     stmt = (
-        notice_select(session, NoticeFilters(), *_VIEW_COLUMNS)
+        notice_select(session, NoticeFilters(for_groups=True), *_VIEW_COLUMNS)
         .order_by(None)
         .order_by(Notice.first_seen_at.desc(), Notice.id.desc())
         .limit(limit)

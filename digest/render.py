@@ -21,11 +21,43 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
-from digest.build import Digest, Entry, notice_ui_url
-from vocabulary.places import commune_name
+from digest.build import Digest, Entry, NoticeView, Quote
+from digest.requests import reminder_context, reminders_of
+from vocabulary.cpv import cpv_with_label
+from vocabulary.labels import label
+from vocabulary.places import place_label
 
-__all__ = ["RenderedDigest", "render_digest", "sanitize_header", "scrub_personal", "subject_for"]
+__all__ = [
+    "TODO",
+    "UNSUBSCRIBE_PLACEHOLDER",
+    "RenderedDigest",
+    "french_amount",
+    "render_digest",
+    "sanitize_header",
+    "scrub_personal",
+    "subject_for",
+]
+
+#: rendered in place of a recipient's unsubscribe link, replaced per recipient when sending
+UNSUBSCRIBE_PLACEHOLDER = "veilleur-unsubscribe-link-placeholder"
+#: what a volunteer can do next, by kind of notice ("Que faire ?")
+TODO: dict[str, str] = {
+    "tender": "demandez à l'acheteur les pièces du marché (règlement, CCTP) et suivez son "
+    "attribution ; parlez-en avant la date limite.",
+    "prior_information": "le marché se prépare : interrogez la collectivité et ses élus "
+    "avant que l'appel d'offres paraisse.",
+    "correction": "voyez ce qui change (date limite, lots, montant) et relancez vos demandes "
+    "sur l'avis initial.",
+    "cancellation": "notez l'annulation et guettez une relance du marché sous un autre nom.",
+    "award": "demandez le contrat et ses pièces (CCTP, bordereau des prix) à l'acheteur ; en "
+    "cas de refus, saisissez la CADA.",
+    "contract": "demandez le contrat, ses avenants et le bilan d'utilisation du dispositif.",
+    "deliberation": "vérifiez le vote au conseil : compte rendu, débats, votes des élus ; "
+    "demandez la délibération et ses annexes.",
+    "other": "lisez l'avis à la source et partagez-le avec le groupe.",
+}
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECT_LIMIT = 180
@@ -104,9 +136,13 @@ def subject_for(digest: Digest) -> str:
         counts.append(f"{len(digest.deadlines)} échéance(s)")
     if digest.watched:
         counts.append(f"{len(digest.watched)} suivi(s)")
+    if reminders := reminders_of(digest):
+        counts.append(f"{len(reminders)} rappel(s) de demande d'accès")
     if digest.failed_jobs:
         counts.append(f"{len(digest.failed_jobs)} tâche(s) en échec")
     first = digest.entries[0].notice.title if digest.entries else ""
+    if not first and reminders_of(digest):
+        first = reminders_of(digest)[0].title
     subject = f"[Veilleur] {digest.group.name} : {', '.join(counts)}"
     if first:
         subject += f" — {_clean(first)}"
@@ -119,6 +155,16 @@ class RenderedDigest:
     text: str
     html: str
 
+    def with_unsubscribe(self, url: str | None) -> RenderedDigest:
+        """The same message with one recipient's unsubscribe link in place of the
+        placeholder (a link with no ``&`` or ``<``: an URL-safe token after the base URL)."""
+        link = url or ""
+        return RenderedDigest(
+            self.subject,
+            self.text.replace(UNSUBSCRIBE_PLACEHOLDER, link),
+            self.html.replace(UNSUBSCRIBE_PLACEHOLDER, str(escape(link))),
+        )
+
 
 def _tz() -> ZoneInfo:
     """Readers' time zone for dates in digests (deadlines are stored in UTC)."""
@@ -128,33 +174,84 @@ def _tz() -> ZoneInfo:
         return ZoneInfo("Europe/Paris")
 
 
-def _entry_context(entry: Entry, base_url: str | None) -> dict[str, object]:
+def french_amount(value: float | None, currency: str | None = None) -> str:
+    """``1 234 567 €`` (narrow no-break spaces as French prints them); "" when unknown."""
+    if value is None or value <= 0:
+        return ""
+    digits = f"{value:,.0f}".replace(",", "\u202f")
+    unit = "€" if (currency or "EUR").upper() == "EUR" else currency or ""
+    return f"{digits} {unit}".strip()
+
+
+def _quotes(n: NoticeView, limit: int = 3) -> list[dict[str, object]]:
+    """Why it was flagged, once each: one quote per matched word (a CPV code with its label),
+    never the same passage twice (three rules firing on the title quote it once)."""
+    out: list[dict[str, object]] = []
+    seen_terms: set[str] = set()
+    seen_passages: set[str] = set()
+    quotes = n.quotes or tuple(Quote(c, f, s) for c, f, s in n.snippets)
+    for q in quotes:
+        term_key = " ".join((q.term or "").lower().split())
+        if q.field == "cpv" or (q.term.isdigit() and len(q.term) == 8):
+            code = q.term or q.snippet
+            if term_key not in seen_terms:
+                seen_terms.add(term_key)
+                out.append({"cpv": cpv_with_label(code), "category": label("category", q.category)})
+            continue
+        if (term_key and term_key in seen_terms) or q.snippet in seen_passages:
+            continue
+        seen_terms.add(term_key)
+        seen_passages.add(q.snippet)
+        start, end = q.start, q.end
+        if start is None or end is None or not (0 <= start < end <= len(q.snippet)):
+            start = end = 0
+        out.append(
+            {
+                "cpv": "",
+                "before": _clean(q.snippet[:start])
+                + (" " if q.snippet[start - 1 : start].isspace() else ""),
+                "term": _clean(q.snippet[start:end]),
+                "after": (" " if q.snippet[end : end + 1].isspace() else "")
+                + _clean(q.snippet[end:]),
+                "category": label("category", q.category),
+                "field": label("field", q.field),
+            }
+        )
+    return out[:limit]
+
+
+def _status(n: NoticeView) -> str:
+    if n.verdict in (None, "new"):
+        return "signalé par les règles, pas encore examiné"
+    return label("verdict", n.verdict)
+
+
+def _entry_context(entry: Entry, digest: Digest) -> dict[str, object]:
     n = entry.notice
-    place = ", ".join(n.departements)
-    if n.commune_insee:
-        town = commune_name(n.commune_insee) or "commune"
-        town = f"{town} ({n.commune_insee})"
-        place = f"{place}, {town}" if place else town
+    tz = _tz()
+    deadline = n.deadline_at.astimezone(tz) if n.deadline_at else None
+    read_url = f"{digest.read_base}/notices/{n.id}" if digest.read_base else ""
     return {
         "id": n.id,
         "title": _clean(n.title, 300) or "(sans titre)",
         "buyer": _clean(n.buyer_name, 200) or "acheteur inconnu",
-        "place": place or "—",
-        "categories": ", ".join(n.categories) or "—",
-        "kind": n.kind,
-        "published": n.published_at.isoformat() if n.published_at else "",
-        "deadline": n.deadline_at.astimezone(_tz()).strftime("%d/%m/%Y %H:%M")
-        if n.deadline_at
-        else "",
+        "place": place_label(n.commune_insee, n.departements) or "lieu inconnu",
+        "categories": ", ".join(label("category", c) for c in n.categories) or "—",
+        "kind": label("kind", n.kind),
+        "published": n.published_at.strftime("%d/%m/%Y") if n.published_at else "",
+        "deadline": deadline.strftime("%d/%m/%Y à %Hh%M") if deadline else "",
+        "closed": bool(n.deadline_at and n.deadline_at < digest.generated_at),
         "closing_soon": entry.closing_soon,
+        "amount": french_amount(n.estimated_value, n.currency),
+        "amount_label": "Montant" if n.kind in ("award", "contract") else "Montant estimé",
         "awardees": _clean(", ".join(n.awardees), 300),
         "changes": [_clean(c, 300) for c in entry.changes],
-        "snippets": [
-            {"category": cat, "field": fld, "text": _clean(snip, SNIPPET_LIMIT)}
-            for cat, fld, snip in n.snippets[:3]
-        ],
+        "quotes": _quotes(n),
+        "status": _status(n),
+        "public_note": _clean(n.public_note, 600),
+        "todo": TODO.get(n.kind, TODO["other"]),
         "source_url": n.url if n.url.startswith(("http://", "https://")) else "",
-        "ui_url": notice_ui_url(base_url, n.id) or "",
+        "ui_url": read_url,
     }
 
 
@@ -168,24 +265,32 @@ _env = Environment(
 )
 
 
-def render_digest(digest: Digest) -> RenderedDigest:
-    base = digest.base_url
+def render_digest(digest: Digest, unsubscribe_url: str | None = None) -> RenderedDigest:
+    """Subject, text and HTML of ``digest``. ``unsubscribe_url`` None: a preview, which says
+    each recipient's message carries their own unsubscribe link."""
     ctx = {
         "group": digest.group.name,
+        # the operator wrote it for the readers: not scraped text, nothing to scrub
+        "contact": " ".join(digest.group.contact.split())[:320],
         "generated": digest.generated_at.astimezone(_tz()).strftime("%d/%m/%Y"),
-        "new": [_entry_context(e, base) for e in digest.new],
-        "updates": [_entry_context(e, base) for e in digest.updates],
-        "deadlines": [_entry_context(e, base) for e in digest.deadlines],
-        "watched": [_entry_context(e, base) for e in digest.watched],
+        "new": [_entry_context(e, digest) for e in digest.new],
+        "updates": [_entry_context(e, digest) for e in digest.updates],
+        "deadlines": [_entry_context(e, digest) for e in digest.deadlines],
+        "watched": [_entry_context(e, digest) for e in digest.watched],
+        "requests": [
+            reminder_context(r, digest.base_url, digest.read_base, _clean)
+            for r in reminders_of(digest)
+        ],
         "jobs": [
             {
                 "job": j.job,
                 "status": j.status,
-                "started": j.started_at.strftime("%d/%m/%Y %H:%M UTC"),
+                "started": j.started_at.astimezone(_tz()).strftime("%d/%m/%Y %H:%M"),
                 "message": _clean(j.message, 500),
             }
             for j in digest.failed_jobs
         ],
+        "unsubscribe_url": unsubscribe_url or "",
     }
     return RenderedDigest(
         subject=subject_for(digest),

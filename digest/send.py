@@ -89,9 +89,13 @@ class SmtpSettings:
         )
 
 
-def build_message(rendered: RenderedDigest, mail_from: str, group_name: str) -> Message:
+def build_message(
+    rendered: RenderedDigest, mail_from: str, group_name: str, unsubscribe_url: str | None = None
+) -> Message:
     """A multipart/alternative message. Recipients travel in the envelope only (like Bcc), so
-    members of a group do not see each other's addresses."""
+    members of a group do not see each other's addresses. ``unsubscribe_url`` (the
+    recipient's own link) becomes ``List-Unsubscribe`` with RFC 8058 one-click: mail clients
+    show an "unsubscribe" button that POSTs to it."""
     msg = MIMEMultipart("alternative")
     # typeshed types header values as str, but the stdlib documents Header objects as values
     # (https://docs.python.org/3/library/email.header.html): the ignores below are that gap
@@ -103,6 +107,9 @@ def build_message(rendered: RenderedDigest, mail_from: str, group_name: str) -> 
     msg["Message-ID"] = make_msgid(domain=domain)
     msg["X-Veilleur-Group"] = Header(sanitize_header(group_name, 200), "utf-8")  # type: ignore[assignment]
     msg["Auto-Submitted"] = "auto-generated"
+    if unsubscribe_url:
+        msg["List-Unsubscribe"] = f"<{sanitize_header(unsubscribe_url, 2000)}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # MIMEText takes a Charset object as _charset (documented), typeshed says str only
     msg.attach(MIMEText(rendered.text, "plain", _UTF8_QP))  # type: ignore[arg-type]
     msg.attach(MIMEText(rendered.html, "html", _UTF8_QP))  # type: ignore[arg-type]

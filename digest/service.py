@@ -15,18 +15,30 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from db.models.base import utcnow
 from db.models.digest import Group
+from db.read_links import current_read_link, read_link_token, unsubscribe_token
+from db.request_reminders import (
+    ReminderView,
+    delivered_reminders,
+    record_reminders,
+    reminders_due,
+)
+from db.secret_key import load_secret_key
 from db.session import session_scope
 from digest import queries as q
 from digest.build import Delivered, Digest, GroupSpec, NoticeView, PoolIndex, build_digest
-from digest.render import RenderedDigest, render_digest
+from digest.render import UNSUBSCRIBE_PLACEHOLDER, RenderedDigest, render_digest
+from digest.requests import reminders_of, request_reminders, with_reminders
 from digest.send import SendError, SmtpSender, SmtpSettings, build_message
 from digest.watch import add_watched, watched_notices
+from vocabulary.deadlines import today_in_paris
 
 __all__ = [
     "CADENCE",
@@ -56,6 +68,12 @@ class PreparedMessage:
     digest: Digest
     rendered: RenderedDigest
     recipients: list[str]
+    #: recipient -> their own unsubscribe link (empty without ``VEILLEUR_BASE_URL``)
+    unsubscribe: dict[str, str] = field(default_factory=dict)
+
+    def personal(self, recipient: str) -> RenderedDigest:
+        """The message as ``recipient`` gets it: with their own unsubscribe link."""
+        return self.rendered.with_unsubscribe(self.unsubscribe.get(recipient))
 
 
 @dataclass
@@ -100,6 +118,8 @@ def _window(group: Group, backlog: timedelta) -> tuple[datetime, datetime]:
 
 
 def _fresh(n: NoticeView, horizon: datetime, since: datetime) -> bool:
+    if n.confirmed and n.reviewed_at is not None and n.reviewed_at >= since:
+        return True  # confirmed by an analyst since the last digest, however old
     seen = n.first_seen_at
     if seen is not None and seen < horizon:
         return False
@@ -128,7 +148,8 @@ def prepare_digests(
 ) -> tuple[list[PreparedMessage], list[GroupResult]]:
     """Build and render every due group's digests; recipients with equal content share one."""
     env = os.environ if env is None else env
-    base_url = env.get("VEILLEUR_BASE_URL") or None
+    base_url = (env.get("VEILLEUR_BASE_URL") or "").rstrip("/") or None
+    key = load_secret_key(env=env) if base_url else None
     operators = q.operator_group_names(env)
     backlog = timedelta(days=_backlog_days(env))
     names = set(group_names) if group_names else None
@@ -145,6 +166,7 @@ def prepare_digests(
         if not groups:
             return prepared, results
         windows = {g.id: _window(g, backlog) for g in groups}
+        reminders = _request_reminders(s, now)
         pool = q.candidate_notices(
             s, min(w[1] for w in windows.values()), min(w[0] for w in windows.values())
         )
@@ -164,9 +186,14 @@ def prepare_digests(
             amendments = q.amendments_of(s, ids) if ids else {}
             watched = watched_notices(s, group.id, since)
             sends = q.last_sends(s, group.id) if spec.operators else {}
+            reminded = delivered_reminders(s, group.id)
             jobs_pool = q.failed_jobs_since(s, horizon) if spec.operators else []
             by_signature: dict[tuple[object, ...], PreparedMessage] = {}
             result = GroupResult(group.name)
+            read_base = None
+            if base_url and key:
+                link = current_read_link(s, group.id, now)
+                read_base = f"{base_url}/p/{read_link_token(key, link)}"
             for recipient in spec.recipients:
                 since = sends.get(recipient, horizon)
                 jobs = [j for j in jobs_pool if j.started_at > since]
@@ -174,16 +201,22 @@ def prepare_digests(
                     spec, recipient, now, candidates, delivered.get(recipient, {}),
                     versions, amendments, views, jobs, base_url,
                 )  # fmt: skip
+                got = reminded.get(recipient, set())
+                digest = with_reminders(
+                    digest, request_reminders(spec, reminders[0], got, reminders[1])
+                )
                 digest = add_watched(digest, watched, delivered.get(recipient, {}))
                 if digest.is_empty:
                     continue
+                digest = replace(digest, read_base=read_base)
                 sig = digest.signature()
-                if sig in by_signature:
-                    by_signature[sig].recipients.append(recipient)
-                else:
-                    by_signature[sig] = PreparedMessage(
-                        spec, digest, render_digest(digest), [recipient]
-                    )
+                if sig not in by_signature:
+                    rendered = render_digest(digest, UNSUBSCRIBE_PLACEHOLDER if key else None)
+                    by_signature[sig] = PreparedMessage(spec, digest, rendered, [])
+                by_signature[sig].recipients.append(recipient)
+                if base_url and key:
+                    token = unsubscribe_token(key, group.id, recipient)
+                    by_signature[sig].unsubscribe[recipient] = f"{base_url}/unsubscribe/{token}"
             prepared.extend(by_signature.values())
             result.messages = len(by_signature)
             result.empty = not by_signature
@@ -210,17 +243,21 @@ def send_digests(
     with SmtpSender(settings) as sender:
         for pm in prepared:
             result = by_group[pm.group.name]
-            msg = build_message(pm.rendered, settings.mail_from, pm.group.name)
-            try:
-                accepted = sender.send(msg, pm.recipients)
-            except SendError as exc:
-                log.error("digest_send_failed group=%s error=%s", pm.group.name, exc)
-                result.error = str(exc)
-                result.refused.extend(pm.recipients)
-                continue
-            result.accepted.extend(sorted(accepted))
-            result.refused.extend(sorted(set(pm.recipients) - accepted))
-            _record(url, pm, accepted, str(msg["Message-ID"]), now)
+            for recipient in pm.recipients:
+                personal = pm.personal(recipient)
+                msg = build_message(
+                    personal, settings.mail_from, pm.group.name, pm.unsubscribe.get(recipient)
+                )
+                try:
+                    accepted = sender.send(msg, [recipient])
+                except SendError as exc:
+                    log.error("digest_send_failed group=%s error=%s", pm.group.name, exc)
+                    result.error = str(exc)
+                    result.refused.append(recipient)
+                    continue
+                result.accepted.extend(sorted(accepted))
+                result.refused.extend(sorted({recipient} - accepted))
+                _record(url, pm, accepted, str(msg["Message-ID"]), now)
     _mark_done(url, [r for r in results if not r.refused and r.error is None], now)
     for r in results:
         log.info(
@@ -230,13 +267,24 @@ def send_digests(
     return results
 
 
+def _request_reminders(
+    s: Session, now: datetime
+) -> tuple[list[ReminderView], dict[int, NoticeView]]:
+    """Access-request reminders due today (Paris), with their notices for the groups' scope."""
+    due = reminders_due(s, today_in_paris(now))
+    ids = {v.notice_id for v in due if v.group_id is None}
+    return due, {n.id: n for n in q.notice_views(s, ids)} if ids else {}
+
+
 def _record(
     url: str | None, pm: PreparedMessage, accepted: set[str], msg_id: str, now: datetime
 ) -> None:
     keys = [k for e in pm.digest.entries for k in e.delivery_keys()]
+    reminded = [(r.request_id, r.key) for r in reminders_of(pm.digest)]
     with session_scope(url) as s:
         for recipient in sorted(accepted):
             q.record_deliveries(s, pm.group.id, recipient, keys, now)
+            record_reminders(s, pm.group.id, recipient, reminded, now)
             q.record_send(
                 s, pm.group.id, recipient, msg_id, len(pm.digest.entries),
                 len(pm.digest.failed_jobs), now,

@@ -202,17 +202,26 @@ def _ted_xml(path: Path, record_id: str) -> tuple[TextField, ...]:
     return tuple(fields)
 
 
-def _listing_csv(path: Path, record_id: str) -> tuple[TextField, ...]:
+@lru_cache(maxsize=8)
+def _csv_rows(path: Path) -> tuple[dict[str, str], ...]:
     with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row.get("idweb") == record_id:
-                cells = [
-                    c.strip() for c in row.get("raw_markdown_row", "").strip().strip("|").split("|")
-                ]
-                # | [id](url) | buyer | amount | duration | deadline | résumé | watch keyword |
-                buyer = cells[1] if len(cells) > 1 else ""
-                title = cells[5] if len(cells) > 5 else " ".join(cells)
-                return (TextField("title", title), TextField("buyer", buyer))
+        return tuple(csv.DictReader(fh))
+
+
+def _listing_csv(path: Path, record_id: str) -> tuple[TextField, ...]:
+    for row in _csv_rows(path):
+        if "numero_arrete" in row:  # Préfecture de police arrêtés: number, title, date, pdf
+            if row["numero_arrete"] == record_id:
+                return (TextField("title", row.get("titre") or ""),)
+            continue
+        if row.get("idweb") == record_id:
+            cells = [
+                c.strip() for c in row.get("raw_markdown_row", "").strip().strip("|").split("|")
+            ]
+            # | [id](url) | buyer | amount | duration | deadline | résumé | watch keyword |
+            buyer = cells[1] if len(cells) > 1 else ""
+            title = cells[5] if len(cells) > 5 else " ".join(cells)
+            return (TextField("title", title), TextField("buyer", buyer))
     raise CorpusError(f"record {record_id!r} not in {path.name}")
 
 
@@ -225,6 +234,34 @@ def _jsonl(path: Path, record_id: str) -> tuple[TextField, ...]:
             if record_id in (rec.get("doc_id"), rec.get("id"), rec.get("record_id")):
                 return (TextField("description", str(rec.get("text", ""))),)
     raise CorpusError(f"record {record_id!r} not in {path.name}")
+
+
+@lru_cache(maxsize=4)
+def _read_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+_RAA_ACT_ID_RE = re.compile(r"\b\d{2,3}-\d{4}-\d{2}-\d{2}-\d{5}\b")
+
+
+def _raa_act(path: Path, record_id: str) -> tuple[TextField, ...]:
+    """One act of a prefecture's RAA bundle (text extracted from the PDF), ``record_id`` being the
+    act's id (``83-2025-06-06-00001``). The bundle opens with a table of contents naming every
+    act once; each act's text then starts where its id appears again and runs to the next act."""
+    text = _read_text(path)
+    starts: dict[str, int] = {}
+    seen: set[str] = set()
+    for m in _RAA_ACT_ID_RE.finditer(text):
+        act = m.group(0)
+        if act in seen and act not in starts:
+            starts[act] = m.start()
+        seen.add(act)
+    if record_id not in seen:
+        raise CorpusError(f"act {record_id!r} not in {path.name}")
+    begin = starts.get(record_id, text.find(record_id))
+    later = [pos for pos in starts.values() if pos > begin]
+    body = text[begin : min(later) if later else len(text)]
+    return (TextField("document", body, document=path.stem, page=1),)
 
 
 def _pdf(path: Path, record_id: str) -> tuple[TextField, ...]:
@@ -253,6 +290,8 @@ def load_record(data_dir: Path, file: str, record_id: str, title: str = "") -> C
             fields = _listing_csv(path, record_id)
         elif suffix == ".jsonl":
             fields = _jsonl(path, record_id)
+        elif suffix == ".txt":
+            fields = _raa_act(path, record_id)
         elif suffix == ".pdf":
             fields = _pdf(path, record_id)
         elif suffix == ".json":

@@ -9,10 +9,23 @@ from typing import Any
 from vocabulary.errors import VeilleurError
 from vocabulary.terms import CATEGORIES, Category
 
-__all__ = ["SCOPES", "Exclusion", "Rule", "RuleError", "parse_exclusion", "parse_rule"]
+__all__ = [
+    "CONTEXT_SCOPES",
+    "SCOPES",
+    "Exclusion",
+    "Negation",
+    "Rule",
+    "RuleError",
+    "parse_exclusion",
+    "parse_negation",
+    "parse_rule",
+]
 
 #: how far an exclusion reaches: the phrase itself, a window of words, or the whole notice
 SCOPES = ("overlap", "window", "notice")
+#: where a rule's ``context`` words must be: the same field, the same document (any page, or the
+#: notice's own fields), or anywhere in the notice
+CONTEXT_SCOPES = ("field", "document", "notice")
 
 
 class RuleError(VeilleurError, ValueError):
@@ -33,6 +46,26 @@ class Rule:
     requires: tuple[str, ...] = ()
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    context_scope: str = "notice"
+    negatable: bool = True
+
+
+@dataclass(frozen=True)
+class Negation:
+    """Words that negate what follows them ("hors vidéoprotection", "il ne s'agit pas de
+    reconnaissance faciale"): rule hits within ``window`` words after a cue, in the same
+    sentence and before a word of ``stop``, are neutralised. A cue inside a phrase of
+    ``except`` ("hors taxes") negates nothing."""
+
+    id: str
+    terms: tuple[str, ...]
+    window: int = 8
+    stop: tuple[str, ...] = ()
+    except_: tuple[str, ...] = ()
+    description: str = ""
+    examples: tuple[str, ...] = ()
+    examples_kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,7 +101,11 @@ _RULE_KEYS = {
     "requires",
     "examples_match",
     "examples_no_match",
+    "context",
+    "context_scope",
+    "negatable",
 }
+_NEG_KEYS = {"id", "terms", "window", "stop", "except", "description", "examples", "examples_kept"}
 _EXCL_KEYS = {"id", "terms", "scope", "applies_to", "window", "description", "examples"}
 
 
@@ -96,6 +133,34 @@ def parse_rule(raw: dict[str, Any], version: str, where: str) -> Rule:
         requires=_tuple(raw, "requires", where),
         examples_match=_tuple(raw, "examples_match", where),
         examples_no_match=_tuple(raw, "examples_no_match", where),
+        context=_tuple(raw, "context", where),
+        context_scope=_context_scope(raw, where),
+        negatable=bool(raw.get("negatable", True)),
+    )
+
+
+def _context_scope(raw: dict[str, Any], where: str) -> str:
+    scope = str(raw.get("context_scope", "notice"))
+    if scope not in CONTEXT_SCOPES:
+        raise RuleError(f"{where}: context_scope must be one of {CONTEXT_SCOPES}")
+    if "context_scope" in raw and not raw.get("context"):
+        raise RuleError(f"{where}: context_scope without context words")
+    return scope
+
+
+def parse_negation(raw: dict[str, Any], where: str) -> Negation:
+    unknown = set(raw) - _NEG_KEYS
+    if unknown or "id" not in raw or not raw.get("terms"):
+        raise RuleError(f"{where}: negation needs id and terms; unknown keys {sorted(unknown)}")
+    return Negation(
+        id=str(raw["id"]),
+        terms=_tuple(raw, "terms", where),
+        window=int(raw.get("window", 8)),
+        stop=_tuple(raw, "stop", where),
+        except_=_tuple(raw, "except", where),
+        description=str(raw.get("description", "")),
+        examples=_tuple(raw, "examples", where),
+        examples_kept=_tuple(raw, "examples_kept", where),
     )
 
 

@@ -1,19 +1,26 @@
 """The surveillance rules engine: rules as data, matched in one Aho-Corasick pass.
 
-A rule file (``extract/rules/*.toml``) lists rules and exclusions; see ``docs/rules.md``.
-Every term of every rule and exclusion (with its folded variants) goes into one automaton, so
-scanning costs the same whatever the number of terms. Matches are kept only on word boundaries
-(a plural ``s``/``x`` is allowed; a term ending in ``*`` is a prefix). Then, per notice:
+A rule file (``extract/rules/*.toml``) lists rules, exclusions and negations; see
+``docs/rules.md``. Every term of every rule, exclusion and negation (with its folded variants)
+goes into one automaton, so scanning costs the same whatever the number of terms. Matches are
+kept only on word boundaries (a plural ``s``/``x`` is allowed; a term ending in ``*`` is a
+prefix). Then, per notice (``extract.rule_match``, in time linear in the text):
 
 1. a rule with ``near`` fires only where one of its terms has a ``near`` term within ``window``
    words in the same field ("caméra" near "voie publique");
-2. exclusions drop the hits they cover: ``overlap`` (the excluded phrase contains the hit:
+2. a rule with ``requires`` counts only if one of those terms occurs somewhere in the notice
+   (ambiguous vendor names); one with ``context`` only if a context word occurs in the same
+   field, document (any page) or notice (``context_scope``);
+3. exclusions drop the hits they cover: ``overlap`` (the excluded phrase contains the hit:
    "caméra d'inspection"), ``window`` (hits of the listed rules within ``window`` words), or
    ``notice`` (hits of the listed, ambiguous rules anywhere in the notice). A strong hit elsewhere
    survives;
-3. a rule with ``requires`` counts only if one of those terms occurs somewhere in the notice
-   (ambiguous vendor names);
-4. the score is the sum over rules of each rule's weight; ``score >= threshold`` flags.
+4. negations neutralise the hits that follow a cue in the same sentence ("hors
+   vidéo-surveillance"); they are kept apart in the decision, to explain, never counted;
+5. the score is the sum over rules of each rule's weight; ``score >= threshold`` flags.
+
+A field too dense to read whole (more than ``MAX_MATCHES_PER_FIELD`` matches) is read up to that
+budget and the decision says so (``Decision.partial``) instead of stalling a crawl.
 """
 
 from __future__ import annotations
@@ -22,35 +29,60 @@ import logging
 import tomllib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import ahocorasick
 
-from extract.rule_file import Exclusion, Rule, RuleError, parse_exclusion, parse_rule
-from extract.text import BREAK, FFFD, fold, fold_with_offsets, snippet
+from extract.rule_file import (
+    Exclusion,
+    Negation,
+    Rule,
+    RuleError,
+    parse_exclusion,
+    parse_negation,
+    parse_rule,
+)
+from extract.rule_match import apply_conditions
+from extract.text import BREAK, END, FFFD, fold, fold_with_offsets, snippet_with_span, word_end
 from vocabulary.decision import Decision, Hit, TextField
 
-__all__ = ["RULES_DIR", "Exclusion", "Rule", "RuleError", "RuleSet", "default_ruleset"]
+__all__ = [
+    "MAX_MATCHES_PER_FIELD",
+    "RULES_DIR",
+    "Exclusion",
+    "Negation",
+    "Rule",
+    "RuleError",
+    "RuleSet",
+    "default_ruleset",
+]
 
 log = logging.getLogger(__name__)
 
 RULES_DIR = Path(__file__).parent / "rules"
 MAX_FIELD_CHARS = 20_000_000  # longer fields are cut (a PDF page never comes near)
 MAX_HITS_PER_RULE_FIELD = 3
+#: a field with more matches than this is read up to here and the decision marked partial:
+#: a real 100 000-character PDF page gives < 1 000 matches; a price schedule naming a camera
+#: on every row gives ~300 per KB, so this stops it near 200 KB
+MAX_MATCHES_PER_FIELD = 60_000
+_EXISTENCE = ("requires", "context")  # kinds that only need to be seen once
 
 
 @dataclass(frozen=True)
 class _Term:
-    owner: int  # index into rules or exclusions
-    kind: str  # "rule", "near", "requires", "exclusion"
+    owner: int  # index into rules, exclusions or negations
+    # "rule", "near", "requires", "context", "exclusion",
+    # "negation", "negation_except", "negation_stop"
+    kind: str
     prefix: bool
     length: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Match:
     term: _Term
     field_index: int
@@ -58,8 +90,14 @@ class _Match:
     end: int
 
 
-def _word(ch: str) -> bool:
-    return ch.isalnum() or ch == FFFD
+@dataclass
+class _Seen:
+    """Owners of ``requires`` and ``context`` terms found, and where (they need no position)."""
+
+    requires: set[int] = field(default_factory=set)
+    context_any: set[int] = field(default_factory=set)
+    context_fields: set[tuple[int, int]] = field(default_factory=set)
+    context_docs: set[tuple[int, str | None]] = field(default_factory=set)
 
 
 def _variants(term: str) -> set[str]:
@@ -81,6 +119,7 @@ class RuleSet:
     exclusions: tuple[Exclusion, ...]
     version: str
     threshold: float = 1.0
+    negations: tuple[Negation, ...] = ()
     _automaton: Any = field(default=None, repr=False)
 
     @classmethod
@@ -89,6 +128,7 @@ class RuleSet:
         files = sorted(RULES_DIR.glob("*.toml")) if paths is None else [Path(p) for p in paths]
         rules: list[Rule] = []
         exclusions: list[Exclusion] = []
+        negations: list[Negation] = []
         versions: list[str] = []
         threshold = 1.0
         for path in files:
@@ -104,10 +144,14 @@ class RuleSet:
                 rules.append(parse_rule(raw, version, f"{path.name} rule #{n + 1}"))
             for n, raw in enumerate(data.get("exclusion", [])):
                 exclusions.append(parse_exclusion(raw, f"{path.name} exclusion #{n + 1}"))
-        ids = [r.id for r in rules] + [e.id for e in exclusions]
+            for n, raw in enumerate(data.get("negation", [])):
+                negations.append(parse_negation(raw, f"{path.name} negation #{n + 1}"))
+        ids = [r.id for r in rules] + [e.id for e in exclusions] + [n.id for n in negations]
         if len(ids) != len(set(ids)):
             raise RuleError(f"duplicate rule ids: {sorted({i for i in ids if ids.count(i) > 1})}")
-        ruleset = cls(tuple(rules), tuple(exclusions), "+".join(versions), threshold)
+        ruleset = cls(
+            tuple(rules), tuple(exclusions), "+".join(versions), threshold, tuple(negations)
+        )
         ruleset._compile()
         return ruleset
 
@@ -127,45 +171,65 @@ class RuleSet:
                 add(t, i, "near")
             for t in rule.requires:
                 add(t, i, "requires")
+            for t in rule.context:
+                add(t, i, "context")
         for i, excl in enumerate(self.exclusions):
             for t in excl.terms:
                 add(t, i, "exclusion")
+        for i, neg in enumerate(self.negations):
+            for kind, words in (
+                ("negation", neg.terms),
+                ("negation_except", neg.except_),
+                ("negation_stop", neg.stop),
+            ):
+                for t in words:
+                    add(t, i, kind)
         for key, terms in table.items():
             # keys start with a space: the automaton only reports matches at a word start,
             # so short terms ("IA", "CSU") do not fire inside every word that contains them
             fixed = tuple(_Term(t.owner, t.kind, t.prefix, t.length + 1) for t in terms)
             automaton.add_word(" " + key, fixed)
             automaton.add_word(BREAK + key, fixed)  # right after punctuation: "(vidéoprotection"
+            automaton.add_word(END + key, fixed)  # right after a sentence end: ".Vidéoprotection"
         if table:
             automaton.make_automaton()
         self._automaton = automaton
-        self._n_patterns = len(table)  # folded keys (each added after a space and a BREAK)
+        self._n_patterns = len(table)  # folded keys (each added after a space, BREAK and END)
 
     @property
     def pattern_count(self) -> int:
         """Number of folded patterns in the automaton (terms and their variants)."""
         return self._n_patterns
 
-    def _scan(self, folded: str, field_index: int) -> list[_Match]:
+    def _scan(
+        self, folded: str, field_index: int, seen: _Seen, doc: str | None
+    ) -> tuple[list[_Match], int | None]:
+        """Matches of one folded field; ``requires``/``context`` terms go to ``seen``. Returns
+        the position where the match budget stopped the scan, or None if it read everything."""
         out: list[_Match] = []
         if not folded or self._automaton.kind != ahocorasick.AHOCORASICK:
-            return out
+            return out, None
         n = len(folded)
-        for end_index, terms in self._automaton.iter(" " + folded):
-            end = end_index  # in ``folded``: the padded text is one character longer
+        budget = MAX_MATCHES_PER_FIELD
+        for end, terms in self._automaton.iter(" " + folded):
+            # ``end`` indexes ``folded``: the padded text is one character longer
+            after = folded[end] if end < n else " "
+            ends_word = not (after.isalnum() or after == FFFD)
+            if not ends_word and after in "sx":  # a plural "s"/"x" still ends the word
+                nxt = folded[end + 1] if end + 1 < n else " "
+                ends_word = not (nxt.isalnum() or nxt == FFFD)
             for term in terms:
-                start = end - term.length + 1
-                inside_word = (
-                    not term.prefix and end < n and _word(folded[end]) and _word(folded[end - 1])
-                )
-                # a plural "s"/"x" still ends the word: "caméras", "réseaux"
-                plural = (
-                    end < n and folded[end] in "sx" and (end + 1 >= n or not _word(folded[end + 1]))
-                )
-                if inside_word and not plural:
+                if not ends_word and not term.prefix:
+                    last = folded[end - 1]
+                    if last.isalnum() or last == FFFD:
+                        continue
+                if term.kind in _EXISTENCE:
+                    _see(seen, term, field_index, doc)
                     continue
-                out.append(_Match(term, field_index, start, end))
-        return out
+                out.append(_Match(term, field_index, end - term.length + 1, end))
+            if len(out) > budget:
+                return out, end
+        return out, None
 
     def evaluate(self, texts: Sequence[TextField]) -> Decision:
         """Classify one notice (all its fields) and explain the decision with hits."""
@@ -177,63 +241,36 @@ class RuleSet:
         ]
         folded = [fold(t.text[:MAX_FIELD_CHARS]) if t.text else "" for t in texts]
         matches: list[_Match] = []
+        seen = _Seen()
+        partial: list[str] = []
         for i, f in enumerate(folded):
-            matches.extend(self._scan(f, i))
-        kept = self._apply(matches, folded, texts)
-        return self._decide(kept, texts, folded)
+            found, stopped_at = self._scan(f, i, seen, texts[i].document)
+            matches.extend(found)
+            if stopped_at is not None:
+                partial.append(_budget_note(texts[i], stopped_at, len(f)))
+                log.warning(
+                    "rules_budget field=%s page=%s at=%d", texts[i].field, texts[i].page, stopped_at
+                )
+        applied = apply_conditions(self, matches, seen, folded, texts)
+        decision = self._decide(applied.kept, texts, folded)
+        if applied.neutralised or partial:
+            neutralised = self._hits([m for m, _ in applied.neutralised], texts, folded)
+            decision = replace(
+                decision,
+                neutralised=tuple(
+                    replace(h, rule=f"{h.rule} (neutralised by {self.negations[neg].id})")
+                    for h, (_, neg) in zip(neutralised, applied.neutralised, strict=True)
+                ),
+                partial=bool(partial),
+                partial_reason="; ".join(partial),
+            )
+        return decision
 
-    def _applies(self, excl: Exclusion, rule: Rule) -> bool:
+    def applies(self, excl: Exclusion, rule: Rule) -> bool:
+        """Does exclusion ``excl`` reach the hits of ``rule``?"""
         return (
             "*" in excl.applies_to or rule.id in excl.applies_to or rule.category in excl.applies_to
         )
-
-    def _apply(
-        self, matches: list[_Match], folded: list[str], texts: Sequence[TextField]
-    ) -> list[_Match]:
-        by_kind: dict[str, list[_Match]] = defaultdict(list)
-        for m in matches:
-            by_kind[m.term.kind].append(m)
-        near_by_rule: dict[tuple[int, int], list[_Match]] = defaultdict(list)
-        for m in by_kind["near"]:
-            near_by_rule[(m.term.owner, m.field_index)].append(m)
-        required = {m.term.owner for m in by_kind["requires"]}
-        candidates: list[_Match] = []
-        for m in by_kind["rule"]:
-            rule = self.rules[m.term.owner]
-            if rule.fields and texts[m.field_index].field not in rule.fields:
-                continue
-            if rule.requires and m.term.owner not in required:
-                continue
-            if rule.near:
-                f = folded[m.field_index]
-                near = near_by_rule.get((m.term.owner, m.field_index), [])
-                if not any(_words_between(f, m, n) < rule.window for n in near):
-                    continue
-            candidates.append(m)
-        for x in by_kind["exclusion"]:
-            excl = self.exclusions[x.term.owner]
-            f = folded[x.field_index]
-            kept = []
-            for m in candidates:
-                rule = self.rules[m.term.owner]
-                drop = self._applies(excl, rule) and (
-                    (excl.scope == "notice")
-                    or (
-                        m.field_index == x.field_index
-                        and excl.scope == "overlap"
-                        and m.start < x.end
-                        and x.start < m.end
-                    )
-                    or (
-                        m.field_index == x.field_index
-                        and excl.scope == "window"
-                        and _words_between(f, m, x) < excl.window
-                    )
-                )
-                if not drop:
-                    kept.append(m)
-            candidates = kept
-        return candidates
 
     def _decide(
         self, kept: list[_Match], texts: Sequence[TextField], folded: list[str]
@@ -251,25 +288,7 @@ class RuleSet:
             per_key[key] += 1
             if per_key[key] <= MAX_HITS_PER_RULE_FIELD:
                 quoted.append(m)
-        reach = {m.field_index for m in quoted}
-        offsets = {i: fold_with_offsets(texts[i].text[:MAX_FIELD_CHARS]) for i in reach}
-        hits: list[Hit] = []
-        for m in quoted:
-            rule = self.rules[m.term.owner]
-            tf = texts[m.field_index]
-            start, end = offsets[m.field_index].span(m.start, m.end)
-            hits.append(
-                Hit(
-                    rule=rule.id,
-                    rule_version=rule.version,
-                    category=rule.category,
-                    field=tf.field,
-                    snippet=snippet(tf.text, start, end),
-                    weight=rule.weight,
-                    document=tf.document,
-                    page=tf.page,
-                )
-            )
+        hits = self._hits(quoted, texts, folded)
         score = round(sum(best.values()), 3)
         by_cat: dict[str, float] = defaultdict(float)
         for owner, weight in best.items():
@@ -287,6 +306,39 @@ class RuleSet:
             rules_version=self.version,
         )
 
+    def _hits(
+        self, matches: Sequence[_Match], texts: Sequence[TextField], folded: Sequence[str]
+    ) -> list[Hit]:
+        """One explained hit per match: the rule, where, the matched words as written (with
+        their offsets in the field) and the original text around them."""
+        reach = {m.field_index for m in matches}
+        offsets = {i: fold_with_offsets(texts[i].text[:MAX_FIELD_CHARS]) for i in reach}
+        hits: list[Hit] = []
+        for m in matches:
+            rule = self.rules[m.term.owner]
+            tf = texts[m.field_index]
+            stop = word_end(folded[m.field_index], m.end, whole_word=m.term.prefix)
+            start, end = offsets[m.field_index].span(m.start, stop)
+            quote, q_start, q_end = snippet_with_span(tf.text, start, end)
+            hits.append(
+                Hit(
+                    rule=rule.id,
+                    rule_version=rule.version,
+                    category=rule.category,
+                    field=tf.field,
+                    snippet=quote,
+                    weight=rule.weight,
+                    document=tf.document,
+                    page=tf.page,
+                    term=quote[q_start:q_end],
+                    start=start,
+                    end=end,
+                    snippet_start=q_start,
+                    snippet_end=q_end,
+                )
+            )
+        return hits
+
     def check_examples(self) -> list[str]:
         """Run every rule's and exclusion's examples; return one message per failure."""
         failures: list[str] = []
@@ -302,6 +354,13 @@ class RuleSet:
             for text in excl.examples:
                 if self.explain(text).flagged:
                     failures.append(f"{excl.id}: should leave unflagged: {text!r}")
+        for neg in self.negations:
+            for text in neg.examples:
+                if self.explain(text).flagged:
+                    failures.append(f"{neg.id}: should leave unflagged: {text!r}")
+            for text in neg.examples_kept:
+                if not self.explain(text).flagged:
+                    failures.append(f"{neg.id}: should still flag: {text!r}")
         return failures
 
     def explain(self, text: str, field_name: str = "description") -> Decision:
@@ -309,12 +368,21 @@ class RuleSet:
         return self.evaluate([TextField(field_name, text)])
 
 
-def _words_between(folded: str, a: _Match, b: _Match) -> int:
-    """Words strictly between two matches in the same folded field (0 if they overlap)."""
-    lo, hi = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
-    if lo >= hi:
-        return 0
-    return folded.count(" ", lo, hi) - 1 if hi - lo > 1 else 0
+def _see(seen: _Seen, term: _Term, field_index: int, doc: str | None) -> None:
+    if term.kind == "requires":
+        seen.requires.add(term.owner)
+    else:
+        seen.context_any.add(term.owner)
+        seen.context_fields.add((term.owner, field_index))
+        seen.context_docs.add((term.owner, doc))
+
+
+def _budget_note(tf: TextField, stopped_at: int, length: int) -> str:
+    where = tf.field + (f" p.{tf.page}" if tf.page is not None else "")
+    return (
+        f"{where}: match budget ({MAX_MATCHES_PER_FIELD}) reached at character "
+        f"{stopped_at} of {length}"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,8 @@ Rules are written once ("vidéoprotection") and must match however a notice spel
 ``vid\\ufffdoprotection`` (a DECP file where every accent became U+FFFD), with NBSP, zero-width
 spaces, soft hyphens, typographic apostrophes and ligatures (œ, æ, ﬁ). Folding lowercases, strips
 accents, turns dashes, apostrophes, control characters and whitespace runs into one space, marks
-sentence punctuation with BREAK (a boundary no phrase crosses), and joins hyphenated line breaks. U+FFFD is kept: the rules compile a variant of each accented term
+punctuation with BREAK or, at a sentence end, END (boundaries no phrase crosses), and joins hyphenated
+line breaks. U+FFFD is kept: the rules compile a variant of each accented term
 with U+FFFD in place of each accented letter.
 
 Speed matters (the engine scans whole documents), so :func:`fold` uses whole-string C
@@ -23,7 +24,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
-__all__ = ["BREAK", "FFFD", "Folded", "fold", "fold_char", "fold_with_offsets", "snippet"]
+__all__ = [
+    "BREAK",
+    "END",
+    "FFFD",
+    "Folded",
+    "fold",
+    "fold_char",
+    "fold_with_offsets",
+    "snippet",
+    "snippet_with_span",
+    "word_end",
+]
 
 FFFD = "\ufffd"
 
@@ -86,7 +98,12 @@ _SPACES_RE = re.compile("  +")  # literal prefix: faster than " {2,}" or a repla
 #: BREAK stands for punctuation that ends a phrase: "vidéo, protection des données" must not
 #: read as "vidéo protection". It is still a word boundary; rules never contain it.
 BREAK = "\x01"
-_PUNCTUATION = ',;:.!?()[]{}<>|/\\"'
+#: END stands for punctuation that ends a sentence (. ; : ! ?): a phrase boundary like BREAK,
+#: and also where a negation's reach stops ("hors vidéoprotection. Caméras…").
+END = "\x02"
+_SENTENCE = ";:.!?"
+_CLAUSE = ',()[]{}<>|/\\"'
+_PUNCTUATION = _CLAUSE + _SENTENCE
 _ASCII_SPACE = "".join(
     chr(c) for c in range(1, 128) if not chr(c).isalnum() and chr(c) not in _PUNCTUATION
 )
@@ -94,12 +111,14 @@ _ASCII_SPACE = "".join(
 _TO_SPACE = str.maketrans(
     {
         **dict.fromkeys(_ASCII_SPACE, " "),
-        **dict.fromkeys(_PUNCTUATION, BREAK),
+        **dict.fromkeys(_CLAUSE, BREAK),
+        **dict.fromkeys(_SENTENCE, END),
         **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
     }
 )
-_PUNCTUATION_RE = re.compile("[" + re.escape(_PUNCTUATION) + "]")
-_TO_SPACE_RE = re.compile(r"[^\w\x00\x01]|_")
+_CLAUSE_RE = re.compile("[" + re.escape(_CLAUSE) + "]")
+_SENTENCE_RE = re.compile("[" + re.escape(_SENTENCE) + "]")
+_TO_SPACE_RE = re.compile(r"[^\w\x00\x01\x02]|_")
 
 
 def _chars_fast(low: str) -> str:
@@ -137,7 +156,8 @@ def _char_one(low: str, i: int) -> str:
 def _to_space(s: str) -> str:
     if s.isascii():
         return s.translate(_TO_SPACE)
-    s = _PUNCTUATION_RE.sub(BREAK, s.replace(BREAK, " "))  # rare: text in other scripts
+    s = s.replace(BREAK, " ").replace(END, " ")  # rare: text in other scripts
+    s = _SENTENCE_RE.sub(END, _CLAUSE_RE.sub(BREAK, s))
     return _TO_SPACE_RE.sub(" ", s).lower()
 
 
@@ -245,6 +265,17 @@ _CTRL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def snippet(original: str, start: int, end: int, context: int = 80) -> str:
     """The original text around ``[start, end)``, whitespace collapsed, match kept verbatim."""
+    return snippet_with_span(original, start, end, context)[0]
+
+
+def _collapse(text: str) -> str:
+    return _WS_RE.sub(" ", _CTRL_RE.sub(" ", text))
+
+
+def snippet_with_span(
+    original: str, start: int, end: int, context: int = 80
+) -> tuple[str, int, int]:
+    """:func:`snippet` and where the match lies in it: ``(text, match_start, match_end)``."""
     left = max(0, start - context)
     right = min(len(original), end + context)
     if left > 0:
@@ -253,5 +284,32 @@ def snippet(original: str, start: int, end: int, context: int = 80) -> str:
     if right < len(original):
         space = original.rfind(" ", end, right)
         right = space if space > end else right
-    body = _WS_RE.sub(" ", _CTRL_RE.sub(" ", original[left:right])).strip()
-    return ("…" if left > 0 else "") + body + ("…" if right < len(original) else "")
+    before = _collapse(original[left:start]).lstrip()
+    match = _collapse(original[start:end])
+    after = _collapse(original[end:right])
+    body = (before + match + after).rstrip()
+    if not before and match.startswith(" "):  # the match itself opened with whitespace
+        match = match.lstrip()
+        body = body.lstrip()
+    head = "…" if left > 0 else ""
+    m_start = len(head) + len(before)
+    m_end = min(m_start + len(match), len(head) + len(body))
+    tail = "…" if right < len(original) else ""
+    return head + body + tail, m_start, m_end
+
+
+def word_end(folded: str, end: int, *, whole_word: bool = False) -> int:
+    """Where the word a match ends in really ends, for quoting: with ``whole_word`` (a prefix
+    term such as "vidéosurveill*") up to the end of the word; otherwise past an accepted plural
+    "s"/"x" ("caméras"), so a quote never stops inside a word."""
+    n = len(folded)
+    if whole_word:
+        while end < n and (folded[end].isalnum() or folded[end] == FFFD):
+            end += 1
+    elif (
+        end < n
+        and folded[end] in "sx"
+        and (end + 1 >= n or not (folded[end + 1].isalnum() or folded[end + 1] == FFFD))
+    ):
+        end += 1
+    return end

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
@@ -26,11 +24,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from db.fulltext import ensure_fulltext
 from db.models.review import User
+from db.secret_key import load_secret_key
 from db.session import database_url as resolve_database_url
 from db.session import get_engine, sessionmaker_for
 from review import i18n
 from review.auth import LoginRateLimiter
 from review.db import is_locked_error, read
+from review.format import TEMPLATE_GLOBALS
 from review.render import safe_url
 
 __all__ = ["create_app", "load_secret_key"]
@@ -41,23 +41,6 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-def load_secret_key(var_dir: Path = Path("var")) -> str:
-    """``VEILLEUR_SECRET_KEY``, else the key persisted in ``var/secret_key`` (created once)."""
-    env = os.environ.get("VEILLEUR_SECRET_KEY")
-    if env:
-        return env
-    path = var_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    log.info("secret_key action=generated path=%s", path)
-    return key
 
 
 def _security_headers(response: Response) -> Response:
@@ -120,17 +103,28 @@ def create_app(database_url: str | None = None, config: dict[str, Any] | None = 
         with get_engine(url).begin() as conn:
             ensure_fulltext(conn)
 
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     app.before_request(_load_user)  # before the blueprint's login check, which reads g.user
-    from review.picture import bp as picture_bp
+    from review import triage  # noqa: F401  (adds the bulk verdict route to the desk)
+    from review.public import bp as public_bp
+    from review.public import unsubscribe_view
     from review.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(public_bp)
+    from review.picture import bp as picture_bp
+
     app.register_blueprint(picture_bp)
+    # RFC 8058 one-click unsubscribe POSTs come from mail clients: the signed token is the
+    # authority there (see review/public.py)
+    csrf.exempt(unsubscribe_view)
+    from review.requests_views import register as register_requests
+
+    register_requests(app)
     app.after_request(_security_headers)
     app.jinja_env.autoescape = True
-    # a global (not a context variable) so that imported macros see it too
-    app.jinja_env.globals.update(safe_url=safe_url, _=i18n.translate)
+    # globals (not context variables) so that imported macros see them too
+    app.jinja_env.globals.update(safe_url=safe_url, _=i18n.translate, **TEMPLATE_GLOBALS)
 
     @app.context_processor
     def _i18n() -> dict[str, Any]:

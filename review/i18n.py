@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import g, request, session
 
+from review.i18n_requests import REQUEST_MESSAGES
+
 __all__ = ["LANGUAGES", "MESSAGES", "current_language", "translate"]
 
 LANGUAGES = ("fr", "en")
@@ -41,6 +43,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "queue.date_to": "jusqu'au",
         "queue.min_score": "Score minimal",
         "queue.unflagged": "Inclure les avis non signalés",
+        "queue.check": "À vérifier (second avis)",
+        "notice.check": "à vérifier",
+        "notice.check_words": "mots qui ont pesé",
         "queue.apply": "Filtrer",
         "queue.reset": "Réinitialiser",
         "queue.any": "Tous",
@@ -121,6 +126,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.forbidden": "Accès refusé.",
         "error.busy": "La base est occupée : réessayez.",
         "lang.switch": "English",
+        "public.read_only": "Vue en lecture seule, ouverte depuis un envoi de Veilleur.",
+        "public.status": "Statut",
+        "public.note": "Note des analystes",
+        "public.link_refused": "Ce lien de lecture a été révoqué ou n'est pas valide : "
+        "demandez-en un nouveau au groupe.",
+        "unsub.title": "Désinscription",
+        "unsub.confirm": "Ne plus recevoir les envois de Veilleur à l'adresse",
+        "unsub.button": "Me désinscrire",
+        "unsub.done": "C'est fait : plus aucun envoi de ce groupe à",
+        "unsub.refused": "Ce lien de désinscription n'est pas valide.",
+        "time.zone": "heure de Paris",
+        "queue.count": "avis",
+        "queue.count_more": "plus de",
+        "verdict.public_note": "Note publique (montrée aux groupes)",
+        "verdict.not_saved": "Décision non enregistrée",
+        "bulk.title": "Décision pour les avis cochés",
+        "bulk.select": "Choisir",
+        "bulk.submit": "Enregistrer pour les avis cochés",
+        "bulk.none": "Cochez au moins un avis.",
+        "bulk.saved": "Décision enregistrée pour {n} avis.",
+        "bulk.failed": "Rien n'a été enregistré : corrigez les avis ci-dessous puis recommencez.",
+        "bulk.conflict": "un autre analyste a décidé entre-temps",
+        "shortcuts.title": "Raccourcis clavier",
+        "shortcuts.next": "avis suivant",
+        "shortcuts.prev": "avis précédent",
+        "shortcuts.relevant": "pertinent (enregistre)",
+        "shortcuts.not_relevant": "non pertinent (choisir la règle et écrire pourquoi)",
+        "shortcuts.open": "ouvrir l'avis sélectionné",
+        "shortcuts.toggle": "cocher l'avis sélectionné",
+        "notice.prev": "← Avis précédent",
+        "notice.next": "Avis suivant →",
     },
     "en": {
         "app.name": "Veilleur — analysts' desk",
@@ -148,6 +184,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "queue.date_to": "to",
         "queue.min_score": "Minimum score",
         "queue.unflagged": "Include unflagged notices",
+        "queue.check": "To check (second opinion)",
+        "notice.check": "to check",
+        "notice.check_words": "words that weighed most",
         "queue.apply": "Filter",
         "queue.reset": "Reset",
         "queue.any": "Any",
@@ -228,8 +267,43 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.forbidden": "Forbidden.",
         "error.busy": "The database is busy: try again.",
         "lang.switch": "Français",
+        "public.read_only": "Read-only view, opened from a Veilleur digest.",
+        "public.status": "Status",
+        "public.note": "Analysts' note",
+        "public.link_refused": "This read-only link was revoked or is not valid: ask the "
+        "group for a new one.",
+        "unsub.title": "Unsubscribe",
+        "unsub.confirm": "Stop Veilleur digests to",
+        "unsub.button": "Unsubscribe me",
+        "unsub.done": "Done: no more digests of this group to",
+        "unsub.refused": "This unsubscribe link is not valid.",
+        "time.zone": "Paris time",
+        "queue.count": "notices",
+        "queue.count_more": "more than",
+        "verdict.public_note": "Public note (shown to the groups)",
+        "verdict.not_saved": "Verdict not saved",
+        "bulk.title": "Verdict for the ticked notices",
+        "bulk.select": "Select",
+        "bulk.submit": "Save for the ticked notices",
+        "bulk.none": "Tick at least one notice.",
+        "bulk.saved": "Verdict saved for {n} notices.",
+        "bulk.failed": "Nothing was saved: fix the notices below, then try again.",
+        "bulk.conflict": "another analyst decided meanwhile",
+        "shortcuts.title": "Keyboard shortcuts",
+        "shortcuts.next": "next notice",
+        "shortcuts.prev": "previous notice",
+        "shortcuts.relevant": "relevant (saves)",
+        "shortcuts.not_relevant": "not relevant (pick the rule, say why)",
+        "shortcuts.open": "open the selected notice",
+        "shortcuts.toggle": "tick the selected notice",
+        "notice.prev": "← Previous notice",
+        "notice.next": "Next notice →",
     },
 }
+
+
+for _lang, _strings in REQUEST_MESSAGES.items():
+    MESSAGES[_lang].update(_strings)
 
 
 def current_language() -> str:

@@ -17,7 +17,14 @@ from db.models.documents import Document, DocumentPage, NoticeDocument
 from db.models.notices import Flag, Notice
 from db.models.review import ReviewHead
 
-__all__ = ["NoticeDetail", "StoryEntry", "StoryLink", "document_page", "notice_detail"]
+__all__ = [
+    "NoticeDetail",
+    "StoryEntry",
+    "StoryLink",
+    "document_page",
+    "head_reviews",
+    "notice_detail",
+]
 
 
 @dataclass(frozen=True)
@@ -171,3 +178,16 @@ def document_page(
         )
     )
     return doc, pages
+
+
+def head_reviews(session: Session, notice_ids: list[int]) -> dict[int, int]:
+    """notice id -> id of its latest review, for the notices of a queue page (the bulk
+    verdict form sends them back, so a colleague's verdict meanwhile is not overwritten)."""
+    if not notice_ids:
+        return {}
+    rows = session.execute(
+        select(ReviewHead.notice_id, ReviewHead.review_id).where(
+            ReviewHead.notice_id.in_(notice_ids)
+        )
+    )
+    return {int(n): int(r) for n, r in rows}

@@ -29,6 +29,7 @@ QUERY_ARGS = {
     "min_score": ("min_score", 20),
     "q": ("query", 300),
     "unflagged": ("include_unflagged", 5),
+    "check": ("to_check", 5),
 }
 _ARG_OF = {name: arg for arg, (name, _limit) in QUERY_ARGS.items()}
 
@@ -66,6 +67,7 @@ def filters_from_args(args: Mapping[str, str]) -> NoticeFilters:
         min_score=_score("min_score", min_score) if min_score else None,
         query=arg("q"),
         include_unflagged=arg("unflagged") in ("1", "on", "true"),
+        to_check=arg("check") in ("1", "on", "true"),
     )
 
 

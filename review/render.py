@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-__all__ = ["fold", "highlight", "rule_terms", "safe_url"]
+__all__ = ["fold", "highlight", "highlight_span", "rule_terms", "safe_url"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -66,3 +66,13 @@ def highlight(text: str, terms: Iterable[str]) -> Markup:
         last = m.end()
     pieces.append(str(escape(text[last:])))
     return Markup("".join(pieces))
+
+
+def highlight_span(text: str, start: int | None, end: int | None) -> Markup | None:
+    """``text`` escaped with exactly ``[start, end)`` wrapped in ``<mark>`` (the matched term
+    the rules engine recorded); None when the span is missing or does not fit the text."""
+    if start is None or end is None or not (0 <= start < end <= len(text)):
+        return None
+    return Markup(
+        f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
+    )

@@ -51,6 +51,8 @@ class TrailEntry:
     username: str | None
     created_at: datetime
     previous_review_id: int | None
+    #: shown to the groups; ``note`` stays among analysts
+    public_note: str = ""
 
 
 class ReviewConflict(VeilleurError):
@@ -74,8 +76,9 @@ def _entry(session: Session, review_id: int | None) -> TrailEntry | None:
         return None
     r, name = row
     return TrailEntry(
-        r.id, r.verdict, r.reason_rule, r.note, name, r.created_at, r.previous_review_id
-    )
+        r.id, r.verdict, r.reason_rule, r.note, name, r.created_at, r.previous_review_id,
+        r.public_note,
+    )  # fmt: skip
 
 
 def latest_review(session: Session, notice_id: int) -> Review | None:
@@ -92,7 +95,16 @@ def review_trail(session: Session, notice_id: int) -> list[TrailEntry]:
         .order_by(Review.id.desc())
     )
     return [
-        TrailEntry(r.id, r.verdict, r.reason_rule, r.note, name, r.created_at, r.previous_review_id)
+        TrailEntry(
+            r.id,
+            r.verdict,
+            r.reason_rule,
+            r.note,
+            name,
+            r.created_at,
+            r.previous_review_id,
+            r.public_note,
+        )
         for r, name in rows
     ]
 
@@ -118,14 +130,17 @@ def _validate(
 def record_verdict(
     session: Session,
     notice_id: int,
-    user_id: int,
+    user_id: int | None,
     verdict: str,
     seen_review_id: int | None,
     note: str = "",
     reason_rule: str | None = None,
+    public_note: str | None = None,
 ) -> Review:
     """Append a review; raise :class:`ReviewConflict` if the head moved since the form was
-    shown, :class:`VerdictError` if the form is incomplete. Does not commit."""
+    shown, :class:`VerdictError` if the form is incomplete. ``public_note`` None keeps the
+    public note of the current review (the desk's form always sends it, pre-filled).
+    ``user_id`` None: recorded from the command line without an account. Does not commit."""
     reason_rule = reason_rule or None
     note = note.strip()[:10_000]
     _validate(session, notice_id, verdict, reason_rule, note)
@@ -133,12 +148,16 @@ def record_verdict(
     current_id = head.review_id if head else None
     if current_id != seen_review_id:
         raise ReviewConflict(_entry(session, current_id))
+    if public_note is None:
+        current = session.get(Review, current_id) if current_id is not None else None
+        public_note = current.public_note if current is not None else ""
     review = Review(
         notice_id=notice_id,
         user_id=user_id,
         verdict=verdict,
         reason_rule=reason_rule,
         note=note,
+        public_note=public_note.strip()[:2_000],
         previous_review_id=seen_review_id,
         created_at=utcnow(),
     )

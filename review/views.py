@@ -7,6 +7,7 @@ import logging
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -26,15 +27,17 @@ from sqlalchemy.orm import Session
 from db.models.documents import Document
 from db.models.notices import Notice
 from db.models.review import User
-from db.notice_list import NoticeFilters, filter_choices, notice_page
+from db.notice_list import NoticeFilters, filter_choices, neighbours, notice_count, notice_page
+from db.opinions import opinions_for
 from db.prices import price_lines_for_notice
 from db.rule_feedback import rule_feedback
 from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
 from review.db import read, write
-from review.queries import document_page, notice_detail
+from review.public import flag_snippets
+from review.queries import document_page, head_reviews, notice_detail
 from review.queue import filter_args, filters_from_args
-from review.render import highlight, rule_terms
+from review.render import highlight
 from review.verdicts import ReviewConflict, VerdictError, record_verdict, review_trail
 from vocabulary.errors import FilterError
 from vocabulary.terms import VERDICTS
@@ -58,6 +61,8 @@ def _local_target(target: str | None) -> str:
 @bp.before_app_request
 def _require_login() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS or g.get("user") is not None:
+        return None
+    if request.blueprint == "public":  # read-only links and unsubscribing: no account
         return None
     if request.method == "GET":
         return redirect(url_for("review.login", next=request.full_path.rstrip("?")))
@@ -130,10 +135,16 @@ def queue() -> Any:
         except FilterError as exc:
             return _refused(exc)
         page = notice_page(s, filters, cursor)
+        count = notice_count(s, filters)
+        heads = head_reviews(s, [r["id"] for r in page.rows])
         choices = _cached_choices(s)
+        opinions = opinions_for(s, (r["id"] for r in page.rows if not r["flagged"]))
     return render_template(
         "queue.html",
         page=page,
+        count=count,
+        heads=heads,
+        opinions=opinions,
         filters=filters,
         args=filter_args(filters),
         choices=choices,
@@ -160,14 +171,24 @@ def _notice_context(s: Session, notice_id: int) -> dict[str, Any]:
     detail = notice_detail(s, notice_id)
     if detail is None:
         abort(404)
-    terms_by_flag = {f.id: rule_terms(f.rule_id) for f in detail.flags}
+    trail = review_trail(s, notice_id)
+    # the queue's filters travel with the notice links: previous/next walk the same list
+    try:
+        queue_filters = filters_from_args(request.args)
+    except FilterError:
+        queue_filters = NoticeFilters()
+    before, after = neighbours(s, queue_filters, notice_id)
     return {
         "d": detail,
         "n": detail.notice,
-        "trail": review_trail(s, notice_id),
-        "snippets": {f.id: highlight(f.snippet, terms_by_flag[f.id]) for f in detail.flags},
+        "trail": trail,
+        "current_public_note": trail[0].public_note if trail else "",
+        "snippets": flag_snippets(detail.flags),
         "statuses": VERDICTS,
         "prices": price_lines_for_notice(s, notice_id),
+        "queue_args": filter_args(queue_filters),
+        "previous_id": before,
+        "next_id": after,
     }
 
 
@@ -176,6 +197,9 @@ def notice(notice_id: int) -> Any:
     with read() as s:
         ctx = _notice_context(s, notice_id)
     return render_template("notice.html", **ctx)
+
+
+_DRAFT_FIELDS = ("verdict", "note", "reason_rule", "public_note")
 
 
 @bp.post("/notices/<int:notice_id>/verdict")
@@ -197,27 +221,37 @@ def verdict(notice_id: int) -> Any:
             seen,
             note=form.get("note", ""),
             reason_rule=form.get("reason_rule") or None,
+            public_note=form.get("public_note", ""),
         )
         return review.id
 
+    draft = {k: form.get(k, "") for k in _DRAFT_FIELDS}
     try:
         review_id = write(save)
     except VerdictError as exc:
-        flash(i18n.translate(str(exc)), "error")
-        return redirect(url_for("review.notice", notice_id=notice_id))
+        # the analyst's choice and notes stay in the form, the reason beside it
+        log.info("verdict_refused notice=%d user=%s error=%s", notice_id, user.username, exc)
+        with read() as s:
+            ctx = _notice_context(s, notice_id)
+        error = i18n.translate(str(exc))
+        return render_template("notice.html", verdict_error=error, draft=draft, **ctx), 422
     except ReviewConflict as exc:
         log.info("verdict_conflict notice=%d user=%s seen=%s", notice_id, user.username, seen)
         with read() as s:
             ctx = _notice_context(s, notice_id)
-        return render_template(
-            "notice.html",
-            conflict=exc.current,
-            draft={k: form.get(k, "") for k in ("verdict", "note", "reason_rule")},
-            **ctx,
-        ), 409
+        return render_template("notice.html", conflict=exc.current, draft=draft, **ctx), 409
     log.info("verdict_saved notice=%d review=%d user=%s", notice_id, review_id, user.username)
     flash(i18n.translate("verdict.saved"), "ok")
-    return redirect(url_for("review.notice", notice_id=notice_id) + "#trail")
+    args = filter_args(_queue_filters())
+    target = url_for("review.notice", notice_id=notice_id) + (f"?{urlencode(args)}" if args else "")
+    return redirect(target + "#trail")
+
+
+def _queue_filters() -> NoticeFilters:
+    try:
+        return filters_from_args(request.args)
+    except FilterError:
+        return NoticeFilters()
 
 
 @bp.get("/documents/<int:document_id>/pages/<int:page_number>")

@@ -435,6 +435,7 @@ def add_verdict(
     *,
     note: str = "",
     reason_rule: str | None = None,
+    public_note: str | None = None,
 ) -> Review:
     """An analyst's verdict on the notice, after the latest one, as the web desk records it."""
     notice_id = notice if isinstance(notice, int) else notice.id
@@ -447,6 +448,7 @@ def add_verdict(
         head.review_id if head else None,
         note=note,
         reason_rule=reason_rule,
+        public_note=public_note,
     )
 
 

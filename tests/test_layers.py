@@ -17,17 +17,28 @@ ALLOWED: dict[str, set[str]] = {
     "vocabulary": set(),
     "extract": {"vocabulary"},
     "db": {"vocabulary"},
+    "letters": {"vocabulary"},
     "crawler": {"extract", "db", "vocabulary"},
     "spiders": {"crawler", "extract", "vocabulary"},
-    "review": {"db", "vocabulary"},
+    "review": {"db", "letters", "vocabulary"},
     "digest": {"db", "vocabulary"},
-    "veilleur": {"vocabulary", "extract", "db", "crawler", "spiders", "review", "digest"},
+    "veilleur": {
+        "vocabulary",
+        "extract",
+        "db",
+        "letters",
+        "crawler",
+        "spiders",
+        "review",
+        "digest",
+    },
 }
 #: third-party frameworks kept out of the layers that must stay pure
 FORBIDDEN_LIBRARIES: dict[str, set[str]] = {
     "vocabulary": {"scrapy", "sqlalchemy", "flask", "twisted"},
     "extract": {"scrapy", "sqlalchemy", "flask", "twisted"},
     "db": {"scrapy", "flask", "twisted"},
+    "letters": {"scrapy", "sqlalchemy", "flask", "twisted"},
 }
 
 

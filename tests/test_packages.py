@@ -24,7 +24,17 @@ def test_package_has_a_docstring(init: Path) -> None:
 
 
 def _modules() -> list[Path]:
-    runtime = ["vocabulary", "extract", "db", "crawler", "spiders", "review", "digest", "veilleur"]
+    runtime = [
+        "vocabulary",
+        "extract",
+        "db",
+        "letters",
+        "crawler",
+        "spiders",
+        "review",
+        "digest",
+        "veilleur",
+    ]
     return sorted(
         p
         for package in runtime

@@ -10,8 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = [
-    "vocabulary", "extract", "db", "crawler", "spiders", "review", "digest", "veilleur",
-    "tests", "bench", "tools",
+    "vocabulary", "extract", "db", "letters", "crawler", "spiders", "review", "digest",
+    "veilleur", "tests", "bench", "tools",
 ]  # fmt: skip
 NAME = re.compile(r"\b(?:VEILLEUR_[A-Z0-9_]*[A-Z0-9]|DATABASE_URL)(?![A-Z0-9_])")
 

@@ -51,6 +51,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Read price schedules (BPU, DQE) of stored documents: what was bought.",
     ),
     "users": ("veilleur.commands.review:users", "Manage analyst accounts."),
+    "verdict": (
+        "veilleur.commands.verdict:verdict",
+        "Record an analyst's verdict on a notice (the desk's rules and trail).",
+    ),
+    "request": (
+        "veilleur.commands.request:request",
+        "Draft an access request (CADA) for a notice.",
+    ),
+    "requests": ("veilleur.commands.requests:requests", "Follow access requests to the documents."),
 }
 
 

@@ -156,6 +156,7 @@ def run_crawls(
                 raise
             parent = _start(url, JOB_CRAWL, scheduled_for, clock())
             outcomes = [_run_source(url, n, scheduled_for, argv_for, timeout, clock) for n in names]
+            _second_opinion(url)
             failed = [o.source for o in outcomes if o.status == "failed"]
             summary = f"{len(outcomes)} sources, failed: {', '.join(failed) or 'none'}"
             _finish(url, parent, "failed" if failed else "ok", summary, clock())
@@ -163,6 +164,17 @@ def run_crawls(
     except LockBusy as busy:
         _record(url, JOB_CRAWL, "skipped", scheduled_for, f"overlap refused: {busy}", clock())
         return None
+
+
+def _second_opinion(url: str | None) -> None:
+    """Score the night's unflagged notices for the desk's "à vérifier" (when a model file
+    exists). Never fails the night: the crawls are done and stored."""
+    from veilleur.opinions import score_unflagged_if_model
+
+    try:
+        score_unflagged_if_model(url)
+    except Exception as exc:  # a second opinion is optional; the error is logged, not lost
+        log.warning("second_opinion_failed error=%s: %s", type(exc).__name__, exc)
 
 
 def _run_source(

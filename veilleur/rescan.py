@@ -15,7 +15,7 @@ from db.models.notices import Notice
 from extract.fields import notice_text_fields
 from vocabulary.decision import Decision, TextField
 
-__all__ = ["RescanResult", "rescan_notices"]
+__all__ = ["RescanResult", "rescan_notice", "rescan_notices"]
 
 CHUNK = 1000
 
@@ -60,14 +60,49 @@ def _document_ids(session: Session, pages: dict[int, list[tuple[str, int, str]]]
 
 
 def _same(notice: Notice, decision: Decision) -> bool:
-    stored = sorted((f.rule_id, f.field, f.snippet, f.page or 0) for f in notice.flags)
-    fresh = sorted((h.rule, h.field, h.snippet, h.page or 0) for h in decision.hits)
+    # the matched term counts: flags stored before terms were recorded get them on a rescan
+    stored = sorted((f.rule_id, f.field, f.snippet, f.page or 0, f.term) for f in notice.flags)
+    fresh = sorted((h.rule, h.field, h.snippet, h.page or 0, h.term) for h in decision.hits)
     return (
         notice.flagged == decision.flagged
         and notice.rules_version == decision.rules_version
         and abs(notice.score - decision.score) < 1e-9
         and stored == fresh
     )
+
+
+def _reflag(
+    session: Session,
+    notice: Notice,
+    rules: _Rules,
+    pages: dict[int, list[tuple[str, int, str]]],
+    document_ids: dict[str, int],
+) -> tuple[bool, bool]:
+    """Apply ``rules`` to one notice and its documents' pages; (flagged, changed)."""
+    texts = notice_text_fields(
+        title=notice.title,
+        description=notice.description,
+        buyer=notice.buyer_name,
+        lots=notice.lots or [],
+        extra=notice.extra_text,
+        descriptors=notice.descriptors or [],
+        cpv_codes=notice.cpv_codes or [],
+        pages=pages.get(notice.id, []),
+    )
+    decision = rules.evaluate(texts)
+    if _same(notice, decision):
+        return decision.flagged, False
+    replace_flags(session, notice.id, decision, document_ids)
+    return decision.flagged, True
+
+
+def rescan_notice(session: Session, notice_id: int, rules: _Rules) -> bool:
+    """Re-flag one notice (after files were added to it); True when its flags changed."""
+    notice = session.get(Notice, notice_id, populate_existing=True)
+    if notice is None:
+        return False
+    pages = _pages(session, [notice_id])
+    return _reflag(session, notice, rules, pages, _document_ids(session, pages))[1]
 
 
 def rescan_notices(
@@ -91,22 +126,10 @@ def rescan_notices(
             pages = _pages(session, [n.id for n in notices])
             document_ids = _document_ids(session, pages)
             for notice in notices:
-                texts = notice_text_fields(
-                    title=notice.title,
-                    description=notice.description,
-                    buyer=notice.buyer_name,
-                    lots=notice.lots or [],
-                    extra=notice.extra_text,
-                    descriptors=notice.descriptors or [],
-                    cpv_codes=notice.cpv_codes or [],
-                    pages=pages.get(notice.id, []),
-                )
-                decision = rules.evaluate(texts)
+                flagged, changed = _reflag(session, notice, rules, pages, document_ids)
                 result.scanned += 1
-                result.flagged += decision.flagged
-                if not _same(notice, decision):
-                    replace_flags(session, notice.id, decision, document_ids)
-                    result.changed += 1
+                result.flagged += flagged
+                result.changed += changed
             last_id = notices[-1].id
         if progress is not None:
             progress(result.scanned)

@@ -156,9 +156,21 @@ def run_nightly(
         except VeilleurError as exc:  # recorded as a failed crawl job; the digests still go out
             log.error("crawl_not_started error=%s", exc)
             ok = False
+    read_waiting_files(url)
     if digests:
         ok = run_digest_job(url, None, clock=clock) == "ok" and ok
     return ok
+
+
+def read_waiting_files(url: str | None) -> None:
+    """Read files received for access requests that the desk could not read yet, so the
+    digests report their flagged pages; a failure is logged and never stops the night."""
+    from veilleur.requests import read_received
+
+    try:
+        read_received(url, os.environ.get("VEILLEUR_DOCUMENTS_DIR", "var/documents"))
+    except Exception:
+        log.exception("received_files_not_read")
 
 
 def _listener(url: str | None) -> Callable[[JobEvent], None]:
@@ -206,6 +218,7 @@ def build_scheduler(
 
     def crawl_job() -> None:
         run_crawls(url, previous_fire_time(crawl_trigger, utcnow()), timeout=timeout)
+        read_waiting_files(url)
 
     def digest_job() -> None:
         # a long night's crawls still running at digest time: wait for them, then report them

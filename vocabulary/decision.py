@@ -24,7 +24,13 @@ class TextField:
 
 @dataclass(frozen=True)
 class Hit:
-    """One rule firing on one field, with the match in context."""
+    """One rule firing on one field, with the match in context.
+
+    ``term`` is the matched text as the field spells it ("CAMÉRAS", "32323500"), ``start`` and
+    ``end`` its offsets in the field's text; ``snippet_start``/``snippet_end`` are its offsets in
+    ``snippet``, so a page can highlight exactly what matched. They stay empty for hits made
+    before the rules engine recorded them.
+    """
 
     rule: str
     rule_version: str
@@ -34,6 +40,11 @@ class Hit:
     weight: float
     document: str | None = None
     page: int | None = None
+    term: str = ""
+    start: int | None = None
+    end: int | None = None
+    snippet_start: int | None = None
+    snippet_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,3 +56,9 @@ class Decision:
     categories: tuple[str, ...] = ()
     hits: tuple[Hit, ...] = field(default_factory=tuple)
     rules_version: str = ""
+    #: hits a negation neutralised ("hors vidéoprotection"): shown to explain, never counted
+    neutralised: tuple[Hit, ...] = field(default_factory=tuple)
+    #: True when a field was too dense to read whole (the per-field match budget was reached);
+    #: the decision then comes from the part that was read, and ``partial_reason`` says where
+    partial: bool = False
+    partial_reason: str = ""

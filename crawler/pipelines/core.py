@@ -58,13 +58,40 @@ class ValidatePipeline:
 
 class FlagPipeline:
     """Prepares the rules' reading of the notice and its documents' pages; the decision rides
-    on the item and is computed when Store needs it (see ``LazyDecision``)."""
+    on the item and is computed when Store needs it (see ``LazyDecision``).
+
+    Files an administration sent back for a notice (access requests, ``db.received``) are not
+    on the portal: their stored pages join the reading of that notice's new versions, so a
+    re-crawl never drops the hits found in them. The notices concerned are few and read once
+    per crawl, on the first item (every pipeline has opened by then: the schema is current).
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         from extract.rules import default_ruleset
 
         self.crawler = crawler
         self.ruleset = default_ruleset()
+        self.database_url = crawler.settings.get("DATABASE_URL")
+        self._received: set[tuple[str, str]] | None = None
+
+    def _received_pages(self, item: NoticeItem) -> list[tuple[str, int, str]]:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from db.received import received_keys, received_pages
+        from db.session import session_scope
+
+        try:
+            if self._received is None:
+                with session_scope(self.database_url) as session:
+                    self._received = received_keys(session)
+            if (item.source, item.key) not in self._received:
+                return []
+            with session_scope(self.database_url) as session:
+                return received_pages(session, item.source, item.key)
+        except SQLAlchemyError as exc:  # the crawl goes on; the next rescan restores them
+            log.warning("received_pages_unavailable source=%s error=%s", item.source, exc)
+            self._received = set()
+            return []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FlagPipeline:
@@ -77,6 +104,7 @@ class FlagPipeline:
             if ref.sha256
             for page in ref.pages
         ]
+        pages += self._received_pages(item)
         texts = notice_text_fields(
             title=item.title,
             description=item.description,

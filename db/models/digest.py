@@ -17,7 +17,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, UTCDateTime, utcnow
 
-__all__ = ["Delivery", "DigestSend", "Group"]
+__all__ = ["GROUP_SELECTIONS", "Delivery", "DigestSend", "Group", "ReadLink"]
+
+#: which notices a group receives: ``flagged`` — flagged by the rules and not rejected by the
+#: analysts, plus those the analysts confirmed (the default); ``confirmed`` — only confirmed
+GROUP_SELECTIONS = ("flagged", "confirmed")
 
 
 class Group(Base):
@@ -34,6 +38,10 @@ class Group(Base):
     categories: Mapped[list[Any]] = mapped_column(default=list)
     min_score: Mapped[float] = mapped_column(Float, default=0.0)
     cadence: Mapped[str] = mapped_column(String(10), default="daily")
+    #: one of GROUP_SELECTIONS
+    selection: Mapped[str] = mapped_column(String(20), default="flagged", server_default="flagged")
+    #: how readers reach the group (an address or a web page), printed in every digest
+    contact: Mapped[str] = mapped_column(String(320), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -73,3 +81,14 @@ class DigestSend(Base):
     message_id: Mapped[str] = mapped_column(String(300), default="")
     entries: Mapped[int] = mapped_column(Integer, default=0)
     jobs_reported: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReadLink(Base):
+    """A group's read-only link: whoever holds its signed token may read the notices Veilleur
+    shows to groups, without an account. Revoked links open nothing."""
+
+    __tablename__ = "read_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

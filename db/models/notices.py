@@ -108,7 +108,12 @@ class NoticeLink(Base):
 
 
 class Flag(Base):
-    """One rule hit that contributed to a notice's decision."""
+    """One rule hit that contributed to a notice's decision.
+
+    ``term`` is the matched text as the field spells it; ``term_start``/``term_end`` its
+    offsets in the field (or document page) text, ``snippet_start``/``snippet_end`` in
+    ``snippet``. NULL for flags stored before migration 0004 (``veilleur rescan`` fills them).
+    """
 
     __tablename__ = "flags"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +125,11 @@ class Flag(Base):
     category: Mapped[str] = mapped_column(String(50), index=True)
     field: Mapped[str] = mapped_column(String(50))
     snippet: Mapped[str] = mapped_column(Text)
+    term: Mapped[str | None] = mapped_column(Text)
+    term_start: Mapped[int | None] = mapped_column(Integer)
+    term_end: Mapped[int | None] = mapped_column(Integer)
+    snippet_start: Mapped[int | None] = mapped_column(Integer)
+    snippet_end: Mapped[int | None] = mapped_column(Integer)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     notice: Mapped[Notice] = relationship(back_populates="flags")

@@ -27,11 +27,19 @@ def test_ensure_is_a_no_op_when_complete(db_url: str) -> None:
 
 
 def test_fts5_query_quotes_every_word() -> None:
-    assert fts5_query('caméra NEAR("x") OR -y') == '"caméra" "NEAR" "x" "OR" "y"'
+    assert fts5_query('NEAR("x") OR -y') == '("near x" OR "nearx") AND ("or") AND ("y")'
 
 
 def test_fts5_query_keeps_a_trailing_star_as_prefix() -> None:
-    assert fts5_query("vidéo*") == '"vidéo"*'
+    assert fts5_query("vidéo*") == '("video"*)'
+
+
+def test_fts5_query_spells_plural_and_singular() -> None:
+    assert fts5_query("caméras") == '("camera" OR "cameras")'
+
+
+def test_fts5_query_spells_a_compound_joined_and_apart() -> None:
+    assert fts5_query("vidéo-protection") == fts5_query("vidéoprotection")
 
 
 def test_fts5_query_without_words_is_none() -> None:

@@ -40,6 +40,14 @@ def _recorded(url: str) -> set[str]:
         return set(conn.scalars(text("SELECT version_num FROM alembic_version")))
 
 
+def _downgrade(url: str, revision: str) -> None:
+    """Back to ``revision``: the later migrations' tables go, as a database of then had none."""
+    cfg = alembic_config(url)
+    with get_engine(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 def _record(url: str, *ids: str) -> None:
     with get_engine(url).begin() as conn:
         conn.execute(text("DELETE FROM alembic_version"))
@@ -51,7 +59,8 @@ def _record(url: str, *ids: str) -> None:
     "former", [("0002",), ("digest_0001", "review_0001")], ids=["merged", "two-heads"]
 )
 def test_a_database_at_former_ids_reaches_the_head(db_url: str, former: tuple[str, ...]) -> None:
-    # the schema those ids stood for is 0003's: later revisions' tables must not exist yet
+    # the former ids name the schema of 0003: bring the database back there first, so the
+    # revisions written since are applied on top instead of found already there
     command.downgrade(alembic_config(db_url), "0003")
     _record(db_url, *former)
     upgrade(db_url)  # would fail re-creating tables if the former ids were not understood

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from digest.build import GroupSpec, build_digest
@@ -14,8 +15,9 @@ G = GroupSpec(id=1, name="Lyon", recipients=("a@example.org",), departements=("6
 CONTACT = digest_record("20-102325")["contact_text"]
 
 
-def _render(notices=ALL, base_url=None):
-    return render_digest(build_digest(G, "a@example.org", NOW, notices, {}, base_url=base_url))
+def _render(notices=ALL, base_url=None, read_base=None):
+    digest = build_digest(G, "a@example.org", NOW, notices, {}, base_url=base_url)
+    return render_digest(replace(digest, read_base=read_base))
 
 
 def test_phone_removed_from_real_contact_block() -> None:
@@ -58,11 +60,13 @@ def test_text_part_keeps_title() -> None:
     assert "Mermoz Nord" in _render().text
 
 
-def test_ui_link_when_base_url() -> None:
-    assert (
-        "https://veilleur.example.org/notices/6"
-        in _render(base_url="https://veilleur.example.org").html
-    )
+def test_in_veilleur_link_opens_the_groups_read_only_view() -> None:
+    html = _render(read_base="https://veilleur.example.org/p/TOKEN").html
+    assert 'href="https://veilleur.example.org/p/TOKEN/notices/6">Dans Veilleur' in html
+
+
+def test_no_desk_link_that_would_ask_a_volunteer_to_log_in() -> None:
+    assert "/notices/" not in _render(base_url="https://veilleur.example.org").html
 
 
 def test_no_ui_link_without_base_url() -> None:
@@ -89,4 +93,4 @@ def test_subject_single_line() -> None:
 
 def test_deadline_shown_in_paris_time() -> None:
     notice = view("2018J114600", deadline_at=datetime(2026, 12, 1, 11, 0, tzinfo=UTC))
-    assert "01/12/2026 12:00" in _render([notice]).text
+    assert "01/12/2026 à 12h00" in _render([notice]).text

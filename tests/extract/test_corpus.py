@@ -111,3 +111,25 @@ def test_broken_xml_raises_corpus_error(tmp_path: Path) -> None:
 
 def test_html_to_text_drops_scripts() -> None:
     assert html_to_text("<p>a</p><script>x()</script><b>b&amp;c</b>").split() == ["a", "b&c"]
+
+
+def test_prefecture_de_police_title_row(tmp_path: Path) -> None:
+    path = tmp_path / "arretes.csv"
+    path.write_text(
+        "numero_arrete,titre,date_publication,pdf_url\n"
+        "2025-00010,Arrêté n°2025-00010 autorisant la captation d'images,2025-01-04,u\n",
+        encoding="utf-8",
+    )
+    record = load_record(tmp_path, "arretes.csv", "2025-00010")
+    assert record.fields[0].text.startswith("Arrêté n°2025-00010")
+
+
+def test_raa_bundle_gives_one_act(tmp_path: Path) -> None:
+    bundle = (
+        "Sommaire\n83-2025-01-01-00001 - Arrêté A (2 pages)\n83-2025-01-02-00002 - Arrêté B\n"
+        "83-2025-01-01-00001\nArrêté A autorisant la captation d'images\n"
+        "83-2025-01-02-00002\nArrêté B portant interdiction de vols de drones\n"
+    )
+    (tmp_path / "b.txt").write_text(bundle, encoding="utf-8")
+    record = load_record(tmp_path, "b.txt", "83-2025-01-01-00001")
+    assert "captation" in record.fields[0].text and "interdiction" not in record.fields[0].text

@@ -224,7 +224,17 @@ def test_every_category_is_documented(category: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["classify", "rules test", "rules explain", "rules eval", "rules report"]
+    "command",
+    [
+        "classify",
+        "rules test",
+        "rules explain",
+        "rules eval",
+        "rules report",
+        "rules train",
+        "rules opinions",
+        "rules suggest",
+    ],
 )
 def test_every_command_is_documented(command: str) -> None:
     assert f"veilleur {command}" in DOCS.read_text(encoding="utf-8")
@@ -250,3 +260,36 @@ def test_punctuation_breaks_a_phrase() -> None:
 
 def test_term_right_after_punctuation_matches() -> None:
     assert RULESET.explain("Travaux (vidéoprotection) de la commune").flagged
+
+
+def test_negation_needs_terms(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text('[[negation]]\nid = "n"\n', encoding="utf-8")
+    with pytest.raises(RuleError, match="negation needs id and terms"):
+        RuleSet.load([path])
+
+
+def test_context_scope_must_be_known(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text(
+        '[[rule]]\nid = "x"\ncategory = "lapi"\nterms = ["a"]\ncontext = ["b"]\n'
+        'context_scope = "page"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleError, match="context_scope must be one of"):
+        RuleSet.load([path])
+
+
+@pytest.mark.parametrize(
+    ("excl_id", "text"),
+    [(n.id, t) for n in RULESET.negations for t in n.examples_kept],
+)
+def test_negation_leaves_these_flagged(excl_id: str, text: str) -> None:
+    assert RULESET.explain(text).flagged
+
+
+@pytest.mark.parametrize(
+    ("neg_id", "text"), [(n.id, t) for n in RULESET.negations for t in n.examples]
+)
+def test_negation_example_leaves_text_unflagged(neg_id: str, text: str) -> None:
+    assert not RULESET.explain(text).flagged

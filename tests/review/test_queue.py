@@ -155,3 +155,23 @@ def test_queue_page_renders_filters_from_query_string(
 ) -> None:
     page = alice_both.get("/?departement=69&q=vid%C3%A9o").get_data(as_text=True)
     assert "Collonges" in page and "Dirisi" not in page
+
+
+def test_queue_shows_notices_to_check_with_their_words(
+    alice: FlaskClient, url: str, seeded: Seeded
+) -> None:
+    from db.opinions import replace_opinions
+
+    quiet = seeded.notices["20-100627"]  # a real notice the rules did not flag
+    with session_scope(url) as s:
+        opinion = {
+            "notice_id": quiet,
+            "score": 0.91,
+            "to_check": True,
+            "words": [["capteurs", 0.4], ["sonores", 0.3]],
+            "model_version": "m1",
+        }
+        replace_opinions(s, [opinion])
+    page = alice.get("/?check=1").get_data(as_text=True)
+    assert 'class="badge to-check"' in page and "capteurs, sonores" in page
+    assert f"/notices/{quiet}" in page

@@ -31,7 +31,7 @@ SAME_FILTERS = [
         "unflagged=1&kind=tender&buyer=collonges",
     ),
 ]
-_QUEUE_LINK = re.compile(r'href="/notices/(\d+)" class="notice-link"')
+_QUEUE_LINK = re.compile(r'href="/notices/(\d+)(?:\?[^"]*)?" class="notice-link"')
 
 
 def _cli(*args: str) -> str:
@@ -110,4 +110,4 @@ def test_notice_page_shows_the_transitive_story(
         contract_id = contract.id
     page = alice_both.get(f"/notices/{boamp}").get_data(as_text=True)
     timeline = page[page.index('id="timeline"') :]
-    assert f'href="/notices/{contract_id}"' in timeline and "contract_of" in timeline
+    assert f'href="/notices/{contract_id}"' in timeline and "contrat issu de" in timeline

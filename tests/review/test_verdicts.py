@@ -196,9 +196,22 @@ def test_status_filter_follows_the_latest_verdict(
 def test_incomplete_form_explains_in_french(alice: FlaskClient, seeded: Seeded) -> None:
     nid = seeded.notices["20-101536"]
     token, seen = _form(alice, nid)
-    _post(alice, nid, token, seen, verdict="not_relevant", reason_rule="videosurveillance.video")
-    page = alice.get(f"/notices/{nid}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    answer = _post(
+        alice, nid, token, seen, verdict="not_relevant", reason_rule="videosurveillance.video"
+    )
+    page = answer.get_data(as_text=True)
     assert "Expliquez pourquoi l&#39;avis n&#39;est pas pertinent." in page
+
+
+def test_refused_form_keeps_the_draft_beside_the_reason(alice: FlaskClient, seeded: Seeded) -> None:
+    nid = seeded.notices["20-101536"]
+    token, seen = _form(alice, nid)
+    answer = _post(alice, nid, token, seen, verdict="not_relevant", public_note="brouillon public")
+    page = answer.get_data(as_text=True)
+    kept = (
+        '<option value="not_relevant" selected>' in page and ">brouillon public</textarea>" in page
+    )
+    assert (answer.status_code, kept, 'id="verdict-error"' in page) == (422, True, True)
 
 
 def test_verdict_on_unknown_notice_is_404(alice: FlaskClient, seeded: Seeded) -> None:

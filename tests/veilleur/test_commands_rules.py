@@ -95,7 +95,39 @@ def test_rules_eval_figures(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         rules, ["eval", "--labels", str(data / "labels.csv"), "--data", str(data)]
     )
-    assert "overall (strict)           P=1.000 R=1.000" in result.output
+    overall = next(line for line in result.output.splitlines() if line.startswith("overall"))
+    assert "P=1.000 R=1.000" in overall
+
+
+FOUND = Path(__file__).parents[1] / "fixtures" / "rules_labels"
+
+
+def test_rules_eval_scores_one_side_of_the_split() -> None:
+    args = ["eval", "--labels", str(FOUND / "labels_found.csv")]
+    args += ["--split", str(FOUND / "split.csv"), "--part", "TUNE", "--no-details"]
+    result = CliRunner().invoke(rules, args)
+    assert "55 labelled rows (TUNE)" in result.output
+
+
+def test_rules_eval_prints_confusion_between_categories() -> None:
+    args = ["eval", "--labels", str(FOUND / "labels_found.csv")]
+    args += ["--split", str(FOUND / "split.csv"), "--part", "TUNE", "--no-details"]
+    out = CliRunner().invoke(rules, args).output.split("confusion (")[1]
+    row = next(x for x in out.splitlines() if x.strip().startswith("drones "))
+    assert row.split(None, 1)[1].startswith("drones ")
+
+
+def test_rules_eval_part_needs_a_split() -> None:
+    args = ["eval", "--labels", str(FOUND / "labels_found.csv"), "--part", "CHECK"]
+    result = CliRunner().invoke(rules, args)
+    assert result.exit_code != 0 and "--part needs --split" in result.output
+
+
+def test_rules_eval_corpus_rows_need_the_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VEILLEUR_CORPUS", raising=False)
+    args = ["eval", "--labels", str(FOUND / "labels_corpus_extra.csv")]
+    result = CliRunner().invoke(rules, args)
+    assert "give --corpus DIR or set VEILLEUR_CORPUS" in result.output
 
 
 def test_rules_eval_lists_misses_with_a_weaker_rule_file(tmp_path: Path) -> None:
@@ -132,3 +164,79 @@ def test_help_has_example(cmd: list[str]) -> None:
 
 def test_classify_help_has_example() -> None:
     assert "Example" in CliRunner().invoke(classify, ["--help"]).output
+
+
+def _tune_args() -> list[str]:
+    return [
+        "--labels",
+        str(FOUND / "labels_found.csv"),
+        "--split",
+        str(FOUND / "split.csv"),
+        "--part",
+        "TUNE",
+    ]
+
+
+def test_train_then_opinions_lists_notices_to_check(db_url: str, tmp_path: Path) -> None:
+    from db.notice_list import NoticeFilters, notice_page
+    from tests.factories import decision, notice_item, store
+
+    model = tmp_path / "m.json"
+    trained = CliRunner().invoke(
+        rules, ["train", *_tune_args(), "--no-database", "--out", str(model)]
+    )
+    assert trained.exit_code == 0, trained.output
+    with sessionmaker_for(db_url)() as s:
+        texts = {
+            "likely": "la ville teste des capteurs sonores couplés aux caméras de vidéosurveillance "
+            "pour alerter la police municipale des bruits suspects",
+            "unlikely": "Fourniture de denrées alimentaires pour la restauration scolaire",
+        }
+        ids = {
+            k: store(s, notice_item(source_id=k, title=t), decision()).id for k, t in texts.items()
+        }
+        s.commit()
+    args = ["opinions", "--model", str(model), "--database-url", db_url]
+    result = CliRunner().invoke(rules, args)
+    assert "2 unflagged notices scored" in result.output
+    with sessionmaker_for(db_url)() as s:
+        listed = [r["id"] for r in notice_page(s, NoticeFilters(to_check=True)).rows]
+    assert listed == [ids["likely"]]
+
+
+def test_opinions_without_a_model_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(rules, ["opinions", "--model", str(tmp_path / "none.json")])
+    assert result.exit_code != 0 and "cannot read second-opinion model" in result.output
+
+
+def test_train_needs_both_kinds_of_text(tmp_path: Path) -> None:
+    labels = tmp_path / "l.csv"
+    labels.write_text(
+        "file,record_id,title,flag,categories,rationale\n"
+        "pages_found.jsonl,orleans-fnac-detecteurs-sons-anormaux-2021,t,1,audio_detection,x\n",
+        encoding="utf-8",
+    )
+    shutil.copy(FOUND / "pages_found.jsonl", tmp_path)
+    result = CliRunner().invoke(rules, ["train", "--labels", str(labels), "--no-database"])
+    assert "training needs relevant and not relevant texts" in result.output
+
+
+def test_suggest_proposes_words_of_missed_texts(tmp_path: Path) -> None:
+    weak = tmp_path / "weak.toml"
+    weak.write_text('[[rule]]\nid = "x"\ncategory = "lapi"\nterms = ["LAPI"]\n', encoding="utf-8")
+    chosen = {
+        "culture-cctp-plateforme-veille-reseaux-sociaux-2015",
+        "culture-nextinpact-veille-reseaux-sociaux-2015",
+        "sig-trt-surveillance-reseaux-sociaux-ia-2025",
+        "bofip-cadastre-photogrammetrie-prise-de-vues",
+        "gyneobs-biometrie-foetale",
+    }
+    with (FOUND / "labels_found.csv").open(encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    kept = [lines[0]] + [x for x in lines[1:] if x.split(",")[1] in chosen]
+    (tmp_path / "l.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    shutil.copy(FOUND / "pages_found.jsonl", tmp_path)
+    args = ["suggest", "--labels", str(tmp_path / "l.csv"), "--no-database", "--rules", str(weak)]
+    result = CliRunner().invoke(rules, args)
+    assert "3 relevant texts no rule flagged, 2 not relevant" in result.output
+    assert "reseaux sociaux" in result.output

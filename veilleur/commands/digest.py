@@ -10,9 +10,10 @@ from typing import Any
 import click
 from sqlalchemy import delete
 
-from db.models.digest import Delivery, DigestSend, Group
+from db.models.digest import GROUP_SELECTIONS, Delivery, DigestSend, Group, ReadLink
 from db.session import database_url, session_scope
 from digest import queries as q
+from vocabulary.terms import CATEGORIES
 
 __all__ = ["digest", "feeds", "groups"]
 
@@ -58,7 +59,9 @@ def _territory_options(f: Any) -> Any:
         click.option("--commune", "communes", multiple=True, help="Commune INSEE code (repeatable): 69123."),
         click.option("--epci", "epcis", multiple=True, help="EPCI as NAME=INSEE,INSEE,… (repeatable)."),
         click.option("--all-territory", is_flag=True, help="Every territory (no geographic filter)."),
-        click.option("--category", "categories", multiple=True, help="Category to include (repeatable; none = all)."),
+        click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES), help="Category to include (repeatable; none = all)."),
+        click.option("--selection", type=click.Choice(GROUP_SELECTIONS), help="flagged: flagged and not rejected, plus confirmed (default); confirmed: only what analysts confirmed."),
+        click.option("--contact", help="How readers reach the group (address or page), printed in digests."),
         click.option("--min-score", type=float, help="Minimum rules score of a notice."),
         click.option("--cadence", type=click.Choice(CADENCES), help="How often the digest is sent."),
         click.option("--recipient", "recipients", multiple=True, help="E-mail address (repeatable)."),
@@ -77,7 +80,9 @@ def groups() -> None:
       veilleur groups add plaine-vallee --epci "CA Plaine Vallée=95427,95563" --cadence weekly \\
           --category videosurveillance --recipient a@example.org
       veilleur groups edit lyon --min-score 2 --recipient b@example.org
+      veilleur groups edit lyon --selection confirmed --contact veille-lyon@example.org
       veilleur groups list
+      veilleur groups link lyon             # the group's read-only link (--revoke ends it)
       veilleur groups remove lyon
     """
 
@@ -104,7 +109,8 @@ def groups_add(name: str, db_url: str | None, all_territory: bool, **kw: Any) ->
         s.add(Group(
             name=name, recipients=recipients, departements=depts, communes=communes, epcis=epcis,
             categories=list(kw["categories"]), min_score=kw["min_score"] or 0.0,
-            cadence=kw["cadence"] or "daily",
+            cadence=kw["cadence"] or "daily", selection=kw["selection"] or "flagged",
+            contact=(kw["contact"] or "").strip(),
         ))  # fmt: skip
     click.echo(f"group {name!r} added")
 
@@ -149,6 +155,10 @@ def groups_edit(name: str, db_url: str | None, all_territory: bool, **kw: Any) -
             g.min_score = kw["min_score"]
         if kw["cadence"]:
             g.cadence = kw["cadence"]
+        if kw["selection"]:
+            g.selection = kw["selection"]
+        if kw["contact"] is not None:
+            g.contact = kw["contact"].strip()
         if kw["active"] is not None:
             g.active = kw["active"]
     click.echo(f"group {name!r} updated")
@@ -178,7 +188,8 @@ def groups_list(db_url: str | None) -> None:
             click.echo(
                 f"{g.name}{'' if g.active else ' (inactive)'}: {territory}; "
                 f"catégories: {', '.join(g.categories) or 'toutes'}; score ≥ {g.min_score:g}; "
-                f"{g.cadence}; {len(g.recipients)} destinataire(s); dernier envoi: {last}"
+                f"{g.cadence}; avis: {g.selection}; {len(g.recipients)} destinataire(s); "
+                f"dernier envoi: {last}" + (f"; contact: {g.contact}" if g.contact else "")
             )
 
 
@@ -196,8 +207,44 @@ def groups_remove(name: str, yes: bool, db_url: str | None) -> None:
             click.confirm(f"delete group {name!r} and its delivery history?", abort=True)
         s.execute(delete(Delivery).where(Delivery.group_id == g.id))
         s.execute(delete(DigestSend).where(DigestSend.group_id == g.id))
+        s.execute(delete(ReadLink).where(ReadLink.group_id == g.id))
         s.delete(g)
     click.echo(f"group {name!r} removed")
+
+
+@groups.command("link")
+@click.argument("name")
+@click.option("--revoke", is_flag=True, help="Revoke the group's links (a new one comes next).")
+@_db_option
+def groups_link(name: str, revoke: bool, db_url: str | None) -> None:
+    """Print the group's read-only link (made if it has none), or revoke every link it has.
+
+    Anyone holding the link reads the notices shown to groups, their hits, documents and story
+    (never the analysts' private notes). After --revoke the old links open nothing; the next
+    digest (or this command) makes a new one. Needs VEILLEUR_BASE_URL.
+
+    \b
+    Examples:
+      veilleur groups link lyon
+      veilleur groups link lyon --revoke
+    """
+    import os
+
+    from db.read_links import current_read_link, read_link_token, revoke_read_links
+    from db.secret_key import load_secret_key
+
+    with session_scope(database_url(db_url)) as s:
+        g = q.get_group(s, name)
+        if g is None:
+            raise click.UsageError(f"no group {name!r}")
+        if revoke:
+            click.echo(f"{revoke_read_links(s, g.id)} link(s) of group {name!r} revoked")
+            return
+        base = (os.environ.get("VEILLEUR_BASE_URL") or "").rstrip("/")
+        if not base:
+            raise click.UsageError("set VEILLEUR_BASE_URL (the desk's public address) first")
+        token = read_link_token(load_secret_key(), current_read_link(s, g.id))
+        click.echo(f"{base}/p/{token}/notices/<id>")
 
 
 @click.command("digest")
@@ -210,8 +257,8 @@ def groups_remove(name: str, yes: bool, db_url: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Render without sending or recording anything.")
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="With --dry-run: write to FILE instead of the terminal.",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write <group>.html and <group>.txt per group into DIR; send and record nothing.",
 )
 @click.option(
     "--html",
@@ -223,12 +270,12 @@ def groups_remove(name: str, yes: bool, db_url: str | None) -> None:
 def digest(
     group_names: tuple[str, ...], dry_run: bool, out: Path | None, as_html: bool, db_url: str | None
 ) -> None:
-    """Build and send the digests of due groups (or preview them with --dry-run).
+    """Build and send the digests of due groups (or preview them with --dry-run or --out).
 
     \b
     Examples:
       veilleur digest --group lyon --dry-run
-      veilleur digest --group lyon --dry-run --html --out /tmp/lyon.html
+      veilleur digest --group lyon --out /tmp/digests     # lyon.html + lyon.txt
       veilleur digest                        # send every due group (SMTP from VEILLEUR_SMTP_*)
     """
     from db.models.base import utcnow
@@ -237,20 +284,20 @@ def digest(
 
     url = database_url(db_url)
     try:
-        if dry_run:
+        if dry_run or out:
             prepared, _ = prepare_digests(url, utcnow(), group_names or None)
+            if out:
+                for path in _write_previews(prepared, out):
+                    click.echo(str(path))
+                if not prepared:
+                    click.echo("nothing to write: every digest is empty or not due")
+                return
             parts = []
             for pm in prepared:
-                body = pm.rendered.html if as_html else pm.rendered.text
-                parts.append(
-                    f"To: {', '.join(pm.recipients)}\nSubject: {pm.rendered.subject}\n\n{body}"
-                )
-            text = "\n\n".join(parts) or "nothing to send: every digest is empty or not due\n"
-            if out:
-                out.write_text(text, encoding="utf-8")
-                click.echo(f"{len(prepared)} digest(s) written to {out}")
-            else:
-                click.echo(text)
+                shown = pm.personal(pm.recipients[0])
+                body = shown.html if as_html else shown.text
+                parts.append(f"To: {', '.join(pm.recipients)}\nSubject: {shown.subject}\n\n{body}")
+            click.echo("\n\n".join(parts) or "nothing to send: every digest is empty or not due\n")
             return
         results = send_digests(url, group_names=group_names or None)
     except KeyError as exc:
@@ -267,6 +314,27 @@ def digest(
     if not results:
         click.echo("no group due")
     sys.exit(1 if failed else 0)
+
+
+def _write_previews(prepared: list[Any], out: Path) -> list[Path]:
+    """One HTML file and its text part per group (a group whose recipients got different
+    digests: one pair per variant, numbered); no personal unsubscribe link in them."""
+    from digest.feeds import slugify
+    from digest.render import render_digest
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    seen: dict[str, int] = {}
+    for pm in prepared:
+        slug = slugify(pm.group.name)
+        seen[slug] = seen.get(slug, 0) + 1
+        name = slug if seen[slug] == 1 else f"{slug}-{seen[slug]}"
+        rendered = render_digest(pm.digest)
+        for suffix, body in ((".html", rendered.html), (".txt", rendered.text)):
+            path = out / f"{name}{suffix}"
+            path.write_text(body, encoding="utf-8")
+            written.append(path)
+    return written
 
 
 @click.command("feeds")
@@ -288,9 +356,11 @@ def feeds(out_dir: Path, db_url: str | None) -> None:
     """
     import os
 
+    from db.secret_key import load_secret_key
     from digest.feeds import write_feeds
 
+    base = os.environ.get("VEILLEUR_BASE_URL") or None
     with session_scope(database_url(db_url)) as s:
-        paths = write_feeds(s, out_dir, os.environ.get("VEILLEUR_BASE_URL") or None)
+        paths = write_feeds(s, out_dir, base, key=load_secret_key() if base else None)
     for p in paths:
         click.echo(str(p))

@@ -171,8 +171,9 @@ def rescan(source: str | None, database_url: str | None) -> None:
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(database_url: str | None, as_json: bool) -> None:
-    """Per-source health, last runs and scheduled jobs; exit code 1 when a source's last run
-    is not ok or a job failed or was missed.
+    """Per-source health, last runs and scheduled jobs, then access requests per state and
+    those needing action; exit code 1 when a source's last run is not ok or a job failed or
+    was missed.
 
     \b
     Example:
@@ -194,13 +195,17 @@ def status(database_url: str | None, as_json: bool) -> None:
             for j in latest_jobs(session, limit=50)
         ]
         from db.health import failing_sources
+        from veilleur.commands.request_status import requests_status
 
         failing = failing_sources(session)
+        access = requests_status(session)
     failed_jobs = [j for j in jobs if j["status"] in ("failed", "missed")]
     if as_json:
         click.echo(
             json.dumps(
-                {"sources": [h.__dict__ for h in health], "jobs": jobs}, default=str, indent=1
+                {"sources": [h.__dict__ for h in health], "jobs": jobs, "requests": access},
+                default=str,
+                indent=1,
             )
         )
     else:
@@ -246,6 +251,9 @@ def status(database_url: str | None, as_json: bool) -> None:
                     style=style,
                 )
             Console().print(job_table)
+        from veilleur.commands.request_status import print_requests
+
+        print_requests(access)
     healthy = all(h.healthy for h in health) and not failing and not failed_jobs
     sys.exit(0 if healthy else 1)
 

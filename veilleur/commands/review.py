@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
+from functools import partial
 
 import click
 from sqlalchemy.orm import Session
@@ -35,10 +37,15 @@ def serve(host: str, port: int, threads: int, database_url: str | None, no_migra
 
     from db.migrate import upgrade
     from review.app import create_app
+    from veilleur.requests import read_received
 
     if not no_migrate:
         upgrade(database_url)
-    app = create_app(database_url)
+    # files received for access requests are read by the shell's worker pool (review may not
+    # import extract): the desk gets the reader as a setting
+    documents = os.environ.get("VEILLEUR_DOCUMENTS_DIR", "var/documents")
+    reader = partial(read_received, database_url, documents)
+    app = create_app(database_url, {"REQUEST_DOCUMENT_PROCESSOR": reader})
     log.warning("serve host=%s port=%d threads=%d", host, port, threads)
     click.echo(f"Veilleur review desk on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="veilleur")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-__all__ = ["find_notice", "render_story", "show"]
+__all__ = ["find_notice", "flag_lines", "quote", "render_story", "show"]
 
 
 def find_notice(session: Any, ref: str) -> Any:
@@ -40,6 +40,26 @@ def _label(notice: Any) -> str:
     return f"#{notice.id} {notice.source}:{notice.source_id}"
 
 
+def quote(term: str | None, snippet: str, start: int | None, end: int | None) -> str:
+    """The snippet with the matched term between »« marks: ``…de »caméras« de vidéo…``."""
+    if start is not None and end is not None and 0 <= start < end <= len(snippet):
+        return f"{snippet[:start]}»{snippet[start:end]}«{snippet[end:]}"
+    return snippet
+
+
+def flag_lines(flags: Any) -> list[str]:
+    """One line per flag: rule, category, field (and page), the matched term, in context."""
+    from vocabulary.cpv import cpv_with_label
+
+    lines = []
+    for f in flags:
+        where = f.field + (f" p.{f.page}" if f.page else "")
+        term = cpv_with_label(f.term) if f.field == "cpv" and f.term else f.term
+        shown = quote(f.term, f.snippet, f.snippet_start, f.snippet_end)
+        lines.append(f"why: {f.rule_id} [{f.category}] {where}: «{term or '?'}» in: {shown}")
+    return lines
+
+
 def render_story(session: Any, notice: Any) -> list[str]:
     """The lines ``veilleur show`` prints (pure text, testable)."""
     from db.linking import story
@@ -63,6 +83,7 @@ def render_story(session: Any, notice: Any) -> list[str]:
         lines.append(f"  awarded to: {names}")
     if notice.categories:
         lines.append(f"  flagged: {', '.join(notice.categories)}")
+    lines += [f"  {line}" for line in flag_lines(notice.flags)]
     if notice.url:
         lines.append(f"  {notice.url}")
     lines += ["", f"Story of the purchase ({len(notices)} notices):"]

@@ -1,7 +1,7 @@
 """the whole picture: parties, facets, watches, price lines
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 11:59:33.759480
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from db.models.base import JsonType
 
-revision = "0004"
-down_revision = "0003"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
