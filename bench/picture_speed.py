@@ -36,7 +36,7 @@ from db.models.notices import Notice
 from db.picture import refresh_picture
 from db.session import get_engine, session_scope
 from tools.corpus import corpus_dir
-from vocabulary.places import communes  # noqa: E402
+from vocabulary.places import communes
 from vocabulary.terms import CATEGORIES
 
 VENDORS = 20_000

@@ -208,8 +208,7 @@ class Digest:
     base_url: str | None = None
     #: the group's read-only link (``…/p/<token>``): "Dans Veilleur" opens notices under it
     read_base: str | None = None
-    #: notices of parties the group watches (digest.watch)
-    watched: tuple[Entry, ...] = ()
+    watched: tuple[Entry, ...] = ()  # notices of parties the group watches (digest.watch)
 
     @property
     def entries(self) -> tuple[Entry, ...]:

@@ -21,10 +21,10 @@ __all__ = [
     "Commune",
     "commune_departement",
     "commune_name",
+    "communes",
     "departement_codes",
     "departement_name",
     "departements_of_siren",
-    "communes",
     "epci_communes",
     "place_label",
 ]
@@ -123,7 +123,9 @@ def communes() -> tuple[Commune, ...]:
     """Every row of the COG communes table."""
     with gzip.open(DATA_DIR / "communes-cog2026.csv.gz") as raw:
         rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
-    return tuple(Commune(r["insee"], r["nom"], r["departement"], r["type"], r["siren"]) for r in rows)
+    return tuple(
+        Commune(r["insee"], r["nom"], r["departement"], r["type"], r["siren"]) for r in rows
+    )
 
 
 @cache
