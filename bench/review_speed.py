@@ -267,7 +267,8 @@ def report(label: str, timings: dict[str, list[float]]) -> None:
         print(f"{name:32} {len(values):5d} {statistics.median(values):10.1f} {p95:8.1f}")
 
 
-def bench(kind: str, corpus: Path, n: int, clients: int, requests: int) -> None:
+def database(kind: str) -> tuple[str, Callable[[], None]]:
+    """(url, cleanup) of an empty database of ``kind`` for one bench run."""
     if kind == "sqlite":
         tmp = Path(tempfile.mkdtemp(prefix="veilleur-bench-"))
         url = f"sqlite:///{tmp / 'bench.sqlite'}"
@@ -276,7 +277,7 @@ def bench(kind: str, corpus: Path, n: int, clients: int, requests: int) -> None:
             get_engine(url).dispose()
             shutil.rmtree(tmp, ignore_errors=True)
 
-        cleanup: Callable[[], None] | None = remove
+        cleanup: Callable[[], None] = remove
     else:
         name = f"veilleur_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
@@ -290,7 +291,11 @@ def bench(kind: str, corpus: Path, n: int, clients: int, requests: int) -> None:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
         cleanup = drop
+    return url, cleanup
 
+
+def bench(kind: str, corpus: Path, n: int, clients: int, requests: int) -> None:
+    url, cleanup = database(kind)
     try:
         upgrade(url)
         build(url, corpus, n)
@@ -307,8 +312,7 @@ def bench(kind: str, corpus: Path, n: int, clients: int, requests: int) -> None:
             f"{kind}: {n} notices, {clients} concurrent clients, {requests} requests each", timings
         )
     finally:
-        if cleanup is not None:
-            cleanup()
+        cleanup()
 
 
 def main() -> None:

@@ -1,10 +1,12 @@
 """Per-crawl outputs: ``RunRecorder`` (one ``crawl_runs`` row, errors as they happen, final
 status), ``StoryLinker`` (what the crawl stored joins its purchase stories) and
-``ProgressReporter`` (periodic progress lines)."""
+``ProgressReporter`` (periodic progress lines). The story linker also refreshes the buyers,
+vendors and map rows of what the crawl touched (:mod:`db.picture`)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -173,6 +175,7 @@ class StoryLinker:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.database_url = crawler.settings.get("DATABASE_URL")
+        self.opened = datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoryLinker:
@@ -182,11 +185,14 @@ class StoryLinker:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         from db.linking import link_all
+        from db.picture import refresh_seen_since
         from db.session import session_scope
 
         try:
             with session_scope(self.database_url) as session:
                 link_all(session, since=getattr(spider, "since", None))
+                # buyers, vendors and the map follow the stories just linked
+                refresh_seen_since(session, self.opened)
         except Exception as exc:  # recorded against the run; the stored notices stay
             log.exception("linking_failed source=%s", spider.name)
             self.crawler.signals.send_catch_log(

@@ -208,10 +208,11 @@ class Digest:
     base_url: str | None = None
     #: the group's read-only link (``…/p/<token>``): "Dans Veilleur" opens notices under it
     read_base: str | None = None
+    watched: tuple[Entry, ...] = ()  # notices of parties the group watches (digest.watch)
 
     @property
     def entries(self) -> tuple[Entry, ...]:
-        return self.new + self.updates + self.deadlines
+        return self.new + self.updates + self.deadlines + self.watched
 
     @property
     def is_empty(self) -> bool:

@@ -134,6 +134,8 @@ def subject_for(digest: Digest) -> str:
         counts.append(f"{len(digest.updates)} mise(s) à jour")
     if digest.deadlines:
         counts.append(f"{len(digest.deadlines)} échéance(s)")
+    if digest.watched:
+        counts.append(f"{len(digest.watched)} suivi(s)")
     if reminders := reminders_of(digest):
         counts.append(f"{len(reminders)} rappel(s) de demande d'accès")
     if digest.failed_jobs:
@@ -274,6 +276,7 @@ def render_digest(digest: Digest, unsubscribe_url: str | None = None) -> Rendere
         "new": [_entry_context(e, digest) for e in digest.new],
         "updates": [_entry_context(e, digest) for e in digest.updates],
         "deadlines": [_entry_context(e, digest) for e in digest.deadlines],
+        "watched": [_entry_context(e, digest) for e in digest.watched],
         "requests": [
             reminder_context(r, digest.base_url, digest.read_base, _clean)
             for r in reminders_of(digest)

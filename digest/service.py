@@ -37,6 +37,7 @@ from digest.build import Delivered, Digest, GroupSpec, NoticeView, PoolIndex, bu
 from digest.render import UNSUBSCRIBE_PLACEHOLDER, RenderedDigest, render_digest
 from digest.requests import reminders_of, request_reminders, with_reminders
 from digest.send import SendError, SmtpSender, SmtpSettings, build_message
+from digest.watch import add_watched, watched_notices
 from vocabulary.deadlines import today_in_paris
 
 __all__ = [
@@ -183,6 +184,7 @@ def prepare_digests(
             views += q.notice_views(s, absent) if absent else []
             versions = q.version_data(s, _changed_pairs(views, delivered))
             amendments = q.amendments_of(s, ids) if ids else {}
+            watched = watched_notices(s, group.id, since)
             sends = q.last_sends(s, group.id) if spec.operators else {}
             reminded = delivered_reminders(s, group.id)
             jobs_pool = q.failed_jobs_since(s, horizon) if spec.operators else []
@@ -203,6 +205,7 @@ def prepare_digests(
                 digest = with_reminders(
                     digest, request_reminders(spec, reminders[0], got, reminders[1])
                 )
+                digest = add_watched(digest, watched, delivered.get(recipient, {}))
                 if digest.is_empty:
                     continue
                 digest = replace(digest, read_base=read_base)

@@ -112,6 +112,9 @@ def create_app(database_url: str | None = None, config: dict[str, Any] | None = 
 
     app.register_blueprint(bp)
     app.register_blueprint(public_bp)
+    from review.picture import bp as picture_bp
+
+    app.register_blueprint(picture_bp)
     # RFC 8058 one-click unsubscribe POSTs come from mail clients: the signed token is the
     # authority there (see review/public.py)
     csrf.exempt(unsubscribe_view)

@@ -1,6 +1,7 @@
 """The current filtered view as CSV or JSON: the notice list's export (:mod:`db.notice_export`)
 streamed batch by batch (keyset pages of 500), so exporting 100 000 notices neither builds
-them in memory nor holds one long query open."""
+them in memory nor holds one long query open. OCDS: the same selection as a release package
+(:mod:`db.ocds`), the same stream as ``veilleur export --format ocds``."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.notice_export import export_chunks
 from db.notice_list import NoticeFilters, iter_notices
+from db.ocds import ocds_chunks, ocid_prefix
 
-__all__ = ["stream"]
+__all__ = ["ocds_stream", "stream"]
 
 _MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
 
@@ -28,4 +30,28 @@ def stream(fmt: str, filters: NoticeFilters, maker: sessionmaker[Session]) -> Re
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     response = Response(export_chunks(fmt, _rows(maker, filters)), mimetype=_MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="veilleur-{stamp}.{fmt}"'
+    return response
+
+
+def ocds_stream(filters: NoticeFilters, maker: sessionmaker[Session], uri: str) -> Response:
+    """The selection as an OCDS package; raises FilterError (before any byte is sent) when
+    nothing matches."""
+    session = maker()
+    chunks = ocds_chunks(session, filters, uri=uri, prefix=ocid_prefix()[0])
+    try:
+        first = next(chunks)
+    except BaseException:
+        session.close()
+        raise
+
+    def body() -> Iterator[str]:
+        try:
+            yield first
+            yield from chunks
+        finally:
+            session.close()
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    response = Response(body(), mimetype="application/json; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="veilleur-{stamp}.ocds.json"'
     return response

@@ -29,6 +29,7 @@ from db.models.notices import Notice
 from db.models.review import User
 from db.notice_list import NoticeFilters, filter_choices, neighbours, notice_count, notice_page
 from db.opinions import opinions_for
+from db.prices import price_lines_for_notice
 from db.rule_feedback import rule_feedback
 from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
@@ -184,6 +185,7 @@ def _notice_context(s: Session, notice_id: int) -> dict[str, Any]:
         "current_public_note": trail[0].public_note if trail else "",
         "snippets": flag_snippets(detail.flags),
         "statuses": VERDICTS,
+        "prices": price_lines_for_notice(s, notice_id),
         "queue_args": filter_args(queue_filters),
         "previous_id": before,
         "next_id": after,
@@ -308,11 +310,17 @@ def rules() -> Any:
 
 @bp.get("/export.<fmt>")
 def export(fmt: str) -> Any:
-    if fmt not in ("csv", "json"):
+    if fmt not in ("csv", "json", "ocds"):
         abort(404)
     with read() as s:
         try:
             filters = _requested_filters(s)
         except FilterError as exc:
             return _refused(exc)
-    return exports.stream(fmt, filters, current_app.extensions["veilleur_sessionmaker"])
+    maker = current_app.extensions["veilleur_sessionmaker"]
+    if fmt == "ocds":
+        try:
+            return exports.ocds_stream(filters, maker, request.url)
+        except FilterError as exc:
+            return _refused(exc)
+    return exports.stream(fmt, filters, maker)

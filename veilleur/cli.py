@@ -28,7 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("veilleur.commands.query:status", "Health and last runs of every source."),
     "show": ("veilleur.commands.show:show", "A notice and the whole story of its purchase."),
     "parse": ("veilleur.commands.parse:parse", "Print the notices a source makes of one file."),
-    "export": ("veilleur.commands.query:export", "Export notices as CSV, JSON or JSON lines."),
+    "export": (
+        "veilleur.commands.query:export",
+        "Export notices as CSV, JSON, JSON lines or OCDS.",
+    ),
     "db": ("veilleur.commands.db:db", "Database schema: upgrade, current revision."),
     "classify": ("veilleur.commands.rules:classify", "Classify JSONL, text or PDF files."),
     "rules": ("veilleur.commands.rules:rules", "Test, explain, evaluate and report on rules."),
@@ -40,6 +43,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "digest": ("veilleur.commands.digest:digest", "Build and send (or preview) group digests."),
     "feeds": ("veilleur.commands.digest:feeds", "Write Atom feeds per group and for everything."),
     "serve": ("veilleur.commands.review:serve", "Run the analysts' web interface."),
+    "picture": (
+        "veilleur.commands.picture:picture",
+        "Refresh buyers, vendors and the map's rows from stored notices.",
+    ),
+    "prices": (
+        "veilleur.commands.picture:prices",
+        "Read price schedules (BPU, DQE) of stored documents: what was bought.",
+    ),
     "users": ("veilleur.commands.review:users", "Manage analyst accounts."),
     "verdict": (
         "veilleur.commands.verdict:verdict",

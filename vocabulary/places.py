@@ -3,6 +3,8 @@
 The tables are the Code officiel géographique 2026 (INSEE, Licence Ouverte) shipped in
 ``vocabulary/data/`` (see its README for the source and attribution). Loaded on first use, once
 per process. A code the COG does not know gives ``None``: the caller shows the code itself.
+A buyer without a commune code is placed by its SIREN: a commune's SIRET starts with the
+commune's SIREN, and an EPCI's SIREN names its member communes (DGCL table, same folder).
 """
 
 from __future__ import annotations
@@ -10,15 +12,20 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 __all__ = [
     "DATA_DIR",
+    "Commune",
     "commune_departement",
     "commune_name",
+    "communes",
     "departement_codes",
     "departement_name",
+    "departements_of_siren",
+    "epci_communes",
     "place_label",
 ]
 
@@ -96,3 +103,57 @@ def place_label(commune_insee: str | None, departements: tuple[str, ...] | list[
             ", ".join(f"{departement_name(d)} ({d})" if departement_name(d) else d for d in others)
         )
     return " · ".join(parts)
+
+
+# -- buyers placed by their SIREN (a commune's, or an EPCI's member communes) ---------------
+
+
+@dataclass(frozen=True)
+class Commune:
+    insee: str
+    name: str
+    departement: str
+    #: commune-actuelle, commune-deleguee, commune-associee or arrondissement-municipal
+    type: str
+    siren: str
+
+
+@cache
+def communes() -> tuple[Commune, ...]:
+    """Every row of the COG communes table."""
+    with gzip.open(DATA_DIR / "communes-cog2026.csv.gz") as raw:
+        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
+    return tuple(
+        Commune(r["insee"], r["nom"], r["departement"], r["type"], r["siren"]) for r in rows
+    )
+
+
+@cache
+def _by_siren() -> dict[str, Commune]:
+    return {c.siren: c for c in communes() if c.siren and c.type == "commune-actuelle"}
+
+
+@cache
+def _epcis() -> dict[str, tuple[str, ...]]:
+    """EPCI SIREN -> INSEE codes of its member communes (DGCL 2026, see data/README.md)."""
+    with gzip.open(DATA_DIR / "epci-2026.csv.gz") as raw:
+        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
+    return {r["siren"]: tuple(r["communes"].split()) for r in rows}
+
+
+def epci_communes(siren: str) -> tuple[str, ...]:
+    """INSEE codes of an EPCI's member communes (empty when ``siren`` is not an EPCI)."""
+    return _epcis().get(siren[:9], ())
+
+
+def departements_of_siren(siren_or_siret: str | None) -> tuple[str, ...]:
+    """Where a public buyer is, from its SIREN (or a SIRET, whose first 9 digits are it): a
+    commune's département, or the départements of an EPCI's member communes."""
+    siren = (siren_or_siret or "")[:9]
+    if len(siren) != 9 or not siren.isdigit():
+        return ()
+    found = _by_siren().get(siren)
+    if found:
+        return (found.departement,)
+    deps = {d for code in epci_communes(siren) if (d := commune_departement(code))}
+    return tuple(sorted(deps))

@@ -5,7 +5,8 @@
 * :mod:`db.models.runs` — sources, crawl runs and errors, job runs, locks;
 * :mod:`db.models.review` — users, reviews, each notice's latest review, second opinions;
 * :mod:`db.models.digest` — groups, deliveries, digest sends;
-* :mod:`db.models.requests` — access requests, their trail, received files, reminders.
+* :mod:`db.models.requests` — access requests, their trail, received files, reminders;
+* :mod:`db.models.picture` — parties, where flagged notices are, watchlists, price lines.
 
 Every class is re-exported here, and importing this package registers every table on
 ``Base.metadata`` (what ``create_all`` and the migrations compare against). Every schema change
@@ -18,6 +19,7 @@ from db.models.base import Base, JsonType, UTCDateTime, utcnow
 from db.models.digest import Delivery, DigestSend, Group, ReadLink
 from db.models.documents import Document, DocumentPage, NoticeDocument
 from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
+from db.models.picture import NoticeFacet, NoticeParty, Party, PriceLine, Watch
 from db.models.requests import AccessRequest, ReceivedDocument, RequestEvent, RequestReminder
 from db.models.review import Review, ReviewHead, SecondOpinion, User
 from db.models.runs import CatalogueResource, CrawlError, CrawlRun, JobRun, Lock, Source
@@ -39,8 +41,12 @@ __all__ = [
     "Lock",
     "Notice",
     "NoticeDocument",
+    "NoticeFacet",
     "NoticeLink",
+    "NoticeParty",
     "NoticeVersion",
+    "Party",
+    "PriceLine",
     "ReadLink",
     "ReceivedDocument",
     "RequestEvent",
@@ -51,5 +57,6 @@ __all__ = [
     "Source",
     "UTCDateTime",
     "User",
+    "Watch",
     "utcnow",
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -287,25 +288,53 @@ def status(database_url: str | None, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(EXPORT_FORMATS),
+    type=click.Choice((*EXPORT_FORMATS, "ocds")),
     default="csv",
     show_default=True,
+    help="ocds: an OCDS 1.1 release package (VEILLEUR_OCID_PREFIX names your ocid prefix).",
 )
 @notice_filter_options
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 def export(fmt: str, database_url: str | None, **options: Any) -> None:
     """Export notices with their decision and verdict to standard output: the columns and
-    filters of the desk's exports, newest first.
+    filters of the desk's exports, newest first. ``--format ocds`` writes the same selection as
+    an OCDS 1.1 release package (tender, awards, contracts, parties, documents).
 
     \b
     Examples:
       veilleur export --format jsonl > flagged.jsonl
       veilleur export --departement 13 --since 2024-01-01 > marseille.csv
+      VEILLEUR_OCID_PREFIX=ocds-abc123 veilleur export --format ocds --category lapi > lapi.json
     """
     from db.session import session_scope
 
     filters = filters_from_options(options)
     with session_scope(database_url) as session:
         _check_source(session, filters)
-        for chunk in export_chunks(fmt, iter_notices(session, filters)):
+        chunks = (
+            _ocds_chunks(session, filters)
+            if fmt == "ocds"
+            else export_chunks(fmt, iter_notices(session, filters))
+        )
+        for chunk in chunks:
             click.echo(chunk, nl=False)
+
+
+def _ocds_chunks(session: Session, filters: NoticeFilters) -> Iterator[str]:
+    """The OCDS package's chunks; nothing matching is a one-line error, not an empty file."""
+    from db.ocds import ocds_chunks, ocid_prefix
+
+    prefix, registered = ocid_prefix()
+    if not registered:
+        click.echo(
+            f"OCDS export: no registered ocid prefix (VEILLEUR_OCID_PREFIX); ocids start "
+            f"with {prefix!r}, see docs/ocds.md",
+            err=True,
+        )
+    chunks = ocds_chunks(session, filters, uri=f"urn:uuid:{uuid.uuid4()}", prefix=prefix)
+    try:
+        first = next(chunks)
+    except FilterError as exc:
+        raise click.ClickException(str(exc)) from None
+    yield first
+    yield from chunks
