@@ -2,9 +2,8 @@
 
 The database side (``digest.queries``) loads notices, deliveries and failed jobs into the small
 dataclasses below; this module decides. Exactly-once rests on one rule: an entry is
-``(notice, reason, content_hash)`` and is left out when the recipient already has a delivery
-with that key. So "new since the last digest" needs no clock: whatever was not delivered yet is
-new, and a digest that failed to go out is simply still new at the next run.
+``(notice, reason, content_hash)``, left out when the recipient already has a delivery with that
+key: "new since the last digest" needs no clock, and a digest that failed to go out is still new.
 
 Reasons: ``new`` (a flagged notice in the group's scope), ``update`` (a delivered notice
 changed — correction, cancellation, deadline or award — or a new notice amends it), ``deadline``
