@@ -19,6 +19,7 @@ import logging
 import re
 import time
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -36,39 +37,74 @@ log = logging.getLogger(__name__)
 _STREAM_RE = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
 _CHUNK = 1 << 20
 _PDFIUM_PASSWORD_ERROR = 4
+#: FPDF_ERR_SECURITY: an /Encrypt dictionary whose security handler pdfium does not know
+#: (a DRM plug-in's /Filter, a certificate handler): still a document nobody can read as it is
+_PDFIUM_SECURITY_ERROR = 5
+
+
+#: filter chains longer than this are not followed (no real producer nests more than two)
+_MAX_FILTER_DEPTH = 8
+
+
+class _OverCap(Exception):
+    pass
+
+
+class _Counter:
+    def __init__(self, total: int, cap: int) -> None:
+        self.total, self.cap = total, cap
+
+    def add(self, n: int) -> None:
+        self.total += n
+        if self.total > self.cap:
+            raise _OverCap
+
+
+def _raw_chunks(data: bytes, start: int) -> Iterator[bytes]:
+    for pos in range(start, len(data), 65536):
+        yield data[pos : pos + 65536]
+
+
+def _inflate(chunks: Iterator[bytes], counter: _Counter) -> Iterator[bytes]:
+    """One FlateDecode level over ``chunks``, at most ``_CHUNK`` bytes held at a time; every
+    inflated byte counts (an inner level's bomb and an outer level's alike)."""
+    inflater = zlib.decompressobj()
+    for chunk in chunks:
+        pending = chunk
+        while pending:
+            out = inflater.decompress(pending, _CHUNK)
+            counter.add(len(out))
+            if out:
+                yield out
+            if inflater.eof:
+                return
+            pending = inflater.unconsumed_tail
+            if pending and not out:
+                return  # no progress: not inflatable, pdfium will judge it
 
 
 def inflated_size_exceeds(data: bytes, cap: int) -> int | None:
     """Offset of the stream that pushes the total inflated FlateDecode size over ``cap``.
 
-    Inflates with ``max_length`` so at most one chunk is ever held; streams that do not
-    inflate (encrypted, other filters, broken) are skipped: pdfium decides about them.
+    A stream filtered ``[/FlateDecode /FlateDecode]`` is inflated through both levels (a
+    small outer level can hide the bomb inside). Inflates with ``max_length`` so at most one
+    chunk per level is ever held; streams that do not inflate (encrypted, other filters,
+    broken) are skipped: pdfium decides about them.
     """
-    total = 0
+    counter = _Counter(0, cap)
     for match in _STREAM_RE.finditer(data):
-        start = match.end()
         header = data[max(0, match.start() - 600) : match.start()]
-        if b"FlateDecode" not in header[header.rfind(b"obj") :]:
+        levels = header[header.rfind(b"obj") :].count(b"FlateDecode")
+        if not levels:
             continue
-        inflater = zlib.decompressobj()
-        pos = start + 65536
-        pending = data[start:pos]
+        chunks: Iterator[bytes] = _raw_chunks(data, match.end())
+        for _ in range(min(levels, _MAX_FILTER_DEPTH)):
+            chunks = _inflate(chunks, counter)
         try:
-            while True:
-                out = inflater.decompress(pending, _CHUNK)
-                total += len(out)
-                if total > cap:
-                    return match.start()
-                if inflater.eof:
-                    break
-                if inflater.unconsumed_tail:
-                    if not out:
-                        break  # no progress: not inflatable, pdfium will judge it
-                    pending = inflater.unconsumed_tail
-                elif pos < len(data):
-                    pending, pos = data[pos : pos + 65536], pos + 65536
-                else:
-                    break
+            for _chunk in chunks:
+                pass
+        except _OverCap:
+            return match.start()
         except zlib.error:
             continue
     return None
@@ -78,8 +114,13 @@ def _open(data: bytes) -> tuple[Any, ExtractionResult | None]:
     try:
         return pdfium.PdfDocument(data), None
     except pdfium.PdfiumError as exc:
-        if getattr(exc, "err_code", None) == _PDFIUM_PASSWORD_ERROR:
+        code = getattr(exc, "err_code", None)
+        if code == _PDFIUM_PASSWORD_ERROR:
             return None, ExtractionResult("encrypted", "encrypted: a password is needed to open it")
+        if code == _PDFIUM_SECURITY_ERROR:
+            return None, ExtractionResult(
+                "encrypted", "encrypted: its security handler is not supported (not a password)"
+            )
         return None, ExtractionResult("corrupt", f"corrupt: {exc}")
 
 
