@@ -110,6 +110,16 @@ def inflated_size_exceeds(data: bytes, cap: int) -> int | None:
     return None
 
 
+_PAGE_RE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+def _tree_repeats_pages(data: bytes, total: int) -> bool:
+    """Whether pdfium counts more pages than the file has page objects: a page tree that loops
+    back on itself (pdfium walks into the loop once and lists its pages twice). Page objects
+    packed in object streams cannot be counted from the bytes; such files are taken as read."""
+    return b"/ObjStm" not in data and len(_PAGE_RE.findall(data)) < total
+
+
 def _open(data: bytes) -> tuple[Any, ExtractionResult | None]:
     try:
         return pdfium.PdfDocument(data), None
@@ -223,6 +233,9 @@ def extract_pdf(
             )
         if total > limits.max_pages:
             problems.append(f"pages: {total} pages, read the first {limits.max_pages}")
+        seen: set[tuple[str, float, float]] | None = (
+            set() if _tree_repeats_pages(data, total) else None
+        )
         for index in range(min(total, limits.max_pages)):
             if deadline is not None and time.monotonic() > deadline:
                 raise BudgetExceeded
@@ -236,7 +249,12 @@ def extract_pdf(
             except (pdfium.PdfiumError, OcrError, ValueError, OSError) as exc:
                 problems.append(f"page {index + 1}: {exc}")
                 text, method = "", "failed"
-            result.pages.append(PageText(index + 1, text, member, method))
+            if seen is not None and method != "failed":  # a looping page tree: each page once
+                key = (text, *pdf.get_page_size(index))
+                if key in seen:
+                    continue
+                seen.add(key)
+            result.pages.append(PageText(len(result.pages) + 1, text, member, method))
     except BudgetExceeded:
         result.status = "timeout"
         result.reason = (
@@ -250,6 +268,12 @@ def extract_pdf(
                 result.warnings.append(plumber.failed + " (pdfium text used)")
             plumber.close()
         pdf.close()
+    if seen is not None and len(result.pages) < (result.page_count or 0):
+        result.warnings.append(
+            f"page tree: loops back on itself, {result.page_count} pages listed, "
+            f"{len(result.pages)} distinct pages read"
+        )
+        result.page_count = len(result.pages)
     if result.pages and all(p.method == "failed" for p in result.pages):
         return ExtractionResult(
             "corrupt",
