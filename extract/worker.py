@@ -41,15 +41,26 @@ _MIB = 1024 * 1024
 
 def read_capped(path: Path, max_bytes: int) -> bytes | ExtractionResult:
     """The bytes of ``path``, or the ``too_large``/``unreadable`` result that says why not:
-    never more than ``max_bytes`` + 1 bytes are read, whatever size the file claims."""
+    a regular file over the cap is not opened at all, and never more than ``max_bytes`` + 1
+    bytes are read from anything else (``/dev/zero``, a pipe), whatever size it claims."""
     try:
         with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                return _too_large(fh.read(4096), f"size: {size} bytes, cap {max_bytes}")
             data = fh.read(max_bytes + 1)
     except OSError as exc:  # permissions, a folder, an I/O error: nothing to read
         return ExtractionResult("not_a_document", f"file: cannot read it ({exc.strerror or exc})")
     if len(data) > max_bytes:
-        return ExtractionResult("too_large", f"size: over {max_bytes} bytes, cap {max_bytes}")
+        return _too_large(data[:4096], f"size: over {max_bytes} bytes, cap {max_bytes}")
     return data
+
+
+def _too_large(head: bytes, reason: str) -> ExtractionResult:
+    """``too_large``, with the media type the file's first bytes show."""
+    from extract.sniff import sniff
+
+    return ExtractionResult("too_large", reason, media_type=sniff(head).media_type)
 
 
 def _on_alarm(_signum: int, _frame: FrameType | None) -> None:
