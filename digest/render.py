@@ -26,8 +26,8 @@ from markupsafe import escape
 from digest.build import Digest, Entry, NoticeView, Quote
 from digest.requests import reminder_context, reminders_of
 from vocabulary.cpv import cpv_with_label
-from vocabulary.labels import label
 from vocabulary.display import for_display
+from vocabulary.labels import label
 from vocabulary.places import place_label
 
 __all__ = [

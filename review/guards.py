@@ -33,7 +33,7 @@ MAX_ID = 2**31 - 1
 class BoundedInt(IntegerConverter):
     """``<int:…>`` that matches 0 … :data:`MAX_ID` only (werkzeug's ``max`` argument)."""
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 

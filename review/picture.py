@@ -29,8 +29,8 @@ from db.picture_queries import (
 from review import i18n
 from review.charts import bar_chart
 from review.db import read, write
-from review.guards import small_int
 from review.geo import ATTRIBUTION, departement_paths, map_svg
+from review.guards import small_int
 from vocabulary.errors import FilterError
 from vocabulary.places import commune_name, departement_name
 from vocabulary.terms import CATEGORIES

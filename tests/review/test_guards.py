@@ -72,9 +72,7 @@ def test_a_nul_character_in_a_filter_is_refused(alice_both: FlaskClient, query: 
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "ocds"])
-def test_an_export_with_a_nul_is_refused_before_any_byte(
-    alice_both: FlaskClient, fmt: str
-) -> None:
+def test_an_export_with_a_nul_is_refused_before_any_byte(alice_both: FlaskClient, fmt: str) -> None:
     answer = alice_both.get(f"/export.{fmt}?q=%00")
     assert answer.status_code == 400 and "attachment" not in answer.headers.get(
         "Content-Disposition", ""

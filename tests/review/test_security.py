@@ -167,7 +167,9 @@ def test_bidi_and_zero_width_characters_are_not_shown_but_kept(
     buyer = "Commune de \u200fCollonges\u200e"
     notice_id = seeded_both.notices["20-102325"]
     with session_scope(both_url) as s:
-        s.execute(update(Notice).where(Notice.id == notice_id).values(title=title, buyer_name=buyer))
+        s.execute(
+            update(Notice).where(Notice.id == notice_id).values(title=title, buyer_name=buyer)
+        )
     for path in (f"/notices/{notice_id}", "/?q=Collonges", "/?unflagged=1"):
         page = alice_both.get(path).get_data(as_text=True)
         assert not set(page) & set("\u202e\u202c\u2066\u2069\u200b\u200f\u200e"), path
