@@ -168,3 +168,19 @@ def test_non_public_hosts(host: str) -> None:
 @pytest.mark.parametrize("host", ["www.boamp.fr", "ted.europa.eu", "8.8.8.8", "2001:4860::8888"])
 def test_public_hosts(host: str) -> None:
     assert non_public_host(host) is None
+
+
+@pytest.mark.parametrize("setting", ['["10.0.0.5:8080"]', "10.0.0.5:8080"])
+def test_private_hosts_allowed_lets_exactly_that_host_and_port_through(setting: str) -> None:
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import SafeSchemeMiddleware
+
+    middleware = SafeSchemeMiddleware(get_crawler(settings_dict={"PRIVATE_HOSTS_ALLOWED": setting}))
+    assert middleware.process_request(Request("http://10.0.0.5:8080/avis.pdf")) is None
+    for refused in ("http://10.0.0.5:8081/avis.pdf", "http://10.0.0.6:8080/", "https://10.0.0.5/"):
+        with pytest.raises(IgnoreRequest):
+            middleware.process_request(Request(refused))
+    assert middleware.process_request(Request("https://www.boamp.fr/avis.pdf")) is None
