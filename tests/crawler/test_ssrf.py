@@ -42,6 +42,16 @@ title = "span.titre"
 link = "a.doc"
 id = "span.num"
 kind = "tender"
+
+[[html_listing]]
+name = "ssrf_scheme"
+base_url = "https://documents.invalid"
+listing_path = "/moved-file.html"
+row = "li.avis"
+title = "span.titre"
+link = "a.doc"
+id = "span.num"
+kind = "tender"
 """
 
 
@@ -79,6 +89,8 @@ def crawled(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dic
         def moved(method: str, path: str, query: dict[str, str]) -> Reply | None:
             if path == "/moved.html":  # the portal answers with a redirect to the inner service
                 return 302, {"Location": f"{inner.url}/notice.html"}, b""
+            if path == "/moved-file.html":
+                return 302, {"Location": "file:///etc/passwd"}, b""
             return None
 
         cassette = Cassette(DOCS)
@@ -103,6 +115,13 @@ def crawled(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dic
                 portals=portals,
                 documents_dir=tmp / "documents",
             ).process
+            schemed = crawl(
+                "ssrf_scheme",
+                server,
+                database_url=module_db_url,
+                portals=portals,
+                documents_dir=tmp / "documents",
+            ).process
         with session_scope(module_db_url) as s:
             errors = [
                 (e.source_name, e.error_kind, e.url or "", e.message)
@@ -111,6 +130,7 @@ def crawled(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dic
         return {
             "documents": documents,
             "redirected": redirected,
+            "schemed": schemed,
             "refs": {r["url"]: r for r in collected(out)[0]["documents"]},
             "inner_hits": list(inner.requests),
             "private": private,
@@ -154,6 +174,15 @@ def test_a_redirect_to_the_inner_service_is_refused_and_recorded(
     kinds = {(name, kind) for name, kind, _, _ in crawled["errors"]}
     assert ("ssrf_redirect", "unsafe_url") in kinds
     assert "Traceback" not in crawled["redirected"].stderr
+
+
+def test_a_redirect_to_a_file_url_is_not_followed_and_recorded(crawled: dict[str, Any]) -> None:
+    """Scrapy's RedirectMiddleware does not follow a Location outside http(s): the 302 stays
+    the answer, and the source records the listing as failed (``file:`` would be refused by
+    SafeSchemeMiddleware anyway)."""
+    recorded = [(kind, u) for name, kind, u, _ in crawled["errors"] if name == "ssrf_scheme"]
+    assert recorded == [("request_failed", crawled["server"] + "/moved-file.html")]
+    assert "Traceback" not in crawled["schemed"].stderr and "root:" not in crawled["schemed"].stderr
 
 
 @pytest.mark.parametrize(
