@@ -127,3 +127,16 @@ def test_small_int_refuses_what_is_not_an_id(raw: str) -> None:
 
 def test_small_int_reads_an_id() -> None:
     assert small_int("2147483647") == 2**31 - 1
+
+
+def test_the_nul_guard_does_not_read_an_upload_body(alice: FlaskClient) -> None:
+    """An upload's view raises the body limit before reading it: a 2 MiB file must reach the
+    view (here refused for its missing CSRF token, 400), not the 1 MiB form cap (413)."""
+    import io
+
+    answer = alice.post(
+        "/requests/1/files",
+        data={"files": (io.BytesIO(b"%PDF-1.4 " + b"0" * (2 << 20)), "reponse.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 400
