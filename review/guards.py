@@ -8,7 +8,7 @@
 * NUL characters: PostgreSQL text cannot hold U+0000 ("A string literal cannot contain NUL
   (0x00) characters", psycopg raises before sending), so a ``?q=%00`` search answered 500 and a
   streamed export broke mid-body. No field of the desk has a use for it: a request carrying one
-  in its path, query string or url-encoded form is refused with a 400 on both databases.
+  in its path, query string or form is refused with a 400 on both databases.
 * Invisible characters: every value a template prints goes through
   :func:`vocabulary.display.for_display` (bidi controls, zero-width characters).
 """
@@ -28,6 +28,8 @@ __all__ = ["MAX_ID", "BoundedInt", "display_finalize", "install", "optional_id",
 
 #: the largest value of a 32-bit signed ``INTEGER`` column
 MAX_ID = 2**31 - 1
+#: views that raise ``max_content_length`` before reading their (multipart) body
+_OWN_BODY_LIMIT = frozenset({"requests.upload"})
 
 
 class BoundedInt(IntegerConverter):
@@ -61,9 +63,9 @@ def _has_nul() -> bool:
     if "\x00" in request.path:
         return True
     values = [*request.args.items(multi=True)]
-    # multipart bodies are file uploads, whose view sets its own size limit before reading
-    # the body (review/requests_views.py): reading it here would apply the 1 MiB form cap
-    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+    # the upload view sets its own size limit before reading its body (review/
+    # requests_views.py): reading it here would apply the 1 MiB form cap to the files
+    if request.method == "POST" and request.endpoint not in _OWN_BODY_LIMIT:
         values += request.form.items(multi=True)
     return any("\x00" in k or "\x00" in v for k, v in values)
 

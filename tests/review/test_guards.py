@@ -140,3 +140,16 @@ def test_the_nul_guard_does_not_read_an_upload_body(alice: FlaskClient) -> None:
         content_type="multipart/form-data",
     )
     assert answer.status_code == 400
+
+
+def test_a_nul_in_a_multipart_form_is_refused_too(
+    alice_both: FlaskClient, seeded_both: Seeded
+) -> None:
+    notice = seeded_both.notices["20-102325"]
+    token = csrf_token(alice_both, f"/notices/{notice}")
+    answer = alice_both.post(
+        f"/notices/{notice}/verdict",
+        data={"verdict": "confirmed", "note": "a\x00b", "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 400
