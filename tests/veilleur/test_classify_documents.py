@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -100,3 +102,18 @@ def test_a_large_text_file_is_read_in_chunks_that_keep_every_hit(tmp_path: Path)
     code, (line,), _ = _run(path)
     assert line["categories"] == ["lapi"] and code == 0
     assert {h["page"] for h in line["hits"]} == {3}  # type: ignore[index,union-attr]
+
+
+def test_dev_zero_as_text_stops_at_the_cap() -> None:
+    """An endless input is read up to the size cap, classified, and reported as partial."""
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("veilleur")), "classify", "/dev/zero"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    (line,) = [json.loads(x) for x in result.stdout.splitlines()]
+    assert line["document"]["status"] == "partial"
+    assert line["document"]["reason"].startswith("size: over 104857600 characters")
+    assert result.returncode == 1 and "Traceback" not in result.stderr

@@ -7,7 +7,8 @@
   status (``ok``, ``ocr``, ``partial``, ``encrypted``, ``too_large`` …) reported with the record;
 * anything else as UTF-8 text, read in chunks of :data:`TEXT_CHUNK` characters cut at a line
   end, each classified as a page of the file: memory and the rules' per-field costs stay bounded
-  whatever the file's size (``bench/classify_speed.py`` compares it with the same text as JSONL).
+  whatever the file's size (``bench/classify_speed.py`` compares it with the same text as JSONL);
+  past ``Limits.max_bytes`` characters (100 Mi) the rest is left unread and the record says so.
 """
 
 from __future__ import annotations
@@ -85,17 +86,26 @@ def _jsonl(path: Path) -> Iterator[Record]:
             yield Record(rid, fields)
 
 
-def _text(path: Path) -> Iterator[Record]:
+def _text(path: Path, max_chars: int) -> Iterator[Record]:
+    chunks: list[str] = []
+    read = 0
+    cut: dict[str, Any] | None = None
     try:
-        chunks = list(text_chunks(path))
+        for chunk in text_chunks(path):
+            if read + len(chunk) > max_chars:  # /dev/zero, a runaway log: the cap, not the RAM
+                reason = f"size: over {max_chars} characters, read the first {read}"
+                cut = {"status": "partial", "reason": reason, "pages": len(chunks)}
+                break
+            chunks.append(chunk)
+            read += len(chunk)
     except OSError as exc:
         yield Record(path.name, None, f"cannot read the file: {exc.strerror or exc}")
         return
-    if len(chunks) <= 1:
+    if len(chunks) <= 1 and cut is None:
         yield Record(path.name, [TextField("description", "".join(chunks))])
         return
     fields = [TextField("description", c, page=n) for n, c in enumerate(chunks, start=1)]
-    yield Record(path.name, fields)
+    yield Record(path.name, fields, "", cut)
 
 
 class Inputs:
@@ -114,7 +124,7 @@ class Inputs:
         elif suffix in DOCUMENT_SUFFIXES:
             yield self._document(path)
         else:
-            yield from _text(path)
+            yield from _text(path, self.limits.max_bytes)
 
     def _document(self, path: Path) -> Record:
         if self._pool is None:
