@@ -117,3 +117,16 @@ def test_dev_zero_as_text_stops_at_the_cap() -> None:
     assert line["document"]["status"] == "partial"
     assert line["document"]["reason"].startswith("size: over 104857600 characters")
     assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_a_jsonl_line_without_end_stops_at_the_cap(tmp_path: Path) -> None:
+    zero = tmp_path / "zero.jsonl"
+    zero.symlink_to("/dev/zero")
+    code, lines, err = _run(zero)
+    assert lines == [
+        {
+            "id": "zero.jsonl:1",
+            "error": "line 1: over 104857600 characters, the rest of the file unread",
+        }
+    ]
+    assert code == 1 and "could not be read" in err

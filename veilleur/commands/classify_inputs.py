@@ -66,9 +66,23 @@ def text_chunks(path: Path, size: int = TEXT_CHUNK) -> Iterator[str]:
         yield carry
 
 
-def _jsonl(path: Path) -> Iterator[Record]:
+def _lines(fh: Any, max_chars: int) -> Iterator[str | None]:
+    """Each line of ``fh``, then None and nothing more when a line runs over ``max_chars``
+    (a file without line ends, ``/dev/zero``, is neither read whole nor read forever)."""
+    while line := fh.readline(max_chars + 1):
+        if len(line) > max_chars and not line.endswith("\n"):
+            yield None
+            return
+        yield line
+
+
+def _jsonl(path: Path, max_chars: int) -> Iterator[Record]:
     with path.open(encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, start=1):
+        for n, line in enumerate(_lines(fh, max_chars), start=1):
+            if line is None:
+                reason = f"line {n}: over {max_chars} characters, the rest of the file unread"
+                yield Record(f"{path.name}:{n}", None, reason)
+                return
             if not line.strip():
                 continue
             try:
@@ -120,7 +134,7 @@ class Inputs:
     def records(self, path: Path) -> Iterator[Record]:
         suffix = path.suffix.lower()
         if suffix in (".jsonl", ".ndjson"):
-            yield from _jsonl(path)
+            yield from _jsonl(path, self.limits.max_bytes)
         elif suffix in DOCUMENT_SUFFIXES:
             yield self._document(path)
         else:
