@@ -1,0 +1,55 @@
+"""the map's counts per category, month and département; party index covers notice ids
+
+Revision ID: 0013
+Revises: 0010
+Create Date: 2026-11-30 14:20:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from db.picture_counts import recount
+
+revision = "0013"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "picture_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(length=50), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=True),
+        sa.Column("departement", sa.String(length=3), nullable=False),
+        sa.Column("commune_insee", sa.String(length=10), nullable=True),
+        sa.Column("notices", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Float(), nullable=True),
+        sa.Column("first_notices", sa.Integer(), nullable=False),
+        sa.Column("first_amount", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_picture_counts")),
+    )
+    op.create_index(
+        "ix_picture_counts_read",
+        "picture_counts",
+        ["category", "month", "departement", "commune_insee"]
+        + ["notices", "amount", "first_notices", "first_amount"],
+    )
+    op.drop_index("ix_notice_parties_party", table_name="notice_parties")
+    op.create_index(
+        "ix_notice_parties_party",
+        "notice_parties",
+        ["party_id", "role", "published_at", "notice_id", "amount"],
+    )
+    # the counts of the facets already stored (the same statement as a refresh's)
+    recount(Session(bind=op.get_bind()))
+
+
+def downgrade() -> None:
+    op.drop_index("ix_notice_parties_party", table_name="notice_parties")
+    op.create_index(
+        "ix_notice_parties_party", "notice_parties", ["party_id", "role", "published_at", "amount"]
+    )
+    op.drop_table("picture_counts")
