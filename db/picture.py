@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from db.models.notices import Notice, NoticeLink
 from db.models.picture import NoticeFacet, NoticeParty, Party
+from db.party_counts import recount_parties
 from db.picture_counts import month_of, recount
 from vocabulary.places import departements_of_siren
 
@@ -277,7 +278,11 @@ def _facets(row: Any, amount: float | None) -> list[dict[str, Any]]:
 
 
 def _refresh_chunk(
-    session: Session, book: _PartyBook, ids: Sequence[int], months: set[str | None]
+    session: Session,
+    book: _PartyBook,
+    ids: Sequence[int],
+    months: set[str | None],
+    touched: set[int],
 ) -> None:
     rows = session.execute(select(*_COLUMNS).where(Notice.id.in_(ids))).all()
     superseded = _superseded(session, ids)
@@ -286,6 +291,9 @@ def _refresh_chunk(
         for d in session.scalars(
             select(NoticeFacet.published_at).where(NoticeFacet.notice_id.in_(ids)).distinct()
         )
+    )
+    touched.update(  # the parties these notices had, and (below) the ones they have now
+        session.scalars(select(NoticeParty.party_id).where(NoticeParty.notice_id.in_(ids)))
     )
     session.execute(delete(NoticeParty).where(NoticeParty.notice_id.in_(ids)))
     session.execute(delete(NoticeFacet).where(NoticeFacet.notice_id.in_(ids)))
@@ -323,6 +331,7 @@ def _refresh_chunk(
         facets += _facets(row, None if row.id in superseded else amount)
     if parties:
         session.execute(insert(NoticeParty), parties)
+        touched.update(p["party_id"] for p in parties)
     if facets:
         session.execute(insert(NoticeFacet), facets)
         months.update(month_of(f["published_at"]) for f in facets)
@@ -332,8 +341,8 @@ def refresh_picture(
     session: Session, notice_ids: Iterable[int] | None = None, since: date | None = None
 ) -> int:
     """Rebuild parties and facets of ``notice_ids`` (default: every notice, or those published
-    on or after ``since``) and the map's counts of the months they are in; returns how many
-    notices were refreshed."""
+    on or after ``since``), the map's counts of the months they are in and the page counts of
+    their parties; returns how many notices were refreshed."""
     everything = notice_ids is None and since is None
     if notice_ids is None:
         stmt = select(Notice.id).order_by(Notice.id)
@@ -344,10 +353,12 @@ def refresh_picture(
         ids = sorted(set(notice_ids))
     book = _PartyBook(session)
     months: set[str | None] = set()
+    touched: set[int] = set()
     for chunk in _chunks(ids):
-        _refresh_chunk(session, book, chunk, months)
+        _refresh_chunk(session, book, chunk, months, touched)
     book.flush()
     recount(session, None if everything else months)
+    recount_parties(session, None if everything else touched)
     return len(ids)
 
 

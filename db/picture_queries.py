@@ -4,8 +4,10 @@ counterparts, notices) and the party search.
 
 The map, the timeline and the communes read ``picture_counts`` (``notice_facets`` summed per
 category, month, département and commune: :mod:`db.picture_counts`), so they cost the same at
-200 000 notices as at 2 000; periods are whole months. A party's page reads ``notice_parties``
-through its covering indexes on ``(party_id, role, …)``. Session first, never commits.
+200 000 notices as at 2 000; periods are whole months. A party's page reads its totals, years
+and counterparts from ``party_counts``/``party_links`` (:mod:`db.party_counts`) and one page
+of its notices from ``notice_parties``' covering index on ``(party_id, role, published_at,
+notice_id)``. Session first, never commits.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models.documents import NoticeDocument
 from db.models.notices import Notice
-from db.models.picture import NoticeParty, Party, PictureCount, PriceLine
+from db.models.picture import NoticeParty, Party, PartyCount, PartyLink, PictureCount, PriceLine
 from db.picture_counts import ALL, month_of
 from vocabulary.errors import FilterError
 from vocabulary.terms import CATEGORIES
@@ -151,11 +153,16 @@ def party_page(
     if party is None:
         return None
     page = PartyPage(party)
-    mine = NoticeParty.party_id == party_id
     for role, cat, n, amount in session.execute(
-        select(NoticeParty.role, NoticeParty.category, func.count(), func.sum(NoticeParty.amount))
-        .where(mine)
-        .group_by(NoticeParty.role, NoticeParty.category)
+        select(
+            PartyCount.role,
+            PartyCount.category,
+            func.sum(PartyCount.notices),
+            func.sum(PartyCount.amount),
+        )
+        .where(PartyCount.party_id == party_id)
+        .group_by(PartyCount.role, PartyCount.category)
+        .order_by(PartyCount.role, PartyCount.category.nulls_first())
     ):
         page.by_category.append((role, cat, int(n), amount))
         total = page.totals.setdefault(role, {"notices": 0, "amount": None})
@@ -165,40 +172,27 @@ def party_page(
     if not page.totals:
         return page
     role = _main_role(page.totals)
-    dialect = session.get_bind().dialect.name
-    year = (
-        func.to_char(NoticeParty.published_at, "YYYY")
-        if dialect == "postgresql"
-        else func.substr(func.cast(NoticeParty.published_at, String), 1, 4)
-    ).label("year")
     page.by_year = [
         (y, int(n), a)
         for y, n, a in session.execute(
-            select(year, func.count(), func.sum(NoticeParty.amount))
-            .where(mine, NoticeParty.role == role, NoticeParty.published_at.is_not(None))
-            .group_by(year)
-            .order_by(year)
+            select(PartyCount.year, func.sum(PartyCount.notices), func.sum(PartyCount.amount))
+            .where(
+                PartyCount.party_id == party_id,
+                PartyCount.role == role,
+                PartyCount.year.is_not(None),
+            )
+            .group_by(PartyCount.year)
+            .order_by(PartyCount.year)
         )
     ]
-    other = NoticeParty.__table__.alias("other")
-    mine_notices = select(NoticeParty.notice_id).where(mine, NoticeParty.role == role)
-    counter_role = "buyer" if role == "supplier" else "supplier"
-    # grouped on the index alone, then only the top ``limit`` parties are read
-    n = func.count().label("n")
-    top = (
-        select(other.c.party_id, n, func.sum(other.c.amount).label("amount"))
-        .where(other.c.notice_id.in_(mine_notices), other.c.role == counter_role)
-        .group_by(other.c.party_id)
-        .order_by(n.desc(), other.c.party_id)
-        .limit(limit)
-        .subquery()
-    )
     page.counterparts = [
         {"party_id": pid, "name": name, "siren": siren, "notices": int(n), "amount": a}
         for pid, name, siren, n, a in session.execute(
-            select(Party.id, Party.name, Party.siren, top.c.n, top.c.amount)
-            .join(top, top.c.party_id == Party.id)
-            .order_by(top.c.n.desc(), Party.id)
+            select(Party.id, Party.name, Party.siren, PartyLink.notices, PartyLink.amount)
+            .join(PartyLink, PartyLink.other_id == Party.id)
+            .where(PartyLink.party_id == party_id, PartyLink.role == role)
+            .order_by(PartyLink.notices.desc(), Party.id)
+            .limit(limit)
         )
     ]
     page.notices = _notices(session, party_id, role, limit, offset)

@@ -26,7 +26,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, UTCDateTime, utcnow
 
-__all__ = ["NoticeFacet", "NoticeParty", "Party", "PictureCount", "PriceLine", "Watch"]
+__all__ = [
+    "NoticeFacet",
+    "NoticeParty",
+    "Party",
+    "PartyCount",
+    "PartyLink",
+    "PictureCount",
+    "PriceLine",
+    "Watch",
+]
 
 
 class Party(Base):
@@ -132,6 +141,41 @@ class PictureCount(Base):
     amount: Mapped[float | None] = mapped_column(Float)
     first_notices: Mapped[int] = mapped_column(Integer)
     first_amount: Mapped[float | None] = mapped_column(Float)
+
+
+class PartyCount(Base):
+    """A party's notices and amounts per role, category and year: its page's totals and chart
+    read these few rows, even for a vendor with thousands of notices (:mod:`db.party_counts`)."""
+
+    __tablename__ = "party_counts"
+    __table_args__ = (
+        Index("ix_party_counts_read", "party_id", "role", "category", "year", "notices", "amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    role: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str | None] = mapped_column(String(50))
+    #: ``YYYY`` of publication; None for undated notices
+    year: Mapped[str | None] = mapped_column(String(4))
+    notices: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[float | None] = mapped_column(Float)
+
+
+class PartyLink(Base):
+    """A party's counterpart (the buyers of a vendor, the vendors of a buyer) with the notices
+    they share and the counterpart's amount on them (:mod:`db.party_counts`)."""
+
+    __tablename__ = "party_links"
+    __table_args__ = (
+        Index("ix_party_links_read", "party_id", "role", "notices", "other_id", "amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    #: the party's role in the shared notices (the counterpart has the other one)
+    role: Mapped[str] = mapped_column(String(10))
+    other_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    notices: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[float | None] = mapped_column(Float)
 
 
 class Watch(Base):
