@@ -195,7 +195,8 @@ def party_page(
             .limit(limit)
         )
     ]
-    page.notices = _notices(session, party_id, role, limit, offset)
+    dated = sum(n for _, n, _ in page.by_year)
+    page.notices = _notices(session, party_id, role, limit, offset, dated)
     page.offset = offset
     page.more = offset + limit < page.totals[role]["notices"]
     page.equipment = _equipment(session, party_id, role)
@@ -203,18 +204,30 @@ def party_page(
 
 
 def _notices(
-    session: Session, party_id: int, role: str, limit: int, offset: int
+    session: Session, party_id: int, role: str, limit: int, offset: int, dated: int
 ) -> list[dict[str, Any]]:
-    """One page of the party's notices, newest first (undated last on both databases): the
-    page's ids from the covering index first, then only those notices are read."""
-    newest = (
-        select(NoticeParty.notice_id)
-        .where(NoticeParty.party_id == party_id, NoticeParty.role == role)
-        .order_by(NoticeParty.published_at.desc().nulls_last(), NoticeParty.notice_id.desc())
-        .limit(limit)
-        .offset(offset)
+    """One page of the party's notices, newest first and undated last (``dated`` of them have
+    a date): the page's ids from the covering index first, dated and undated apart so that
+    both databases walk the index in order (PostgreSQL puts NULL first in a descending index
+    walk, SQLite last), then only those notices are read."""
+    mine = select(NoticeParty.notice_id).where(
+        NoticeParty.party_id == party_id, NoticeParty.role == role
     )
-    ids = list(session.scalars(newest))
+    ids: list[int] = []
+    if offset < dated:
+        ids += session.scalars(
+            mine.where(NoticeParty.published_at.is_not(None))
+            .order_by(NoticeParty.published_at.desc(), NoticeParty.notice_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    if len(ids) < limit:
+        ids += session.scalars(
+            mine.where(NoticeParty.published_at.is_(None))
+            .order_by(NoticeParty.notice_id.desc())
+            .limit(limit - len(ids))
+            .offset(max(0, offset - dated))
+        )
     rows = {
         r.id: dict(r._mapping)
         for r in session.execute(
