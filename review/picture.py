@@ -151,7 +151,9 @@ def map_page() -> Any:
         for r in deps
         for code in [r["departement"]]
     }
-    links = {code: _queue_url({"departement": code, **queue_args}) for code in names}
+    # one url_for for the 101 départements (and the table's rows): codes are letters and digits
+    template = _queue_url({"departement": "DEPCODE", **queue_args})
+    links = {code: template.replace("DEPCODE", code) for code in names}
     svg = map_svg(counts, titles, links, i18n.translate("map.title"))
     chart = bar_chart([(m["month"], m["notices"]) for m in months], i18n.translate("map.timeline"))
     amounts = bar_chart(
@@ -166,7 +168,7 @@ def map_page() -> Any:
     return render_template(
         "map.html", svg=svg, chart=chart, amounts=amounts, rows=rows, months=months,
         communes=communes, categories=CATEGORIES, args=args, attribution=ATTRIBUTION,
-        euros=_euros, queue_args=queue_args,
+        euros=_euros, queue_args=queue_args, links=links,
     )  # fmt: skip
 
 
