@@ -173,7 +173,7 @@ def party_page(
         return page
     role = _main_role(page.totals)
     page.by_year = [
-        (y, int(n), a)
+        (str(y), int(n), a)
         for y, n, a in session.execute(
             select(PartyCount.year, func.sum(PartyCount.notices), func.sum(PartyCount.amount))
             .where(
