@@ -18,10 +18,18 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
-from db.session import _normalize, database_url, get_engine
+from db.session import _normalize, database_url, describe_url, get_engine
 from vocabulary.errors import VeilleurError
 
-__all__ = ["MigrationError", "alembic_config", "head", "new_revision", "upgrade"]
+__all__ = [
+    "MigrationError",
+    "alembic_config",
+    "current",
+    "head",
+    "new_revision",
+    "upgrade",
+    "upgrade_if_behind",
+]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: ids of the former branchy history -> the id of the same schema in the linear history
@@ -82,6 +90,30 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
         from db.fulltext import ensure_fulltext
 
         ensure_fulltext(connection)
+
+
+def current(url: str | None = None) -> frozenset[str]:
+    """The revisions the database records (empty: no schema yet)."""
+    with get_engine(url).connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return frozenset()
+        return frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+
+
+def upgrade_if_behind(url: str | None = None) -> str | None:
+    """Bring the schema to the newest revision when it is behind (what every command that
+    writes does first); returns a line saying what was done, None when it was up to date."""
+    before = current(url)
+    newest = head()
+    if before == {newest}:
+        return None
+    upgrade(url)
+    if not before:
+        return f"created the database schema ({newest}) in {describe_url(database_url(url))}"
+    return (
+        f"upgraded the database schema from {', '.join(sorted(before))} to {newest} in "
+        f"{describe_url(database_url(url))}"
+    )
 
 
 def new_revision(message: str, *, version_path: Path | None = None) -> Path:

@@ -2,6 +2,11 @@
 ``veilleur --help`` stays fast and a broken optional part never blocks the others.
 
 Each entry of ``COMMANDS`` maps a subcommand to ``module:attribute`` (a click command or group).
+
+Errors a user can fix never reach them as a traceback: :class:`LazyGroup` turns every
+:class:`~vocabulary.errors.VeilleurError` and the known database, time-zone, file and socket
+errors into one line that names the fix, with exit status 2 (:mod:`veilleur.failures` writes
+the lines). Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +18,14 @@ import sys
 
 import click
 
-__all__ = ["COMMANDS", "cli", "main"]
+__all__ = ["COMMANDS", "OneLineError", "cli", "main"]
+
+
+class OneLineError(click.ClickException):
+    """A mistake the user can fix (configuration, database, arguments): one line, exit 2."""
+
+    exit_code = 2
+
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module:attribute, one-line help shown by `veilleur --help`)
@@ -65,6 +77,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["veilleur.argv"] = list(args)  # the database a failure message names
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        from veilleur.failures import one_line
+
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:  # a bad argument: the line that names it, no usage text
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+            raise OneLineError(exc.format_message() + where) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            message = one_line(exc, ctx.meta.get("veilleur.argv", []))
+            if message is None:
+                raise
+            raise OneLineError(message) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

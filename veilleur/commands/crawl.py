@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from datetime import date
 from typing import Any
 
 import click
@@ -75,25 +77,93 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for value in values:
         key, sep, val = value.partition("=")
-        if not sep:
+        if not sep or not key:
             raise click.BadParameter(f"{what} {value!r} is not NAME=VALUE")
         out[key] = val
     return out
 
 
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date: write it YYYY-MM-DD (e.g. 2024-01-31)", param_hint=name
+        ) from None
+
+
+class IsoDate(click.ParamType):
+    """A calendar date written YYYY-MM-DD (``2024-13-01`` is refused, not read later)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date: write it YYYY-MM-DD (e.g. 2024-01-31)")
+
+
+def _settings_values(pairs: dict[str, str]) -> dict[str, Any]:
+    """``-s`` values: a value that starts like JSON (``{`` or ``[``) must be JSON, since Scrapy
+    reads dict and list settings with ``json.loads`` only when the crawl starts."""
+    for key, value in pairs.items():
+        if value.lstrip()[:1] in ("{", "["):
+            try:
+                json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise click.BadParameter(
+                    f"setting {key}={value!r} is not valid JSON ({exc.msg} at column "
+                    f"{exc.colno}): quote it for the shell, e.g. -s '{key}={{\"a\": 1}}'",
+                    param_hint="-s",
+                ) from None
+    return dict(pairs)
+
+
+def spider_arguments(
+    spider_arg: tuple[str, ...], since: date | None, until: date | None, sample: int | None
+) -> dict[str, str]:
+    """The spider's arguments, checked here (one line, exit 2) rather than in the crawl."""
+    args = _pairs(spider_arg, "spider argument")
+    if since is not None:
+        args["since"] = since.isoformat()
+    if until is not None:
+        args["until"] = until.isoformat()
+    if sample is not None:
+        args["sample"] = str(sample)
+    first = _day(args["since"], "since") if "since" in args else None
+    last = _day(args["until"], "until") if "until" in args else None
+    if first and last and first > last:
+        raise click.BadParameter(
+            f"--since {first} is after --until {last}: swap them", param_hint="--since/--until"
+        )
+    if "sample" in args and not (args["sample"].isdigit() and int(args["sample"]) >= 1):
+        raise click.BadParameter(
+            f"{args['sample']!r}: give a whole number of notices, at least 1",
+            param_hint="--sample",
+        )
+    return args
+
+
 @click.command()
 @click.argument("name")
-@click.option("--since", help="First publication date to read (YYYY-MM-DD); default: watermark.")
-@click.option("--until", help="Last publication date to read (YYYY-MM-DD); default: today.")
-@click.option("--sample", type=int, help="Stop after N notices (canary run; watermark kept).")
+@click.option("--since", type=IsoDate(), help="First publication date to read; default: watermark.")
+@click.option("--until", type=IsoDate(), help="Last publication date to read; default: today.")
+@click.option(
+    "--sample",
+    type=click.IntRange(min=1),
+    help="Stop after N notices (canary run; watermark kept).",
+)
 @click.option("-a", "spider_arg", multiple=True, help="Spider argument NAME=VALUE.")
 @click.option("-s", "setting", multiple=True, help="Scrapy setting NAME=VALUE.")
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
 def crawl(
     name: str,
-    since: str | None,
-    until: str | None,
+    since: date | None,
+    until: date | None,
     sample: int | None,
     spider_arg: tuple[str, ...],
     setting: tuple[str, ...],
@@ -117,17 +187,14 @@ def crawl(
         raise click.UsageError(str(exc)) from exc
     except VeilleurError as exc:  # a bad portal file (ConfigError): one line, no traceback
         raise click.ClickException(str(exc)) from exc
-    args = _pairs(spider_arg, "spider argument")
-    for key, value in (("since", since), ("until", until), ("sample", sample)):
-        if value is not None:
-            args[key] = str(value)
+    args = spider_arguments(spider_arg, since, until, sample)
     from db.locks import LockBusy, held_lock
-    from db.migrate import upgrade
+    from veilleur.commands import schema_for_writing
     from veilleur.jobs import LOCKED_EXIT_CODE
 
-    overrides: dict[str, Any] = dict(_pairs(setting, "setting"))
+    overrides = _settings_values(_pairs(setting, "setting"))
     overrides.setdefault("VEILLEUR_PROGRESS", not quiet)
-    upgrade(database_url)
+    schema_for_writing(database_url)
     from db.locks import break_if_holder_died
     from db.session import session_scope
 
