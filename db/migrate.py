@@ -93,7 +93,12 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
 
 
 def current(url: str | None = None) -> frozenset[str]:
-    """The revisions the database records (empty: no schema yet)."""
+    """The revisions the database records (empty: no schema yet; a SQLite file that does not
+    exist is not created to find out)."""
+    resolved = database_url(url)
+    if resolved.startswith("sqlite:///") and ":memory:" not in resolved:
+        if not Path(resolved.removeprefix("sqlite:///")).exists():
+            return frozenset()
     with get_engine(url).connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return frozenset()

@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "crawlall": ("veilleur.commands.crawl:crawlall", "Crawl every enabled source."),
     "flagged": ("veilleur.commands.query:flagged", "List flagged notices as a table."),
     "rescan": ("veilleur.commands.query:rescan", "Re-apply the current rules to stored notices."),
-    "status": ("veilleur.commands.query:status", "Health and last runs of every source."),
+    "status": ("veilleur.commands.status:status", "Health and last runs of every source."),
     "show": ("veilleur.commands.show:show", "A notice and the whole story of its purchase."),
     "parse": ("veilleur.commands.parse:parse", "Print the notices a source makes of one file."),
     "export": (

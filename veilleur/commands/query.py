@@ -1,9 +1,7 @@
-"""Read-side commands: ``flagged``, ``rescan``, ``status``, ``export``."""
+"""Read-side commands: ``flagged``, ``rescan``, ``export`` (``status`` has its own module)."""
 
 from __future__ import annotations
 
-import json
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.notice_export import EXPORT_FORMATS, export_chunks
 from db.notice_list import NoticeFilters, filter_choices, iter_notices, notice_page
+from veilleur.commands.status import status
 from vocabulary.errors import FilterError
 
 __all__ = [
@@ -165,123 +164,6 @@ def rescan(source: str | None, database_url: str | None) -> None:
         f"rescanned={result.scanned} changed={result.changed} "
         f"now_flagged={result.flagged} rules={result.rules_version}"
     )
-
-
-@click.command()
-@click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status(database_url: str | None, as_json: bool) -> None:
-    """Per-source health, last runs and scheduled jobs, then access requests per state and
-    those needing action; exit code 1 when a source's last run is not ok or a job failed or
-    was missed.
-
-    \b
-    Example:
-      veilleur status
-    """
-    from rich.console import Console
-    from rich.table import Table
-
-    from db.jobs import latest_jobs
-    from db.migrate import upgrade
-    from db.runs import source_health
-    from db.session import session_scope
-
-    upgrade(database_url)
-    with session_scope(database_url) as session:
-        health = source_health(session)
-        jobs: list[dict[str, Any]] = [
-            {"job": j.job, "status": j.status, "started": j.started_at, "message": j.message}
-            for j in latest_jobs(session, limit=50)
-        ]
-        from db.catalogue import unhealthy_resources
-        from db.health import failing_sources
-        from veilleur.commands.request_status import requests_status
-
-        failing = failing_sources(session)
-        files: list[dict[str, Any]] = [
-            {
-                "source": r.source,
-                "status": r.status,
-                "dataset": r.dataset_title,
-                "url": r.url,
-                "error": r.error,
-                "checked": r.checked_at,
-            }
-            for r in unhealthy_resources(session)
-        ]
-        access = requests_status(session)
-    failed_jobs = [j for j in jobs if j["status"] in ("failed", "missed")]
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "sources": [h.__dict__ for h in health],
-                    "jobs": jobs,
-                    "files": files,
-                    "requests": access,
-                },
-                default=str,
-                indent=1,
-            )
-        )
-    else:
-        table = Table(title="Sources")
-        for name in (
-            "source",
-            "status",
-            "last run",
-            "seen",
-            "errors",
-            "notices",
-            "flagged",
-            "watermark",
-            "last ok",
-            "message",
-        ):
-            table.add_column(name, overflow="fold")
-        for h in health:
-            table.add_row(
-                h.name,
-                h.last_status or "never run",
-                h.last_started.strftime("%Y-%m-%d %H:%M") if h.last_started else "",
-                str(h.last_seen if h.last_seen is not None else ""),
-                str(h.last_errors if h.last_errors is not None else ""),
-                str(h.notices),
-                str(h.flagged),
-                h.watermark.isoformat() if h.watermark else "",
-                h.last_ok.strftime("%Y-%m-%d %H:%M") if h.last_ok else "",
-                (h.last_message or "")[:200],
-            )
-        Console().print(table)
-        if files:
-            file_table = Table(title="Catalogue files not read cleanly (latest state)")
-            for name in ("source", "status", "dataset", "url", "error"):
-                file_table.add_column(name, overflow="fold")
-            for f in files:
-                file_table.add_row(
-                    f["source"], f["status"], f["dataset"][:80], f["url"], (f["error"] or "")[:200]
-                )
-            Console().print(file_table)
-        if jobs:
-            job_table = Table(title="Scheduled jobs (latest run of each)")
-            for name in ("job", "status", "started", "message"):
-                job_table.add_column(name, overflow="fold")
-            for job in jobs:
-                style = "red" if job in failed_jobs else None
-                job_table.add_row(
-                    job["job"],
-                    job["status"],
-                    job["started"].strftime("%Y-%m-%d %H:%M") if job["started"] else "",
-                    (job["message"] or "")[-200:],
-                    style=style,
-                )
-            Console().print(job_table)
-        from veilleur.commands.request_status import print_requests
-
-        print_requests(access)
-    healthy = all(h.healthy for h in health) and not failing and not failed_jobs
-    sys.exit(0 if healthy else 1)
 
 
 @click.command()
