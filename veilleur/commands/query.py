@@ -55,6 +55,8 @@ def filters_from_options(options: dict[str, Any]) -> NoticeFilters:
     """NoticeFilters from the options of :func:`notice_filter_options` (a bad value: a
     one-line usage error listing the valid ones)."""
     since, until = options.pop("since"), options.pop("until")
+    if options.get("departement") is not None:
+        options["departement"] = _departement(options["departement"])
     try:
         return NoticeFilters(
             category=options.pop("category"),
@@ -73,11 +75,37 @@ def filters_from_options(options: dict[str, Any]) -> NoticeFilters:
         raise click.UsageError(str(exc)) from None
 
 
+def _departement(value: str) -> str:
+    """A département code of the COG (``2a`` is ``2A``); a name or an unknown code is refused
+    with the valid codes (and the code of the département the name is, when it is one)."""
+    import unicodedata
+
+    from vocabulary.places import departement_codes, departement_name
+
+    code = value.strip().upper()
+    codes = departement_codes()
+    if code in codes:
+        return code
+
+    def plain(text: str) -> str:
+        folded = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(c for c in folded if c.isalnum())
+
+    named = [c for c in codes if plain(departement_name(c) or "") == plain(value)]
+    hint = f"{departement_name(named[0])} is {named[0]}; " if named else ""
+    raise click.UsageError(
+        f"unknown departement {value!r}: {hint}give a département code (valid: {', '.join(codes)})"
+    )
+
+
 def _check_source(session: Session, filters: NoticeFilters) -> None:
     if filters.source is None:
         return
     try:
-        filters.require_known_source(filter_choices(session)["sources"])
+        from crawler.registry import source_names
+
+        stored = filter_choices(session)["sources"]
+        filters.require_known_source({*stored, *source_names()})
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
 
