@@ -44,8 +44,8 @@ def run_crawl(
     from crawler.registry import spider_class
 
     settings = _settings(database_url, settings_overrides or {})
-    # our CLI owns the root handler; Scrapy's configure_logging resets the "scrapy" logger to
-    # DEBUG, so the level is applied before (start-up banner) and after
+    # our CLI owns the root handler (it leaves Scrapy's start-up banner out); Scrapy's
+    # configure_logging resets the "scrapy" logger to DEBUG, so the level is applied after too
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     level = settings.get("LOG_LEVEL", "INFO")
     logging.getLogger("scrapy").setLevel(level)
@@ -219,7 +219,9 @@ def crawl(
 @click.command()
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 def crawlall(database_url: str | None) -> None:
-    """Crawl every enabled source, one subprocess each (Scrapy's reactor cannot restart),
+    """Crawl every enabled source, one subprocess each; exit code 1 if one failed.
+
+    Crawl every enabled source, one subprocess each (Scrapy's reactor cannot restart),
     under the same lock and job records as the nightly run; exit code 1 if one failed.
 
     \b

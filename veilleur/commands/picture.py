@@ -55,7 +55,9 @@ def refresh(since: object, database_url: str | None) -> None:
 )
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 def prices(document_id: int | None, documents_dir: Path, database_url: str | None) -> None:
-    """Read the price schedules (BPU, DQE, DPGF, CCTP tables) of stored documents and keep their
+    """Read price schedules (BPU, DQE …) of stored documents: what was bought.
+
+    Read the price schedules (BPU, DQE, DPGF, CCTP tables) of stored documents and keep their
     surveillance lines (cameras, domes, recorders, licences …) for notices and buyer pages.
 
     \b

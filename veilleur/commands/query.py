@@ -172,7 +172,7 @@ def flagged(limit: int, database_url: str | None, **options: Any) -> None:
 @click.option("--source", help="Only notices of this source.")
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 def rescan(source: str | None, database_url: str | None) -> None:
-    """Re-apply the current rules to every stored notice (and its documents); no crawling.
+    """Re-apply the current rules to every stored notice and its documents (no crawl).
 
     \b
     Example:
@@ -206,7 +206,9 @@ def rescan(source: str | None, database_url: str | None) -> None:
 @notice_filter_options
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 def export(fmt: str, database_url: str | None, **options: Any) -> None:
-    """Export notices with their decision and verdict to standard output: the columns and
+    """Export notices as CSV, JSON, JSON lines or an OCDS release package.
+
+    Export notices with their decision and verdict to standard output: the columns and
     filters of the desk's exports, newest first. ``--format ocds`` writes the same selection as
     an OCDS 1.1 release package (tender, awards, contracts, parties, documents).
 

@@ -134,7 +134,9 @@ def request(
     show: bool,
     database_url: str | None,
 ) -> None:
-    """Draft an access request (CADA) for a notice: the documents to ask for (by the notice's
+    """Draft an access request (CADA) for a notice, as letters to edit and send.
+
+    Draft an access request (CADA) for a notice: the documents to ask for (by the notice's
     kind and flagged categories), the buyer as the notice gives it, the letter in French as
     .txt, .odt and .docx to edit and send. Then record its sending with `veilleur requests sent`.
 

@@ -134,7 +134,9 @@ def _print_rows(title: str, rows: list[dict[str, str]], wide: bool) -> None:
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(database_url: str | None, as_json: bool) -> None:
-    """Per-source health and last runs, enabled sources and next runs, scheduled jobs, then
+    """Health of every source, next runs, jobs and access requests needing action.
+
+    Per-source health and last runs, enabled sources and next runs, scheduled jobs, then
     access requests per state and those needing action; exit code 1 when a source's last run
     is not ok or a job failed or was missed.
 

@@ -35,7 +35,9 @@ def verdict(
     seen: str | None,
     database_url: str | None,
 ) -> None:
-    """Record a verdict on NOTICE (a row id or SOURCE:SOURCE_ID), with the same rules and
+    """Record a verdict on a notice, with the desk's rules and trail.
+
+    Record a verdict on NOTICE (a row id or SOURCE:SOURCE_ID), with the same rules and
     trail as the desk's form: not_relevant needs --rule (one that flagged the notice) and
     --note; a verdict recorded by someone else since --seen is refused.
 
