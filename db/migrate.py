@@ -96,7 +96,9 @@ def current(url: str | None = None) -> frozenset[str]:
     """The revisions the database records (empty: no schema yet; a SQLite file that does not
     exist is not created to find out)."""
     resolved = database_url(url)
-    if resolved.startswith("sqlite:///") and ":memory:" not in resolved:
+    if resolved.startswith("sqlite:///") and not resolved.startswith(
+        ("sqlite:///file:", "sqlite:///:memory:")
+    ):
         if not Path(resolved.removeprefix("sqlite:///")).exists():
             return frozenset()
     with get_engine(url).connect() as connection:

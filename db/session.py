@@ -74,6 +74,8 @@ def check_url(url: str) -> None:
             f"unsupported database kind {parsed.drivername!r} in DATABASE_URL: {_URL_HINT}"
         )
     if parsed.drivername == "sqlite" and parsed.database and parsed.database != ":memory:":
+        if parsed.database.startswith("file:"):  # a URI filename (?mode=ro&uri=true): as given
+            return
         folder = Path(parsed.database).parent
         if not folder.is_dir():
             if Path(parsed.database).absolute() == DEFAULT_SQLITE_PATH.absolute():
