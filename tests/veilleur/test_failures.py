@@ -147,12 +147,6 @@ def test_postgres_missing_role() -> None:
     assert 'no role "veilleur_no_such_role"' in line and "createuser" in line
 
 
-@pytest.mark.postgres
-def test_postgres_unknown_host() -> None:
-    line = one_line(["db", "upgrade", "--database-url", "postgresql://u@veilleur.invalid/v"])
-    assert "unknown database host veilleur.invalid" in line
-
-
 # --- the schema rule -----------------------------------------------------------------------
 
 
