@@ -25,7 +25,7 @@ PG = PG_ADMIN_URL
 
 def one_line(args: list[str], env: dict[str, str] | None = None, stdin: str = "") -> str:
     """Run ``veilleur ARGS``: it must fail with exactly one line on stderr and no traceback."""
-    result: Result = CliRunner().invoke(cli, args, env=env, input=stdin)
+    result: Result = CliRunner().invoke(cli, args, env=env, input=stdin, prog_name="veilleur")
     assert result.exit_code != 0, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
         result.exception
