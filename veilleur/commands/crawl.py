@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from veilleur.commands import schema_for_writing
+
 __all__ = ["crawl", "crawlall", "run_crawl"]
 
 
@@ -231,6 +233,7 @@ def crawlall(database_url: str | None) -> None:
     from veilleur.jobs import run_crawls
     from vocabulary.errors import VeilleurError
 
+    schema_for_writing(database_url)
     try:
         outcomes = run_crawls(database_url)
     except VeilleurError as exc:  # a bad portal file (ConfigError): one line, no traceback

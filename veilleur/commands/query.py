@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.notice_export import EXPORT_FORMATS, export_chunks
 from db.notice_list import NoticeFilters, filter_choices, iter_notices, notice_page
+from veilleur.commands import schema_for_writing
 from veilleur.commands.status import status
 from vocabulary.errors import FilterError
 
@@ -182,6 +183,7 @@ def rescan(source: str | None, database_url: str | None) -> None:
     from extract.rules import default_ruleset
     from veilleur.rescan import rescan_notices
 
+    schema_for_writing(database_url)
     result = rescan_notices(
         sessionmaker_for(database_url),
         default_ruleset(),

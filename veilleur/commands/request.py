@@ -49,10 +49,10 @@ def one_line() -> Iterator[None]:
 
 
 def in_session(database_url: str | None, fn: Callable[[Session], T]) -> T:
-    from db.migrate import upgrade
     from db.session import session_scope
+    from veilleur.commands import schema_for_writing
 
-    upgrade(database_url)
+    schema_for_writing(database_url)
     with one_line(), session_scope(database_url) as session:
         return fn(session)
 

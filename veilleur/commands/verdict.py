@@ -52,8 +52,10 @@ def verdict(
     from db.session import session_scope
     from review.i18n import translate
     from review.verdicts import ReviewConflict, VerdictError, record_verdict
+    from veilleur.commands import schema_for_writing
     from veilleur.commands.show import find_notice
 
+    schema_for_writing(database_url)
     try:
         with session_scope(database_url) as s:
             found = find_notice(s, notice)
