@@ -167,3 +167,32 @@ def test_print_config_hides_the_password() -> None:
     result = CliRunner().invoke(cli, ["schedule", "--database-url", url, "--print-config"])
     assert "s3cret" not in result.output
     assert "postgresql://veilleur:***@127.0.0.1:1/veilleur" in result.output
+
+
+def test_serve_logs_its_normal_start_at_info(sqlite_url: str, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=str(ROOT), VEILLEUR_SECRET_KEY="k" * 32)
+    command = [sys.executable, "-m", "veilleur.cli", "-v", "serve", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*command, "--database-url", sqlite_url],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        seen: list[str] = []
+        for line in proc.stderr:
+            seen.append(line)
+            if "review desk on" in line:
+                break
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert any(f" INFO veilleur.commands.review serve host=127.0.0.1 port={port}" in s for s in seen)
+    assert not [s for s in seen if " WARNING " in s], seen

@@ -185,13 +185,11 @@ def status(database_url: str | None, as_json: bool) -> None:
         out = {"sources": sources, "jobs": jobs, "files": files, "requests": access}
         click.echo(json.dumps(out, default=str, indent=1))
         sys.exit(0 if healthy else 1)
+    wide = Console().width >= WIDE
     if not health and not jobs:  # nothing wrong yet: nothing ran
         click.echo(FRESH_INSTALL.format(db=describe_url(url)))
-        for line in _schedule_lines(url):
-            click.echo(line)
-        sys.exit(0)
-    wide = Console().width >= WIDE
-    _print_sources(health, wide)
+    else:
+        _print_sources(health, wide)
     click.echo("")
     for line in _schedule_lines(url):
         click.echo(line)
