@@ -196,3 +196,24 @@ def test_serve_logs_its_normal_start_at_info(sqlite_url: str, tmp_path: Path) ->
         proc.wait(timeout=30)
     assert any(f" INFO veilleur.commands.review serve host=127.0.0.1 port={port}" in s for s in seen)
     assert not [s for s in seen if " WARNING " in s], seen
+
+
+def test_failed_crawl_says_why_and_where_to_look(sqlite_url: str, tmp_path: Path) -> None:
+    import socket
+
+    from tests.crawling import crawl_command, crawl_env
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    command = crawl_command(
+        "boamp", f"http://127.0.0.1:{closed}", database_url=sqlite_url, documents_dir=tmp_path
+    )
+    done = subprocess.run(
+        command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=240
+    )
+    assert done.returncode == 1
+    tail = done.stderr.strip().splitlines()[-3:]
+    assert tail[0] == "boamp: run failing"
+    assert re.match(r"boamp: first error: request_failed: .*refused", tail[1]), tail
+    assert tail[2].startswith("next: `veilleur status`")

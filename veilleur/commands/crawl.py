@@ -215,7 +215,23 @@ def crawl(
         raise click.ClickException(str(exc)) from exc
     status = statuses[name]
     click.echo(f"{name}: run {status}", err=True)
+    if status != "ok":
+        _explain(database_url, name)
     sys.exit(0 if status == "ok" else 1)
+
+
+def _explain(database_url: str | None, name: str) -> None:
+    """The cause of the run's first error, and where to look next (not Scrapy's statistics)."""
+    from db.runs import source_health
+    from db.session import session_scope
+
+    with session_scope(database_url) as session:
+        health = {h.name: h for h in source_health(session)}.get(name)
+    if health is not None and health.first_error:
+        click.echo(f"{name}: first error: {health.first_error}", err=True)
+    elif health is not None and health.last_message:
+        click.echo(f"{name}: {health.last_message.strip().splitlines()[0]}", err=True)
+    click.echo('next: `veilleur status`; docs/operations.md, "When something fails"', err=True)
 
 
 @click.command()
@@ -230,17 +246,15 @@ def crawlall(database_url: str | None) -> None:
     Example:
       veilleur crawlall
     """
+    from db.models.base import utcnow
+    from db.session import database_url as resolve
     from veilleur.jobs import run_crawls
-    from vocabulary.errors import VeilleurError
+    from veilleur.night import Night, summary_lines
 
-    schema_for_writing(database_url)
-    try:
-        outcomes = run_crawls(database_url)
-    except VeilleurError as exc:  # a bad portal file (ConfigError): one line, no traceback
-        raise click.ClickException(str(exc)) from exc
-    if outcomes is None:
-        click.echo("another nightly crawl is running; not started", err=True)
-        sys.exit(1)
-    for outcome in outcomes:
-        click.echo(f"{outcome.source}: {outcome.status}", err=True)
-    sys.exit(1 if any(o.status == "failed" for o in outcomes) else 0)
+    url = resolve(database_url)
+    schema_for_writing(url)
+    night = Night(started=utcnow(), crawled=True)
+    night.outcomes = run_crawls(url)  # a bad portal file (ConfigError): one line, exit 2
+    for line in summary_lines(url, night):
+        click.echo(line, err=True)
+    sys.exit(0 if night.ok else 1)
