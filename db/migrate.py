@@ -96,11 +96,10 @@ def current(url: str | None = None) -> frozenset[str]:
     """The revisions the database records (empty: no schema yet; a SQLite file that does not
     exist is not created to find out)."""
     resolved = database_url(url)
-    if resolved.startswith("sqlite:///") and not resolved.startswith(
-        ("sqlite:///file:", "sqlite:///:memory:")
-    ):
-        if not Path(resolved.removeprefix("sqlite:///")).exists():
-            return frozenset()
+    path = resolved.removeprefix("sqlite:///")
+    plain_file = resolved.startswith("sqlite:///") and not path.startswith(("file:", ":memory:"))
+    if plain_file and not Path(path).exists():
+        return frozenset()
     with get_engine(url).connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return frozenset()

@@ -194,7 +194,9 @@ def test_serve_logs_its_normal_start_at_info(sqlite_url: str, tmp_path: Path) ->
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    assert any(f" INFO veilleur.commands.review serve host=127.0.0.1 port={port}" in s for s in seen)
+    assert any(
+        f" INFO veilleur.commands.review serve host=127.0.0.1 port={port}" in s for s in seen
+    )
     assert not [s for s in seen if " WARNING " in s], seen
 
 

@@ -19,11 +19,11 @@ __all__ = ["ReplayOnlyMiddleware"]
 
 
 class ReplayOnlyMiddleware:
-    """Refuse (``IgnoreRequest``) what is not for ``VEILLEUR_DEMO_ORIGIN`` (scheme://host:port)."""
+    """Refuse (``IgnoreRequest``) what is not for ``DEMO_REPLAY_ORIGIN`` (scheme://host:port)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.origin = urlsplit(crawler.settings.get("VEILLEUR_DEMO_ORIGIN", "")).netloc
+        self.origin = urlsplit(crawler.settings.get("DEMO_REPLAY_ORIGIN", "")).netloc
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ReplayOnlyMiddleware:

@@ -133,7 +133,7 @@ def demo_settings(server_url: str) -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": False,
         "DOWNLOAD_DELAY": 0,
         # offline: links of the real recorded answers to real sites are refused and recorded
-        "VEILLEUR_DEMO_ORIGIN": server_url,
+        "DEMO_REPLAY_ORIGIN": server_url,
         "DOWNLOADER_MIDDLEWARES": {
             **DOWNLOADER_MIDDLEWARES,
             "veilleur.demo.offline.ReplayOnlyMiddleware": 40,
