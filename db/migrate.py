@@ -22,11 +22,13 @@ from db.session import _normalize, database_url, describe_url, get_engine
 from vocabulary.errors import VeilleurError
 
 __all__ = [
+    "NO_SCHEMA",
     "MigrationError",
     "alembic_config",
     "current",
     "head",
     "new_revision",
+    "require_schema",
     "upgrade",
     "upgrade_if_behind",
 ]
@@ -38,6 +40,10 @@ _FORMER_IDS: dict[frozenset[str], str] = {
     frozenset({"digest_0001", "review_0001"}): "0003",
     frozenset({"digest_0001"}): "0002",
 }
+
+
+#: the line for a database that has no tables yet (read-only commands do not create them)
+NO_SCHEMA = "the database {db} has no schema yet: run `veilleur db upgrade` first"
 
 
 class MigrationError(VeilleurError):
@@ -104,6 +110,12 @@ def current(url: str | None = None) -> frozenset[str]:
         if not inspect(connection).has_table("alembic_version"):
             return frozenset()
         return frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+
+
+def require_schema(url: str | None = None) -> None:
+    """Refuse to read a database that has no schema (:data:`NO_SCHEMA`), creating nothing."""
+    if not current(url):
+        raise MigrationError(NO_SCHEMA.format(db=describe_url(database_url(url))))
 
 
 def upgrade_if_behind(url: str | None = None) -> str | None:

@@ -146,8 +146,6 @@ class LazyGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
-        from veilleur.failures import one_line
-
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:  # a bad argument: the line that names it, no usage text
@@ -156,6 +154,8 @@ class LazyGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
+            from veilleur.failures import one_line
+
             message = one_line(exc, ctx.meta.get("veilleur.argv", []))
             if message is None:
                 raise

@@ -18,10 +18,10 @@ import os
 import re
 from collections.abc import Sequence
 
+from db.migrate import NO_SCHEMA
+
 __all__ = ["NO_SCHEMA", "database_of", "one_line"]
 
-#: the line for a database that has no tables yet (read-only commands do not create them)
-NO_SCHEMA = "the database {db} has no schema yet: run `veilleur db upgrade` first"
 
 _DB_HINT = "set DATABASE_URL (or --database-url) to sqlite:///path/file.sqlite or postgresql://user@host/dbname"
 

@@ -104,6 +104,7 @@ def _password(password_stdin: bool) -> str:
 
 
 def _run(action: str, fn: Callable[[Session], object], write: bool = True) -> None:
+    from db.migrate import require_schema
     from review.auth import UserError
     from veilleur.commands import schema_for_writing
 
@@ -112,6 +113,8 @@ def _run(action: str, fn: Callable[[Session], object], write: bool = True) -> No
     url = database_url(given.url if given else None)
     if write:
         schema_for_writing(url)
+    else:
+        require_schema(url)
     try:
         with session_scope(url) as s:
             fn(s)
