@@ -166,7 +166,11 @@ def flagged(limit: int, database_url: str | None, **options: Any) -> None:
       veilleur flagged --category videosurveillance --departement 62
       veilleur flagged --since 2024-01-01 --limit 200
     """
-    print_flagged(database_url, filters_from_options(options), limit=limit)
+    from db.migrate import require_schema
+
+    filters = filters_from_options(options)
+    require_schema(database_url)
+    print_flagged(database_url, filters, limit=limit)
 
 
 @click.command()
@@ -220,9 +224,11 @@ def export(fmt: str, database_url: str | None, **options: Any) -> None:
       veilleur export --departement 13 --since 2024-01-01 > marseille.csv
       VEILLEUR_OCID_PREFIX=ocds-abc123 veilleur export --format ocds --category lapi > lapi.json
     """
+    from db.migrate import require_schema
     from db.session import session_scope
 
     filters = filters_from_options(options)
+    require_schema(database_url)
     with session_scope(database_url) as session:
         _check_source(session, filters)
         chunks = (
