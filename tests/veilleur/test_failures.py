@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
-from db.session import get_engine
+from db.session import get_engine, session_scope
 from tests.conftest import PG_ADMIN_URL
+from tests.factories import decision, notice_item, store_all
 from veilleur.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -252,6 +253,8 @@ def test_serve_port_in_use(sqlite_url: str) -> None:
     ],
 )
 def test_unknown_filter_values_refused(option: str, value: str, listed: str, db_url: str) -> None:
+    with session_scope(db_url) as session:  # the valid sources are the stored ones
+        store_all(session, [(notice_item(source="boamp"), decision())])
     for command in ("flagged", "export"):
         line = one_line([command, "--database-url", db_url, option, value])
         assert f"{value!r}" in line and listed in line and "valid:" in line
