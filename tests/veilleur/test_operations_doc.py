@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from db.runs import ensure_source, finish_run, record_error, start_run
 from db.session import session_scope
 from tests.conftest import PG_ADMIN_URL
+from tests.factories import decision, notice_item, store_all
 from veilleur.cli import cli
 from veilleur.night import NEXT_STEP
 
@@ -69,6 +70,8 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
     out += _lines(["crawl", "boamp", "--since", "2024-02-01", "--until", "2024-01-01"])
     out += _lines(["crawl", "boamp", "--sample", "-5"])
     out += _lines(["crawl", "boamp", "-s", "FEEDS={bad"])
+    with session_scope(url) as session:  # the valid sources are the stored ones
+        store_all(session, [(notice_item(source="boamp"), decision())])
     out += _lines(["flagged", "--database-url", url, "--category", "dronez"])
     out += _lines(["flagged", "--database-url", url, "--source", "bomp"])
     out += _lines(["flagged", "--database-url", url, "--departement", "rhone"])
