@@ -323,7 +323,8 @@ def schedule_command(config_path: Path | None, db_url: str | None, print_config:
 
     signal.signal(signal.SIGTERM, _stop)
     click.echo(
-        f"veilleur schedule: crawl '{config.crawl_cron}', digests '{config.digest_cron}' ({config.timezone})"
+        f"veilleur schedule: crawl '{config.crawl_cron}', digests '{config.digest_cron}' "
+        f"({config.timezone}); database {describe_url(url)}"
     )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
