@@ -258,3 +258,33 @@ def test_unknown_filter_values_refused(option: str, value: str, listed: str, db_
     for command in ("flagged", "export"):
         line = one_line([command, "--database-url", db_url, option, value])
         assert f"{value!r}" in line and listed in line and "valid:" in line
+
+
+@pytest.mark.parametrize(
+    "variable", ["VEILLEUR_LOOKBACK_DAYS", "VEILLEUR_STORE_BATCH_SIZE", "VEILLEUR_DOWNLOAD_MAXSIZE"]
+)
+def test_a_number_variable_that_is_not_one(variable: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "veilleur.cli", "crawl", "boamp", "--quiet"],
+        cwd=tmp_path,
+        env=dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            DATABASE_URL=f"sqlite:///{tmp_path}/v.sqlite",
+            **{variable: "a week"},
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines[-1] == f"Error: {variable}='a week' is not a whole number: fix or unset it"
+    assert "Traceback" not in done.stderr
+
+
+def test_smtp_port_that_is_not_a_number() -> None:
+    from digest.send import SendError, SmtpSettings
+
+    with pytest.raises(SendError, match="VEILLEUR_SMTP_PORT must be a port number, not 'smtp'"):
+        SmtpSettings.from_env({"VEILLEUR_SMTP_HOST": "mail", "VEILLEUR_SMTP_PORT": "smtp"})
