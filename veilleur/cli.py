@@ -72,7 +72,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "classify": (
         "veilleur.commands.rules:classify",
-        'Classify JSONL ({"id","title"?,"text"} per line), text files or PDFs.',
+        'Classify JSONL ({"id","title"?,"text"} per line), text files or documents.',
     ),
     "rules": (
         "veilleur.commands.rules:rules",
