@@ -126,8 +126,16 @@ def enable_demo_portals() -> None:
 
 def demo_settings(server_url: str) -> dict[str, Any]:
     """Settings pointing every demo source at ``server_url``; no politeness towards loopback."""
+    from crawler.settings import DOWNLOADER_MIDDLEWARES
+
     return {
         "PORTAL_BASE_URLS": dict.fromkeys(DEMO_SOURCE_NAMES, server_url),
         "AUTOTHROTTLE_ENABLED": False,
         "DOWNLOAD_DELAY": 0,
+        # offline: links of the real recorded answers to real sites are refused and recorded
+        "DEMO_REPLAY_ORIGIN": server_url,
+        "DOWNLOADER_MIDDLEWARES": {
+            **DOWNLOADER_MIDDLEWARES,
+            "veilleur.demo.offline.ReplayOnlyMiddleware": 40,
+        },
     }
