@@ -1,6 +1,6 @@
 """counts for the map and party pages; the party index covers notice ids
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-30 14:20:00
 """
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db.party_counts import recount_parties
 from db.picture_counts import recount
 
-revision = "0013"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
