@@ -56,6 +56,8 @@ TODO: dict[str, str] = {
     "contract": "demandez le contrat, ses avenants et le bilan d'utilisation du dispositif.",
     "deliberation": "vérifiez le vote au conseil : compte rendu, débats, votes des élus ; "
     "demandez la délibération et ses annexes.",
+    "authorisation": "demandez le dossier de demande, le registre des vols ou la liste des "
+    "caméras, et le bilan d'emploi du dispositif.",
     "other": "lisez l'avis à la source et partagez-le avec le groupe.",
 }
 

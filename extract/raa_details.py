@@ -60,7 +60,7 @@ _CAMERA_COUNT = re.compile(
 _EQUIPMENT = re.compile(
     r"(?P<what>(?:caméras?|installées?|embarquées?)\s+sur\s+(?:un|une|des|les|deux|trois)\s+"
     r"(?:drones?|aéronefs?|hélicoptères?|avions?|ballons?)[^.;]{0,60}?)"
-    r"(?=\.|;|,|\s+Article\b|\s+Préfecture\b|\s+\d+\s|$)",
+    r"(?=\.|;|,|\s+Article\b|\s+Préfecture\b|\s+Considérant\b|$)",
     re.I,
 )
 _PERIMETER = re.compile(
