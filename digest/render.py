@@ -252,6 +252,7 @@ def _entry_context(entry: Entry, digest: Digest) -> dict[str, object]:
         "status": _status(n),
         "public_note": _clean(n.public_note, 600),
         "todo": TODO.get(n.kind, TODO["other"]),
+        "details": [scrub_personal(_clean(d, 300)) for d in n.details],
         "source_url": n.url if n.url.startswith(("http://", "https://")) else "",
         "ui_url": read_url,
     }
