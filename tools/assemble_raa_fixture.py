@@ -13,8 +13,8 @@ text the corpus holds (served as is: one page of text). ``--demo``: one bundle o
 Préfecture de police (``<dest>/ppparis``): the CHECK rows of the rules split
 (``tests/fixtures/rules_labels/split.csv``), 50 per page, as ``<a href=pdf><div
 class="node--type--tc13-decree"><span>title</span><div class="field--type-datetime">date``
-(the structure Attrap_ppparis.py and scrapepref read). The PDFs are not in the corpus: their
-links answer 404 in the replay.
+(the structure Attrap_ppparis.py and scrapepref read), and their labels (``labels.csv``, from
+the corpus's ``ppparis_labels.csv``). The PDFs are not in the corpus: their links answer 404.
 """
 
 from __future__ import annotations
@@ -143,6 +143,13 @@ def assemble_ppparis(corpus: Path, dest: Path) -> None:
         (dest / file).write_text(_page("Arrêtés", body), "utf-8")
         query = {"page": str(number)} if number else None
         entries.append(_entry(PP_LIST, file, "text/html; charset=utf-8", query))
+    with (corpus / "raa" / "ppparis_labels.csv").open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        labels = [r for r in reader if r["record_id"] in check]
+    with (dest / "labels.csv").open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [])
+        writer.writeheader()
+        writer.writerows(labels)
     # the first page answers without ?page: put it after the others (first match wins)
     entries.sort(key=lambda e: "query" not in e)
     (dest / "index.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1), "utf-8")
