@@ -18,6 +18,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "prior_information": "avis de pré-information",
             "contract": "contrat",
             "deliberation": "délibération",
+            "authorisation": "arrêté préfectoral",
             "other": "autre avis",
         },
         "en": {
@@ -28,6 +29,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "prior_information": "prior information",
             "contract": "contract",
             "deliberation": "council decision",
+            "authorisation": "prefectoral order",
             "other": "other notice",
         },
     },
