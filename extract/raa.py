@@ -101,9 +101,7 @@ def read_toc(text: str) -> list[TocEntry]:
         if act_id in seen or ACT_ID.search(heading):
             continue
         between = text[end : match.start()]
-        service_lines = [
-            line for line in between.splitlines() if "/" in line
-        ]
+        service_lines = [line for line in between.splitlines() if "/" in line]
         service = _service(between) if service_lines else (entries[-1].service if entries else "")
         seen.add(act_id)
         entries.append(
@@ -149,9 +147,7 @@ def _split_pages(pages: list[PageText], entries: list[TocEntry]) -> list[Act]:
     for entry in entries:
         last = entry.first_page + entry.page_count
         span = [by_number[n] for n in range(entry.first_page, last + 1) if n in by_number]
-        acts.append(
-            Act(entry.act_id, entry.heading, entry.service, entry.first_page, last, span)
-        )
+        acts.append(Act(entry.act_id, entry.heading, entry.service, entry.first_page, last, span))
     return acts
 
 

@@ -68,7 +68,9 @@ _PERIMETER = re.compile(
     r"(?:\.\s|;|\s+Article\b|$)",
     re.I,
 )
-_TOWN = r"[A-ZÀ-Þ][\wÀ-ÿ'’]*(?:[ -](?:sur|sous|en|de|du|des|les|la|le|l'|d')?[ -]?[A-ZÀ-Þ][\wÀ-ÿ'’]*)*"
+_TOWN = (
+    r"[A-ZÀ-Þ][\wÀ-ÿ'’]*(?:[ -](?:sur|sous|en|de|du|des|les|la|le|l'|d')?[ -]?[A-ZÀ-Þ][\wÀ-ÿ'’]*)*"
+)
 _PLACE = re.compile(
     r"(?:sur la commune de|sur le territoire de la commune de|organisée?\s+le\s+\d{1,2}\s+\w+"
     rf"\s+\d{{4}}\s+à|dans le quartier d[eu]s?)\s+(?P<place>{_TOWN})"
@@ -143,7 +145,9 @@ def _cameras(text: str) -> int | None:
         return _number(match.group("n"))
     counts = []
     for found in _CAMERA_COUNT.finditer(text):
-        counts.append(int(found.group("n")) + sum(int(n) for n in re.findall(r"\d+", found["rest"])))
+        counts.append(
+            int(found.group("n")) + sum(int(n) for n in re.findall(r"\d+", found["rest"]))
+        )
     return max(counts) if counts else None
 
 

@@ -215,7 +215,9 @@ def parse_raa(body: bytes, ctx: ParseContext) -> Parsed:
     if not acts:
         raise ParseError("no act id (such as 83-2025-01-21-00003) in the recueil")
     if is_nominative(ref.pages[0].text):
-        yield ParseProblem("", "nominative", "a nominative recueil: the crawl keeps only acts the rules flag")
+        yield ParseProblem(
+            "", "nominative", "a nominative recueil: the crawl keeps only acts the rules flag"
+        )
     for act in acts:
         yield act_notice(bundle, ref, act, info)
 
@@ -228,7 +230,9 @@ def parse_raa_page(body: bytes, ctx: ParseContext) -> Parsed:
     from crawler.base_spiders.prefecture import PrefectureRaaSpider, read_raa_page
 
     if ctx.config is None or not issubclass(ctx.config, PrefectureRaaSpider):
-        raise ParseError("a RAA page is read with a configured prefecture's selectors: give its name")
+        raise ParseError(
+            "a RAA page is read with a configured prefecture's selectors: give its name"
+        )
     page = decode_listing(HtmlResponse(url=ctx.url, body=body))
     for kind, value in read_raa_page(page, ctx.config, date.min, date.max):
         if kind == "page":

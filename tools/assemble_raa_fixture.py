@@ -50,7 +50,9 @@ def _page(title: str, body: str) -> str:
 
 def _card(href: str, text: str, detail: str = "", title_attr: str = "") -> str:
     attr = f' title="{html.escape(title_attr)}"' if title_attr else ""
-    end = f'<div class="fr-card__end"><p class="fr-card__detail">{detail}</p></div>' if detail else ""
+    end = (
+        f'<div class="fr-card__end"><p class="fr-card__detail">{detail}</p></div>' if detail else ""
+    )
     return (
         '<div class="fr-card fr-card--horizontal fr-card--sm fr-enlarge-link"><div '
         'class="fr-card__body"><div class="fr-card__content"><h2 class="fr-card__title">'
@@ -83,7 +85,9 @@ def assemble_var(corpus: Path, dest: Path, only: list[str] | None) -> None:
     entries = []
     year_path = f"{RAA}/Recueil-des-actes-administratifs-2025"
     raa_cards = _card(year_path, "Recueil des actes administratifs 2025")
-    raa_cards += _card(f"{RAA}/Recueil-des-actes-administratifs-2024", "Recueil des actes administratifs 2024")
+    raa_cards += _card(
+        f"{RAA}/Recueil-des-actes-administratifs-2024", "Recueil des actes administratifs 2024"
+    )
     (dest / "raa.html").write_text(_page("Recueil des actes administratifs", raa_cards), "utf-8")
     entries.append(_entry(RAA, "raa.html", "text/html; charset=utf-8"))
     month_cards = ""
@@ -98,13 +102,17 @@ def assemble_var(corpus: Path, dest: Path, only: list[str] | None) -> None:
                 continue
             shown = published.strftime("%d/%m/%Y")
             url_path = urlsplit(meta["url"]).path
-            cards += _card(url_path, meta["name"], f"Publié le {shown}", f"{meta['name']} - {shown}")
+            cards += _card(
+                url_path, meta["name"], f"Publié le {shown}", f"{meta['name']} - {shown}"
+            )
             kind = "application/pdf"
             entries.append(_entry(url_path, f"bundles/{file}", kind))
         page_file = f"month-{month:02d}.html"
         (dest / page_file).write_text(_page(name, cards), "utf-8")
         entries.append(_entry(path, page_file, "text/html; charset=utf-8"))
-    (dest / "year-2025.html").write_text(_page("Recueil des actes administratifs 2025", month_cards), "utf-8")
+    (dest / "year-2025.html").write_text(
+        _page("Recueil des actes administratifs 2025", month_cards), "utf-8"
+    )
     entries.append(_entry(year_path, "year-2025.html", "text/html; charset=utf-8"))
     (dest / "index.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1), "utf-8")
 

@@ -146,9 +146,7 @@ class PrefectureRaaSpider(BaseSpider):
     card: ClassVar[str] = "div.fr-card"
     card_link: ClassVar[str] = ".fr-card__title a"
     card_date: ClassVar[str] = ".fr-card__detail"
-    download_link: ClassVar[str] = (
-        "div.fr-downloads-group ul li a, a.fr-link.fr-link--download"
-    )
+    download_link: ClassVar[str] = "div.fr-downloads-group ul li a, a.fr-link.fr-link--download"
     next_page: ClassVar[str] = ".fr-pagination__link--next"
     max_pages: ClassVar[int] = 40
 

@@ -42,6 +42,7 @@ def act_notice(bundle: NoticeItem, ref: DocumentRef, act: Act, info: dict[str, A
     details = read_details(act.text)
     pages = [replace(p, text=redact_persons(p.text)) for p in act.pages]
     title = redact_persons(act.title)
+    published: date | None
     try:
         published = date.fromisoformat(act.date)
     except ValueError:
@@ -140,4 +141,3 @@ class ActsPipeline:
     def _stat(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"acts/{key}", count)
-

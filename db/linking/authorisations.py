@@ -60,8 +60,10 @@ def link_authorisations(session: Session, rows: list[LinkRow], linker: object) -
             for cand in purchases.get(commune, []):
                 if not _near(act.published, cand.published):
                     continue
-                if act.departements and cand.departements and not (
-                    set(act.departements) & set(cand.departements)
+                if (
+                    act.departements
+                    and cand.departements
+                    and not (set(act.departements) & set(cand.departements))
                 ):
                     continue
                 reason = (

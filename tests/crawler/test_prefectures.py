@@ -40,7 +40,8 @@ def var_crawl(module_db_url: str):
 def _flags(url: str, source: str) -> dict[str, list[Flag]]:
     with session_scope(url) as s:
         rows = s.execute(
-            select(Notice.source_id, Flag).join(Flag, Flag.notice_id == Notice.id)
+            select(Notice.source_id, Flag)
+            .join(Flag, Flag.notice_id == Notice.id)
             .where(Notice.source == source)
         ).all()
         out: dict[str, list[Flag]] = {}

@@ -94,5 +94,7 @@ def test_names_after_a_civility_are_removed() -> None:
 
 def test_nominative_recueil_recognised_from_its_cover() -> None:
     # the cover of the Var's RAA N°010 of 9 January 2025
-    assert is_nominative("VAR\nRECUEIL DES ACTES\nADMINISTRATIFS SPÉCIAL\n(NOMINATIFS)\nN°83-2025-010")
+    assert is_nominative(
+        "VAR\nRECUEIL DES ACTES\nADMINISTRATIFS SPÉCIAL\n(NOMINATIFS)\nN°83-2025-010"
+    )
     assert not is_nominative(_text_bundle("02db690e8470fb80")[0].text)
