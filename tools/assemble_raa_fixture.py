@@ -85,9 +85,6 @@ def assemble_var(corpus: Path, dest: Path, only: list[str] | None) -> None:
     entries = []
     year_path = f"{RAA}/Recueil-des-actes-administratifs-2025"
     raa_cards = _card(year_path, "Recueil des actes administratifs 2025")
-    raa_cards += _card(
-        f"{RAA}/Recueil-des-actes-administratifs-2024", "Recueil des actes administratifs 2024"
-    )
     (dest / "raa.html").write_text(_page("Recueil des actes administratifs", raa_cards), "utf-8")
     entries.append(_entry(RAA, "raa.html", "text/html; charset=utf-8"))
     month_cards = ""
