@@ -32,7 +32,7 @@ from extract.raa_details import read_details, redact_persons
 from vocabulary.decision import TextField
 from vocabulary.items import DocumentRef, NoticeItem
 
-__all__ = ["ActsPipeline", "act_notice"]
+__all__ = ["ActsPipeline", "act_notice", "acts_to_keep"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,25 @@ def act_notice(bundle: NoticeItem, ref: DocumentRef, act: Act, info: dict[str, A
     )
 
 
+def _about_surveillance(notice: NoticeItem, ruleset: Any) -> bool:
+    texts = [TextField("title", notice.title)] + [
+        TextField("document", p.text, document=notice.documents[0].sha256, page=p.page_number)
+        for p in notice.documents[0].pages
+    ]
+    return bool(ruleset.evaluate(texts).flagged)
+
+
+def acts_to_keep(
+    bundle: NoticeItem, ref: DocumentRef, acts: list[Act], info: dict[str, Any], ruleset: Any
+) -> list[NoticeItem]:
+    """The notices of a bundle's acts; of a nominative recueil, only those the rules flag."""
+    nominative = is_nominative(bundle.title) or is_nominative(ref.pages[0].text)
+    notices = [act_notice(bundle, ref, act, info) for act in acts]
+    if nominative:
+        notices = [n for n in notices if _about_surveillance(n, ruleset)]
+    return notices
+
+
 class ActsPipeline:
     def __init__(self, crawler: Crawler) -> None:
         from extract.rules import default_ruleset
@@ -111,27 +130,16 @@ class ActsPipeline:
         if not acts:
             self._record(item, "bundle_without_acts", "no act id found in the bundle")
             raise DropItem(f"bundle {item.url}: no act found", log_level="INFO")
-        nominative = is_nominative(item.title) or is_nominative(ref.pages[0].text)
-        kept = 0
+        kept = acts_to_keep(item, ref, acts, info, self.ruleset)
         scraper = self.crawler.engine.scraper if self.crawler.engine else None
         assert scraper is not None
-        for act in acts:
-            notice = act_notice(item, ref, act, info)
-            if nominative and not self._about_surveillance(notice):
-                continue
-            kept += 1
+        for notice in kept:
             await scraper.start_itemproc_async(notice, response=None)
+        acts_count, kept_count = len(acts), len(kept)
         self._stat("bundles")
-        self._stat("acts", kept)
-        log.info("bundle_split url=%s acts=%s kept=%s", item.url, len(acts), kept)
-        raise DropItem(f"bundle {item.url} split into {kept} acts", log_level="DEBUG")
-
-    def _about_surveillance(self, notice: NoticeItem) -> bool:
-        texts = [TextField("title", notice.title)] + [
-            TextField("document", p.text, document=notice.documents[0].sha256, page=p.page_number)
-            for p in notice.documents[0].pages
-        ]
-        return bool(self.ruleset.evaluate(texts).flagged)
+        self._stat("acts", kept_count)
+        log.info("bundle_split url=%s acts=%s kept=%s", item.url, acts_count, kept_count)
+        raise DropItem(f"bundle {item.url} split into {kept_count} acts", log_level="DEBUG")
 
     def _record(self, item: NoticeItem, kind: str, message: str) -> None:
         spider = self.crawler.spider
