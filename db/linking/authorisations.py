@@ -3,7 +3,8 @@
 A commune's camera system is authorised by the prefect after the departmental vidéoprotection
 commission, and bought through a tender or a contract; a drone flight is authorised over a
 commune whose own purchases may equip the same place. The authorisation names the commune in
-its heading ("… Commune de SAINTE-MAXIME (Parking …)") or in the place its details give
+its heading ("… Commune de LA CRAU", but not "Commune de DRAGUIGNAN (Monoprix)": a shop's
+system there) or in the place its details give
 ("Lieu / périmètre : Puget-sur-Argens ; …", see :mod:`extract.raa_details` via the crawl). A
 purchase is linked when its buyer is that commune ("Commune de …", "Ville de …", "Mairie de …"
 folded alike), in the same département, about cameras, video or drones, published within
@@ -32,12 +33,23 @@ _COMMUNE = re.compile(
     re.I,
 )
 _PLACE = re.compile(r"^Lieu / périmètre : (?P<name>[^;]+?)\s*(?:;|$)", re.M)
+#: "Commune de DRAGUIGNAN (Monoprix)": a shop's system in that commune, not the commune's
+_ESTABLISHMENT = re.compile(r"\s*\((?P<what>[^)]*)\)?")
+_COMMUNE_OWN = re.compile(
+    r"mairie|ville|commune|police municipale|hôtel de ville|voie publique|espaces? publics?|CSU",
+    re.I,
+)
 _ABOUT = re.compile(r"vid[ée]o|cam[ée]ra|drone|surveillance|CSU|supervision", re.I)
 
 
 def communes_named(title: str, description: str) -> set[str]:
     """The communes an authorisation concerns, as buyer keys."""
-    names = {m.group("name") for m in _COMMUNE.finditer(title)}
+    names = set()
+    for found in _COMMUNE.finditer(title):
+        after = _ESTABLISHMENT.match(title, found.end())
+        if after and not _COMMUNE_OWN.search(after.group("what")):
+            continue
+        names.add(found.group("name"))
     place = _PLACE.search(description or "")
     if place and len(place.group("name").split()) <= 5:
         names.add(place.group("name"))

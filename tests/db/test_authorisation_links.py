@@ -34,8 +34,13 @@ def _authorisation(title: str, description: str = "", **changes: object) -> Noti
 
 
 def test_communes_from_heading_and_place() -> None:
-    title = "ARRÊTÉ PRÉFECTORAL portant autorisation d'installation d'un système de Vidéoprotection Commune de SAINTE-MAXIME (Parking Prince Bertil)"
-    assert communes_named(title, "") == {"sainte maxime"}
+    heading = (
+        "ARRÊTÉ PRÉFECTORAL portant autorisation d'installation d'un système de Vidéoprotection"
+    )
+    assert communes_named(f"{heading} Commune de SAINTE-MAXIME", "") == {"sainte maxime"}
+    # a shop's system in a commune (a real heading of the Var's commission acts), a town hall's
+    assert communes_named(f"{heading} Commune de DRAGUIGNAN (Monoprix)", "") == set()
+    assert communes_named(f"{heading} Commune de LORGUES (Mairie)", "") == {"lorgues"}
     details = "Service demandeur : la gendarmerie\nLieu / périmètre : Puget-sur-Argens ; plan"
     assert communes_named("Arrêté autorisant la captation", details) == {"puget sur argens"}
 
@@ -46,7 +51,7 @@ def test_authorisation_linked_to_the_communes_purchase(session: Session) -> None
         session,
         _authorisation(
             "ARRÊTÉ PRÉFECTORAL portant autorisation d'installation d'un système de "
-            "Vidéoprotection Commune de LYON (Mermoz Nord)"
+            "Vidéoprotection Commune de LYON (voie publique, Mermoz Nord)"
         ),
         declared_links=False,
     )
