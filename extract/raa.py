@@ -29,7 +29,15 @@ from dataclasses import dataclass, field
 
 from vocabulary.documents import PageText
 
-__all__ = ["ACT_ID", "Act", "TocEntry", "is_nominative", "read_toc", "split_bundle"]
+__all__ = [
+    "ACT_ID",
+    "Act",
+    "TocEntry",
+    "is_nominative",
+    "read_toc",
+    "split_bundle",
+    "split_commission",
+]
 
 #: an act id: département (2 digits, 2A/2B, or 3 for overseas), date, serial
 ACT_ID = re.compile(r"\b((?:\d{2,3}|2[AB])-\d{4}-\d{2}-\d{2}-\d{5})\b")
@@ -42,6 +50,13 @@ _WS = re.compile(r"\s+")
 _NOMINATIVE = re.compile(r"\bnominati(?:f|fs|ve|ves)\b", re.I)
 #: the table of contents is read on the first pages only
 _TOC_PAGES = 12
+#: "164 arrêtés préfectoraux issus de la commission départementale … de vidéoprotection"
+_COMMISSION = re.compile(r"arrêtés\s+préfectoraux\s+issus\s+de\s+la\s+commission", re.I)
+#: one arrêté inside a commission act: its heading, then "Le Préfet du …," opens its text
+_SUB_ACT = re.compile(
+    r"ARR[ÊE]T[ÉE]\s+PR[ÉE]FECTORAL\s+(?P<heading>portant\s.{10,400}?)\s+Le\s+Préfet\s+d",
+    re.S,
+)
 
 
 @dataclass(frozen=True)
@@ -135,10 +150,57 @@ def split_bundle(pages: list[PageText]) -> list[Act]:
     head = "\n".join(p.text for p in pages[:_TOC_PAGES])
     entries = read_toc(head)
     if len(pages) == 1:
-        return _split_text(pages[0], entries)
-    if entries:
-        return _split_pages(pages, entries)
-    return _group_by_footer(pages)
+        acts = _split_text(pages[0], entries)
+    elif entries:
+        acts = _split_pages(pages, entries)
+    else:
+        acts = _group_by_footer(pages)
+    return [sub for act in acts for sub in split_commission(act)]
+
+
+def split_commission(act: Act) -> list[Act]:
+    """A departmental vidéoprotection commission's act bundles every arrêté it led to (164 in
+    the Var's of 7 October 2024): one act each, id ``<act id>-NNN``, heading "portant
+    autorisation … Commune de X (establishment)". Any other act: itself."""
+    if not _COMMISSION.search(act.title):
+        return [act]
+    offsets, text = [], ""
+    for page in act.pages:
+        offsets.append((len(text), page))
+        text += page.text + "\n"
+    starts = [(m.start(), _one_line(m.group("heading"))) for m in _SUB_ACT.finditer(text)]
+    if not starts:
+        return [act]
+    subs = []
+    for n, (begin, heading) in enumerate(starts, 1):
+        end = starts[n][0] if n < len(starts) else len(text)
+        first = _page_at(offsets, begin, text, act.act_id)
+        last = _page_at(offsets, max(begin, end - 1), text, act.act_id)
+        body = text[begin:end]
+        source = next(p for o, p in reversed(offsets) if o <= begin)
+        subs.append(
+            Act(
+                f"{act.act_id}-{n:03d}",
+                f"Arrêté préfectoral {heading}",
+                act.service,
+                first,
+                max(first, last),
+                [PageText(first, body, source.member, source.method)],
+            )
+        )
+    return subs
+
+
+def _page_at(offsets: list[tuple[int, PageText]], at: int, text: str, act_id: str) -> int:
+    """The page number of the character ``at``: its page's number, or in a one-text bundle the
+    number the next page footer prints (content precedes the footer of its page)."""
+    if len(offsets) > 1:
+        return next(p.page_number for o, p in reversed(offsets) if o <= at)
+    # "Préfecture du VAR - <id> - <heading, on up to three lines> 31"
+    footer = re.compile(
+        re.escape(act_id) + r"\s+-\s+(?:[^\n]*\n){0,2}?[^\n]*?\s(\d{1,4})[ \t]*$", re.M
+    ).search(text, at)
+    return int(footer.group(1)) if footer else offsets[0][1].page_number
 
 
 def _split_pages(pages: list[PageText], entries: list[TocEntry]) -> list[Act]:

@@ -37,3 +37,20 @@ def test_only_surveillance_acts_of_a_nominative_recueil() -> None:
     kept = _kept("RAA N°192 spécial (nominatifs) du 6 juin 2025")
     assert "83-2025-06-06-00001" in kept  # the drone authorisation
     assert "83-2025-06-06-00003" not in kept  # a ban on fireworks
+
+
+def test_nominative_commission_acts_keep_no_private_name() -> None:
+    text = (FIXTURES / "prefectures" / "nominative" / "raa-010-2025-head.txt").read_text(
+        encoding="utf-8"
+    )
+    ref = DocumentRef(url="https://www.var.gouv.fr/r.pdf", sha256="0" * 64, status="ok")
+    ref.pages = [PageText(1, text)]
+    bundle = NoticeItem("raa_83", "raa-x", "authorisation", "RAA N°010", ref.url, documents=[ref])
+    kept = acts_to_keep(bundle, ref, split_bundle(ref.pages), {}, default_ruleset())
+    assert len(kept) == 4  # every arrêté of the commission is about vidéoprotection
+    flassans = kept[2]
+    assert "Nombre de caméras : 7" in flassans.description
+    # a request "présentée par M. <name>, Président de la Métropole …": the name is removed
+    pages = " ".join(p.text for n in kept for p in n.documents[0].pages)
+    assert "BENHAMOU" not in pages and "GIRAN" not in pages
+    assert "[nom retiré]" in flassans.documents[0].pages[0].text

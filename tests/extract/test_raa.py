@@ -98,3 +98,24 @@ def test_nominative_recueil_recognised_from_its_cover() -> None:
         "VAR\nRECUEIL DES ACTES\nADMINISTRATIFS SPÉCIAL\n(NOMINATIFS)\nN°83-2025-010"
     )
     assert not is_nominative(_text_bundle("02db690e8470fb80")[0].text)
+
+
+NOMINATIVE = FIXTURES / "prefectures" / "nominative" / "raa-010-2025-head.txt"
+
+
+def test_commission_act_split_into_its_arretes() -> None:
+    acts = split_bundle([PageText(1, NOMINATIVE.read_text(encoding="utf-8"))])
+    assert [a.act_id for a in acts][:3] == [
+        "83-2024-12-20-00006-001",
+        "83-2024-12-20-00006-002",
+        "83-2024-12-20-00006-003",
+    ]
+    flassans = acts[2]
+    assert flassans.title.startswith(
+        "Arrêté préfectoral portant autorisation d'installation d'un système de Vidéoprotection "
+        "Commune de FLASSANS"
+    )
+    # the footer after its first lines prints 25: content precedes its page's footer
+    assert flassans.first_page == 25
+    assert read_details(flassans.text).cameras == 7
+    assert "ROQUEBRUNE" in acts[0].title and "refus" in acts[0].title
