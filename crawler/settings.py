@@ -93,6 +93,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     # downloads linked documents (content-addressed) and reads them in isolated workers
     "crawler.pipelines.documents.DocumentsPipeline": 300,
+    # splits a prefecture's recueil (read above) into one notice per act
+    "crawler.pipelines.acts.ActsPipeline": 400,
     "crawler.pipelines.FlagPipeline": 500,
     "crawler.pipelines.StorePipeline": 900,
 }
