@@ -13,21 +13,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, request, url_for
 from sqlalchemy.orm import Session
 
 from db.models.review import User
-from db.notice_list import notice_count, notice_page
-from db.opinions import opinions_for
 from review import i18n
-from review.db import read, write
+from review.db import write
 from review.guards import optional_id
-from review.queries import head_reviews
-from review.queue import filter_args, filters_from_args
 from review.verdicts import ReviewConflict, VerdictError, record_verdict
-from review.views import _cached_choices, _refused, bp
-from vocabulary.errors import FilterError
-from vocabulary.terms import VERDICTS
+from review.views import bp, render_queue
 
 __all__ = ["bulk_verdict"]
 
@@ -92,28 +86,5 @@ def bulk_verdict() -> Any:
 
 
 def _queue_again(ids: list[int], draft: dict[str, str], problems: dict[int, str]) -> Any:
-    with read() as s:
-        try:
-            filters = filters_from_args(request.args)
-        except FilterError as exc:
-            return _refused(exc)
-        page = notice_page(s, filters, request.args.get("after"))
-        count = notice_count(s, filters)
-        heads = head_reviews(s, [r["id"] for r in page.rows])
-        choices = _cached_choices(s)
-        opinions = opinions_for(s, (r["id"] for r in page.rows if not r["flagged"]))
-    return render_template(
-        "queue.html",
-        page=page,
-        count=count,
-        heads=heads,
-        opinions=opinions,
-        filters=filters,
-        args=filter_args(filters),
-        choices=choices,
-        statuses=VERDICTS,
-        cursor=request.args.get("after"),
-        ticked=set(ids),
-        draft=draft,
-        problems=problems,
-    ), 422
+    after = request.args.get("after")
+    return render_queue(after, 422, ticked=set(ids), draft=draft, problems=problems)

@@ -139,6 +139,12 @@ def queue() -> Any:
     cursor = request.args.get("after")
     if cursor and decode_cursor(cursor) is None:
         abort(404)  # not a cursor this list wrote (or an id no notice can have)
+    return render_queue(cursor)
+
+
+def render_queue(cursor: str | None, status: int = 200, **extra: Any) -> Any:
+    """The queue page for the query string's filters from ``cursor`` on; ``extra`` goes to the
+    template (the bulk-verdict form shown again with its problems, ``status`` 422)."""
     with read() as s:
         try:
             filters = _requested_filters(s)
@@ -160,7 +166,8 @@ def queue() -> Any:
         choices=choices,
         statuses=VERDICTS,
         cursor=cursor,
-    )
+        **extra,
+    ), status
 
 
 _CHOICES: dict[str, Any] = {}

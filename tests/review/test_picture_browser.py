@@ -106,14 +106,16 @@ def test_the_map_is_drawn_without_any_csp_violation(page: Page, server: str) -> 
     assert not [m for m in CONSOLE if "Content Security Policy" in m]
 
 
-def test_the_rhone_is_coloured_and_the_empty_departements_are_not(page: Page) -> None:
+def test_the_rhone_is_coloured_and_the_empty_departements_are_not(page: Page, server: str) -> None:
+    page.goto(server + "/map")
     rhone = page.locator("#dep-69 path").get_attribute("class") or ""
     fill = page.eval_on_selector("#dep-69 path", "el => getComputedStyle(el).fill")
     empty = page.eval_on_selector("path.dep.q0", "el => getComputedStyle(el).fill")
     assert "q0" not in rhone and fill != empty == "rgb(230, 233, 237)"
 
 
-def test_clicking_a_departement_opens_the_queue_filtered_on_it(page: Page) -> None:
+def test_clicking_a_departement_opens_the_queue_filtered_on_it(page: Page, server: str) -> None:
+    page.goto(server + "/map")
     page.click("#dep-69")
     page.wait_for_url("**departement=69**")
     assert page.locator("input[name=departement]").input_value() == "69"
