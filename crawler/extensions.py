@@ -28,6 +28,10 @@ PAGE_LEVEL_ERRORS = (
     "store_failed",
 )
 
+#: record-level errors are written this many at a time, or after this many seconds
+ERROR_BATCH = 500
+ERROR_FLUSH_SECONDS = 2.0
+
 
 class RunRecorder:
     def __init__(self, crawler: Crawler) -> None:
@@ -35,6 +39,9 @@ class RunRecorder:
         self.database_url = crawler.settings.get("DATABASE_URL")
         self.run_id: int | None = None
         self.source_id: int | None = None
+        self.source_name = ""
+        self.pending: list[Any] = []
+        self.flushed_at = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
@@ -76,19 +83,31 @@ class RunRecorder:
         message: str,
         record_id: str | None = None,
     ) -> None:
-        from db.runs import record_error
+        import time
+
+        self.source_name = spider.name
+        self.pending.append((url, error_kind, message, record_id))
+        # a page-level error is written at once (it decides the run's status); record-level
+        # ones go in batches: one row and one commit each cost more than reading the record
+        if (
+            error_kind in PAGE_LEVEL_ERRORS
+            or len(self.pending) >= ERROR_BATCH
+            or time.monotonic() - self.flushed_at > ERROR_FLUSH_SECONDS
+        ):
+            self.flush_errors()
+
+    def flush_errors(self) -> None:
+        import time
+
+        from db.runs import record_errors
         from db.session import session_scope
 
+        self.flushed_at = time.monotonic()
+        if not self.pending:
+            return
+        errors, self.pending = self.pending, []
         with session_scope(self.database_url) as session:
-            record_error(
-                session,
-                run_id=self.run_id,
-                source_name=spider.name,
-                url=url,
-                error_kind=error_kind,
-                message=message,
-                record_id=record_id,
-            )
+            record_errors(session, run_id=self.run_id, source_name=self.source_name, errors=errors)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         from db.runs import finish_run, previous_run, set_watermark
@@ -96,6 +115,7 @@ class RunRecorder:
 
         if self.run_id is None:
             return
+        self.flush_errors()
         stats = self.crawler.stats
         seen = int(stats.get_value("veilleur/items_seen", 0))
         page_errors = sum(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models.base import utcnow
@@ -14,6 +15,8 @@ from db.models.notices import Notice
 from db.models.runs import CrawlError, CrawlRun, Source
 
 __all__ = [
+    "ErrorRow",
+    "record_errors",
     "SourceHealth",
     "ensure_source",
     "finish_run",
@@ -115,21 +118,46 @@ def record_error(
     message: str,
     record_id: str | None = None,
 ) -> None:
-    session.add(
-        CrawlError(
-            run_id=run_id,
-            source_name=source_name,
-            url=url,
-            error_kind=error_kind,
-            message=message[:5000],
-            record_id=(record_id or None) and record_id[:200],
-        )
+    record_errors(
+        session,
+        run_id=run_id,
+        source_name=source_name,
+        errors=[(url, error_kind, message, record_id)],
+    )
+
+
+#: one recorded error: url, kind, message, record id
+ErrorRow = tuple[str | None, str, str, str | None]
+
+
+def record_errors(
+    session: Session, *, run_id: int | None, source_name: str, errors: Sequence[ErrorRow]
+) -> None:
+    """Several errors of one run in one INSERT (a crawl meets one per odd record: a row and a
+    commit each cost more than reading the record)."""
+    if not errors:
+        return
+    now = utcnow()
+    session.execute(
+        insert(CrawlError),
+        [
+            {
+                "run_id": run_id,
+                "source_name": source_name,
+                "url": url,
+                "error_kind": error_kind,
+                "message": message[:5000],
+                "record_id": (record_id or None) and record_id[:200],
+                "created_at": now,
+            }
+            for url, error_kind, message, record_id in errors
+        ],
     )
     if run_id is not None:
         session.execute(
             update(CrawlRun)
             .where(CrawlRun.id == run_id)
-            .values(errors_count=CrawlRun.errors_count + 1)
+            .values(errors_count=CrawlRun.errors_count + len(errors))
         )
 
 
