@@ -16,7 +16,6 @@ from db.models.runs import CrawlError, CrawlRun, Source
 
 __all__ = [
     "ErrorRow",
-    "record_errors",
     "SourceHealth",
     "ensure_source",
     "finish_run",
@@ -25,6 +24,7 @@ __all__ = [
     "pid_alive",
     "previous_run",
     "record_error",
+    "record_errors",
     "set_watermark",
     "source_health",
     "start_run",
