@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -229,7 +230,7 @@ def _with_raw(session: Session, rows: list[LinkRow]) -> Iterator[tuple[LinkRow, 
     record of a large backfill at once cost ~60 KB of memory per notice."""
     for start in range(0, len(rows), _RAW_CHUNK):
         chunk = rows[start : start + _RAW_CHUNK]
-        raws = dict(
+        raws: dict[int, Any] = dict(
             session.execute(
                 select(Notice.id, Notice.raw).where(Notice.id.in_([r.id for r in chunk]))
             ).all()
