@@ -40,7 +40,7 @@ FIRST_DAY = date(2024, 1, 1)
 
 def records(n: int, per_day: int = PER_DAY) -> list[dict[str, Any]]:
     base = json.loads((DEMO_DATA / "boamp" / "records.json").read_text(encoding="utf-8"))
-    out = []
+    out: list[dict[str, Any]] = []
     i = 0
     while len(out) < n:
         for record in base:

@@ -14,7 +14,13 @@ from scrapy.crawler import Crawler
 
 from crawler import signals as veilleur_signals
 
-__all__ = ["PAGE_LEVEL_ERRORS", "ProgressReporter", "RunRecorder", "StoryLinker"]
+__all__ = [
+    "PAGE_LEVEL_ERRORS",
+    "ProgressReporter",
+    "RunRecorder",
+    "SharedQueueGrace",
+    "StoryLinker",
+]
 
 log = logging.getLogger(__name__)
 
@@ -272,3 +278,34 @@ class ProgressReporter:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.task is not None and self.task.running:
             self.task.stop()
+
+
+class SharedQueueGrace:
+    """With a shared Redis queue, an empty queue may only mean that another worker has not yet
+    queued the pages of the window it is reading: the spider stays open until it has been idle
+    for ``VEILLEUR_SHARED_IDLE_SECONDS`` (Scrapy asks every few seconds)."""
+
+    def __init__(self, grace: float) -> None:
+        self.grace = grace
+        self.idle_since: float | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedQueueGrace:
+        ext = cls(crawler.settings.getfloat("VEILLEUR_SHARED_IDLE_SECONDS", 15.0))
+        crawler.signals.connect(ext.busy, signal=signals.response_received)
+        crawler.signals.connect(ext.idle, signal=signals.spider_idle)
+        return ext
+
+    def busy(self, **_: Any) -> None:
+        self.idle_since = None
+
+    def idle(self, spider: Any) -> None:
+        import time
+
+        from scrapy.exceptions import DontCloseSpider
+
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.grace:
+            raise DontCloseSpider

@@ -133,11 +133,21 @@ DECP_FILES: list[str] = []
 DEFAULT_LOOKBACK_DAYS = int(os.environ.get("VEILLEUR_LOOKBACK_DAYS", 7))
 
 # Scale-out: set VEILLEUR_REDIS_URL to share the request queue between crawler processes.
+# Workers of one crawl share VEILLEUR_CRAWL_ID (e.g. "boamp-2024"): it names the queue and the
+# duplicate filter in Redis, so a window's pages are queued once whichever worker asks first;
+# another id is another crawl (a re-crawl is not filtered out by the last one).
+VEILLEUR_CRAWL_ID = os.environ.get("VEILLEUR_CRAWL_ID", "")
 if os.environ.get("VEILLEUR_REDIS_URL"):
     SCHEDULER = "scrapy_redis.scheduler.Scheduler"
     DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
     SCHEDULER_PERSIST = True  # a restarted worker picks up where the others are
     REDIS_URL = os.environ["VEILLEUR_REDIS_URL"]
+    _crawl_id = VEILLEUR_CRAWL_ID or "default"
+    SCHEDULER_QUEUE_KEY = f"veilleur:%(spider)s:{_crawl_id}:requests"
+    SCHEDULER_DUPEFILTER_KEY = f"veilleur:%(spider)s:{_crawl_id}:dupefilter"
+    # a worker whose queue runs dry waits this long for the others' next pages before closing
+    VEILLEUR_SHARED_IDLE_SECONDS = 15.0
+    EXTENSIONS = {**EXTENSIONS, "crawler.extensions.SharedQueueGrace": 300}
 # a DECP window is read through /exports/json in one answer (so that the rows of one contract
 # stay together) when it holds at most this many rows; larger windows are halved first
 DECP_EXPORT_MAX_ROWS = 20_000

@@ -123,7 +123,7 @@ class OpendatasoftSpider(BaseSpider):
             callback=self.parse_page,
             errback=self.on_request_error,
             meta={"window": window, "offset": offset, "pages": pages, "prev_digest": prev},
-            dont_filter=True,
+            dont_filter=self.private_queue,
         )
 
     def export_request(self, window: DateWindow) -> scrapy.Request:
@@ -132,8 +132,14 @@ class OpendatasoftSpider(BaseSpider):
             callback=self.parse_export,
             errback=self.on_request_error,
             meta={"window": window},
-            dont_filter=True,
+            dont_filter=self.private_queue,
         )
+
+    @property
+    def private_queue(self) -> bool:
+        """False when workers share a Redis queue: its duplicate filter then keeps a page that
+        two workers both ask for (the first window, at start) from being read twice."""
+        return "scrapy_redis" not in str(self.settings.get("SCHEDULER", ""))
 
     @property
     def _page_digests(self) -> dict[DateWindow, dict[str, int]]:

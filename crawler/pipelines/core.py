@@ -185,8 +185,8 @@ class StorePipeline:
 
     async def close_spider(self) -> None:
         await self._flush()
-        for pending in list(self._pending):
-            await pending
+        while self._pending:
+            self._counted(await self._pending.pop(0))
         if self._writer is not None:
             self._writer.shutdown(wait=True)
 
@@ -196,18 +196,15 @@ class StorePipeline:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        while len(self._pending) >= self.ahead:  # back-pressure: wait for the oldest batch
-            await self._pending[0]
         if self._writer is None:  # not opened (a test driving the pipeline by hand)
             self._counted(self.store(batch))
             return
-        future = asyncio.get_running_loop().run_in_executor(self._writer, self.store, batch)
-        self._pending.append(future)
-        future.add_done_callback(self._done)
-
-    def _done(self, future: Any) -> None:
-        self._pending.remove(future)
-        self._counted(future.result())
+        # submitted at once, so batches are written in the order they were filled
+        self._pending.append(
+            asyncio.get_running_loop().run_in_executor(self._writer, self.store, batch)
+        )
+        while len(self._pending) > self.ahead:  # back-pressure: wait for the oldest batch
+            self._counted(await self._pending.pop(0))
 
     def store(self, batch: list[NoticeItem]) -> tuple[Any, list[tuple[NoticeItem, str]]]:
         """Write one batch (in the writer thread); returns what happened and the failures."""

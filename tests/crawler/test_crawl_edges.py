@@ -83,6 +83,16 @@ def test_pages_of_a_window_are_asked_together_each_once(sqlite_url: str) -> None
     assert count(sqlite_url, Notice) == len(records)
 
 
+def test_many_small_batches_are_all_stored_in_order(db_url: str) -> None:
+    # batches of 3 written one after another by the writer thread, one waiting at most
+    records = records_2006()
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records})) as server:
+        process = crawl_boamp(db_url, server, *ALL, STORE_BATCH_SIZE=3, STORE_BATCHES_AHEAD=1)
+    assert process.returncode == 0, process.stderr[-2000:]
+    assert count(db_url, Notice) == len(records)
+    assert last_run(db_url).items_new == len(records)
+
+
 def test_repeated_page_stops_the_window(sqlite_url: str) -> None:
     page = {"total_count": 500, "results": records_2006()[:10]}
 
