@@ -298,6 +298,14 @@ def test_phone_queue_fits_375_pixels(phone: Page) -> None:
     assert _fits(phone) and phone.locator("header.top nav a").first.is_visible()
 
 
+def test_phone_menu_shows_every_link_whole(phone: Page) -> None:
+    right_edges = phone.evaluate(
+        "[...document.querySelectorAll('header.top nav a')]"
+        ".map(a => a.getBoundingClientRect().right)"
+    )
+    assert right_edges and max(right_edges) <= phone.viewport_size["width"]
+
+
 def test_phone_notice_hits_fit_and_stay_labelled(phone: Page, desk: Desk) -> None:
     _notice(phone, desk, "20-102325")
     _shot(phone, "phone-notice.png")
