@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from db.models.base import utcnow
 from db.models.notices import Notice
 from db.models.runs import CrawlError, CrawlRun, Source
+from db.upsert import insert_ignore
 
 __all__ = [
     "ErrorRow",
@@ -41,9 +42,10 @@ def ensure_source(
 ) -> Source:
     source = session.scalar(select(Source).where(Source.name == name))
     if source is None:
-        source = Source(name=name, kind=kind, licence=licence, base_url=base_url)
-        session.add(source)
-        session.flush()
+        # insert-or-nothing: two shared-crawl workers may both meet a new source at start
+        row = {"name": name, "kind": kind, "licence": licence, "base_url": base_url}
+        insert_ignore(session, Source, [row])
+        source = session.scalars(select(Source).where(Source.name == name)).one()
     return source
 
 
