@@ -137,6 +137,11 @@ DEFAULT_LOOKBACK_DAYS = int(os.environ.get("VEILLEUR_LOOKBACK_DAYS", 7))
 # duplicate filter in Redis, so a window's pages are queued once whichever worker asks first;
 # another id is another crawl (a re-crawl is not filtered out by the last one).
 VEILLEUR_CRAWL_ID = os.environ.get("VEILLEUR_CRAWL_ID", "")
+# Scrapy's own in-memory scheduler unless the queue is shared (the spiders ask which is on).
+SCHEDULER = "scrapy.core.scheduler.Scheduler"
+# A worker whose shared queue runs dry waits this long for the others' next pages before it
+# closes (crawler.extensions.SharedQueueGrace, on only with a shared queue).
+VEILLEUR_SHARED_IDLE_SECONDS = 15.0
 if os.environ.get("VEILLEUR_REDIS_URL"):
     SCHEDULER = "scrapy_redis.scheduler.Scheduler"
     DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
@@ -145,8 +150,6 @@ if os.environ.get("VEILLEUR_REDIS_URL"):
     _crawl_id = VEILLEUR_CRAWL_ID or "default"
     SCHEDULER_QUEUE_KEY = f"veilleur:%(spider)s:{_crawl_id}:requests"
     SCHEDULER_DUPEFILTER_KEY = f"veilleur:%(spider)s:{_crawl_id}:dupefilter"
-    # a worker whose queue runs dry waits this long for the others' next pages before closing
-    VEILLEUR_SHARED_IDLE_SECONDS = 15.0
     EXTENSIONS = {**EXTENSIONS, "crawler.extensions.SharedQueueGrace": 300}
 # a DECP window is read through /exports/json in one answer (so that the rows of one contract
 # stay together) when it holds at most this many rows; larger windows are halved first
