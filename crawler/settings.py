@@ -115,6 +115,10 @@ DOCUMENTS_WORKERS = 0  # 0: one worker per CPU, since reading PDFs is CPU-bound
 
 # Per-source base URL overrides, e.g. {"boamp": "http://127.0.0.1:8765"} for the replay server.
 PORTAL_BASE_URLS: dict[str, str] = {}
+# Links and redirects to loopback, private and link-local hosts are refused
+# (crawler.middlewares.SafeSchemeMiddleware) except a source's own root and these "host:port"
+# pairs, e.g. ["10.0.0.5:8080"] for a portal mirrored on the operator's own network.
+PRIVATE_HOSTS_ALLOWED: list[str] = []
 
 # Opendatasoft refuses offset + limit > 10 000 on /records (help.opendatasoft.com, Explore v2.1).
 ODS_OFFSET_CAP = 10_000

@@ -139,7 +139,8 @@ def decode_cursor(cursor: str | None) -> Cursor | None:
     if not cursor or "_" not in cursor:
         return None
     day, _, ident = cursor.partition("_")
-    if not ident.isdigit():
+    # beyond a 32-bit id no notice exists (and PostgreSQL refuses the comparison)
+    if not ident.isascii() or not ident.isdigit() or len(ident) > 10 or int(ident) >= 2**31:
         return None
     if day == "-":
         return None, int(ident)

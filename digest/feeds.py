@@ -23,6 +23,7 @@ from digest import queries as q
 from digest.build import GroupSpec, NoticeView, in_scope, notice_ui_url, shown_to
 from digest.render import french_amount, scrub_personal
 from vocabulary.cpv import cpv_with_label
+from vocabulary.display import for_display
 from vocabulary.labels import label
 from vocabulary.places import place_label
 
@@ -51,7 +52,7 @@ def _iso(dt: datetime) -> str:
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
     el = etree.SubElement(parent, f"{{{ATOM}}}{tag}", {k: _x(v) for k, v in attrs.items()})
     if text is not None:
-        el.text = _x(text)
+        el.text = _x(for_display(text))  # titles and buyers shown as read (vocabulary.display)
     return el
 
 

@@ -26,6 +26,7 @@ from markupsafe import escape
 from digest.build import Digest, Entry, NoticeView, Quote
 from digest.requests import reminder_context, reminders_of
 from vocabulary.cpv import cpv_with_label
+from vocabulary.display import for_display
 from vocabulary.labels import label
 from vocabulary.places import place_label
 
@@ -262,6 +263,8 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    # bidi controls and zero-width characters out of every printed value (vocabulary.display)
+    finalize=lambda value: for_display(value) if isinstance(value, str) else value,
 )
 
 

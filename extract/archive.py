@@ -1,10 +1,19 @@
 """ZIP archives (DCE bundles, and the container inside DOCX/XLSX/ODT), judged before inflating.
 
 The table of contents is read first and the archive is refused as a whole when it declares too
-many members, too many bytes, a bomb-like ratio, or an unknown compression method. Members are
-then read one by one into memory through a streaming reader with a hard byte cap (the declared
-size can lie), never written to disk, so a zip-slip name cannot escape anywhere; unsafe names,
-duplicates and symbolic links are skipped and named in the result.
+many members, too many bytes or a bomb-like ratio. Members are then read one by one into memory
+through a streaming reader with a hard byte cap (the declared size can lie), never written to
+disk, so a zip-slip name cannot escape anywhere; unsafe names and symbolic links are skipped
+and named in the result.
+
+Only stored and deflated members are read: :mod:`zipfile` inflates bzip2 and LZMA members
+without an output limit per read (only zlib takes ``max_length``), so one small bzip2 member
+grew a worker to its 1 GiB cap before the byte cap could see it. Such members, and members whose
+declared sizes cannot be true (a stored member whose sizes differ, a deflated one beyond
+deflate's 1032:1 ratio, compressed data longer than the archive), are skipped before any byte of
+them is inflated. A second member with the same name is read too (DCE bundles repeat a file
+name across folders flattened by the tool that zipped them; documents are content-addressed, so
+nothing is overwritten): it is named ``name (2)``.
 """
 
 from __future__ import annotations
@@ -21,7 +30,10 @@ from vocabulary.errors import VeilleurError
 
 __all__ = ["ArchiveRefused", "Member", "TocReport", "check_toc", "decode_name", "iter_members"]
 
-_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 93: "Zstandard"}
+#: deflate's best possible ratio (RFC 1951: 258 bytes per 2-bit code at most), plus slack
+_DEFLATE_MAX_RATIO = 1032
 #: members smaller than this are never called bombs, whatever their ratio (a page of spaces)
 _RATIO_FLOOR = 1024 * 1024
 
@@ -74,7 +86,28 @@ def _unsafe(name: str) -> bool:
     return name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts
 
 
-def check_toc(zf: zipfile.ZipFile, limits: Limits) -> TocReport:
+def _size_lie(info: zipfile.ZipInfo, archive_size: int) -> str | None:
+    """Why the member's declared sizes cannot be true, or None."""
+    if info.compress_size > archive_size:
+        return f"declares {info.compress_size} compressed bytes in a {archive_size}-byte archive"
+    if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+        return f"stored, but declares {info.file_size} bytes for {info.compress_size} stored"
+    if info.file_size > info.compress_size * _DEFLATE_MAX_RATIO + 1024:
+        return f"declares {info.file_size} bytes from {info.compress_size}: beyond deflate's ratio"
+    return None
+
+
+def _unique(name: str, seen: set[str]) -> str:
+    """``name``, or ``name (2)``, ``name (3)`` … when an earlier member had it."""
+    candidate, n = name, 1
+    while candidate in seen:
+        n += 1
+        candidate = f"{name} ({n})"
+    seen.add(candidate)
+    return candidate
+
+
+def check_toc(zf: zipfile.ZipFile, limits: Limits, archive_size: int = 1 << 62) -> TocReport:
     """Judge the archive from its central directory alone. Raises :class:`ArchiveRefused`."""
     infos = zf.infolist()
     if len(infos) > limits.max_members:
@@ -94,16 +127,14 @@ def check_toc(zf: zipfile.ZipFile, limits: Limits) -> TocReport:
         if _unsafe(name):
             report.skipped.append(f"{name}: unsafe path skipped")
             continue
-        if name in seen:
-            report.skipped.append(f"{name}: duplicate name skipped")
-            continue
-        seen.add(name)
         if info.compress_type not in _METHODS:
-            report.skipped.append(f"{name}: compression method {info.compress_type} unsupported")
+            method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
+            report.skipped.append(f"{name}: {method} compression refused (stored/deflate only)")
             continue
         if info.flag_bits & 0x1:
             report.skipped.append(f"{name}: encrypted member")
             continue
+        name = _unique(name, seen)
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > limits.max_ratio:
             raise ArchiveRefused(
@@ -112,6 +143,10 @@ def check_toc(zf: zipfile.ZipFile, limits: Limits) -> TocReport:
             )
         if info.file_size > limits.max_member_bytes:
             raise ArchiveRefused("too_large", f"member: {name} declares {info.file_size} bytes")
+        lie = _size_lie(info, archive_size)
+        if lie:
+            report.skipped.append(f"{name}: {lie}")
+            continue
         declared += info.file_size
         report.infos.append((info, name))
     if declared > limits.max_archive_total_bytes:
@@ -156,7 +191,7 @@ def iter_members(
         return ExtractionResult("corrupt", f"corrupt: not a readable ZIP ({exc})")
     with zf:
         try:
-            report = check_toc(zf, limits)
+            report = check_toc(zf, limits, len(data))
         except ArchiveRefused as exc:
             return ExtractionResult(exc.status, exc.reason)
         result = ExtractionResult("ok", page_count=0)

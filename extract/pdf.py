@@ -19,6 +19,7 @@ import logging
 import re
 import time
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -36,50 +37,100 @@ log = logging.getLogger(__name__)
 _STREAM_RE = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
 _CHUNK = 1 << 20
 _PDFIUM_PASSWORD_ERROR = 4
+#: FPDF_ERR_SECURITY: an /Encrypt dictionary whose security handler pdfium does not know
+#: (a DRM plug-in's /Filter, a certificate handler): still a document nobody can read as it is
+_PDFIUM_SECURITY_ERROR = 5
+
+
+#: filter chains longer than this are not followed (no real producer nests more than two)
+_MAX_FILTER_DEPTH = 8
+
+
+class _OverCap(Exception):
+    pass
+
+
+class _Counter:
+    def __init__(self, total: int, cap: int) -> None:
+        self.total, self.cap = total, cap
+
+    def add(self, n: int) -> None:
+        self.total += n
+        if self.total > self.cap:
+            raise _OverCap
+
+
+def _raw_chunks(data: bytes, start: int) -> Iterator[bytes]:
+    for pos in range(start, len(data), 65536):
+        yield data[pos : pos + 65536]
+
+
+def _inflate(chunks: Iterator[bytes], counter: _Counter) -> Iterator[bytes]:
+    """One FlateDecode level over ``chunks``, at most ``_CHUNK`` bytes held at a time; every
+    inflated byte counts (an inner level's bomb and an outer level's alike)."""
+    inflater = zlib.decompressobj()
+    for chunk in chunks:
+        pending = chunk
+        while pending:
+            out = inflater.decompress(pending, _CHUNK)
+            counter.add(len(out))
+            if out:
+                yield out
+            if inflater.eof:
+                return
+            pending = inflater.unconsumed_tail
+            if pending and not out:
+                return  # no progress: not inflatable, pdfium will judge it
 
 
 def inflated_size_exceeds(data: bytes, cap: int) -> int | None:
     """Offset of the stream that pushes the total inflated FlateDecode size over ``cap``.
 
-    Inflates with ``max_length`` so at most one chunk is ever held; streams that do not
-    inflate (encrypted, other filters, broken) are skipped: pdfium decides about them.
+    A stream filtered ``[/FlateDecode /FlateDecode]`` is inflated through both levels (a
+    small outer level can hide the bomb inside). Inflates with ``max_length`` so at most one
+    chunk per level is ever held; streams that do not inflate (encrypted, other filters,
+    broken) are skipped: pdfium decides about them.
     """
-    total = 0
+    counter = _Counter(0, cap)
     for match in _STREAM_RE.finditer(data):
-        start = match.end()
         header = data[max(0, match.start() - 600) : match.start()]
-        if b"FlateDecode" not in header[header.rfind(b"obj") :]:
+        levels = header[header.rfind(b"obj") :].count(b"FlateDecode")
+        if not levels:
             continue
-        inflater = zlib.decompressobj()
-        pos = start + 65536
-        pending = data[start:pos]
+        chunks: Iterator[bytes] = _raw_chunks(data, match.end())
+        for _ in range(min(levels, _MAX_FILTER_DEPTH)):
+            chunks = _inflate(chunks, counter)
         try:
-            while True:
-                out = inflater.decompress(pending, _CHUNK)
-                total += len(out)
-                if total > cap:
-                    return match.start()
-                if inflater.eof:
-                    break
-                if inflater.unconsumed_tail:
-                    if not out:
-                        break  # no progress: not inflatable, pdfium will judge it
-                    pending = inflater.unconsumed_tail
-                elif pos < len(data):
-                    pending, pos = data[pos : pos + 65536], pos + 65536
-                else:
-                    break
+            for _chunk in chunks:
+                pass
+        except _OverCap:
+            return match.start()
         except zlib.error:
             continue
     return None
+
+
+_PAGE_RE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+def _tree_repeats_pages(data: bytes, total: int) -> bool:
+    """Whether pdfium counts more pages than the file has page objects: a page tree that loops
+    back on itself (pdfium walks into the loop once and lists its pages twice). Page objects
+    packed in object streams cannot be counted from the bytes; such files are taken as read."""
+    return b"/ObjStm" not in data and len(_PAGE_RE.findall(data)) < total
 
 
 def _open(data: bytes) -> tuple[Any, ExtractionResult | None]:
     try:
         return pdfium.PdfDocument(data), None
     except pdfium.PdfiumError as exc:
-        if getattr(exc, "err_code", None) == _PDFIUM_PASSWORD_ERROR:
+        code = getattr(exc, "err_code", None)
+        if code == _PDFIUM_PASSWORD_ERROR:
             return None, ExtractionResult("encrypted", "encrypted: a password is needed to open it")
+        if code == _PDFIUM_SECURITY_ERROR:
+            return None, ExtractionResult(
+                "encrypted", "encrypted: its security handler is not supported (not a password)"
+            )
         return None, ExtractionResult("corrupt", f"corrupt: {exc}")
 
 
@@ -182,6 +233,9 @@ def extract_pdf(
             )
         if total > limits.max_pages:
             problems.append(f"pages: {total} pages, read the first {limits.max_pages}")
+        seen: set[tuple[str, float, float]] | None = (
+            set() if _tree_repeats_pages(data, total) else None
+        )
         for index in range(min(total, limits.max_pages)):
             if deadline is not None and time.monotonic() > deadline:
                 raise BudgetExceeded
@@ -195,7 +249,12 @@ def extract_pdf(
             except (pdfium.PdfiumError, OcrError, ValueError, OSError) as exc:
                 problems.append(f"page {index + 1}: {exc}")
                 text, method = "", "failed"
-            result.pages.append(PageText(index + 1, text, member, method))
+            if seen is not None and method != "failed":  # a looping page tree: each page once
+                key = (text, *pdf.get_page_size(index))
+                if key in seen:
+                    continue
+                seen.add(key)
+            result.pages.append(PageText(len(result.pages) + 1, text, member, method))
     except BudgetExceeded:
         result.status = "timeout"
         result.reason = (
@@ -209,6 +268,12 @@ def extract_pdf(
                 result.warnings.append(plumber.failed + " (pdfium text used)")
             plumber.close()
         pdf.close()
+    if seen is not None and len(result.pages) < (result.page_count or 0):
+        result.warnings.append(
+            f"page tree: loops back on itself, {result.page_count} pages listed, "
+            f"{len(result.pages)} distinct pages read"
+        )
+        result.page_count = len(result.pages)
     if result.pages and all(p.method == "failed" for p in result.pages):
         return ExtractionResult(
             "corrupt",

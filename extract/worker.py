@@ -21,19 +21,46 @@ import resource
 import signal
 import threading
 import time
+from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
+from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
 from extract.result import BudgetExceeded, Limits
 from vocabulary.documents import ExtractionResult
 
-__all__ = ["WorkerPool"]
+__all__ = ["WorkerPool", "read_capped"]
 
 log = logging.getLogger(__name__)
 
 _MIB = 1024 * 1024
+
+
+def read_capped(path: Path, max_bytes: int) -> bytes | ExtractionResult:
+    """The bytes of ``path``, or the ``too_large``/``unreadable`` result that says why not:
+    a regular file over the cap is not opened at all, and never more than ``max_bytes`` + 1
+    bytes are read from anything else (``/dev/zero``, a pipe), whatever size it claims."""
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                return _too_large(fh.read(4096), f"size: {size} bytes, cap {max_bytes}")
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:  # permissions, a folder, an I/O error: nothing to read
+        return ExtractionResult("not_a_document", f"file: cannot read it ({exc.strerror or exc})")
+    if len(data) > max_bytes:
+        return _too_large(data[:4096], f"size: over {max_bytes} bytes, cap {max_bytes}")
+    return data
+
+
+def _too_large(head: bytes, reason: str) -> ExtractionResult:
+    """``too_large``, with the media type the file's first bytes show."""
+    from extract.sniff import sniff
+
+    return ExtractionResult("too_large", reason, media_type=sniff(head).media_type)
 
 
 def _on_alarm(_signum: int, _frame: FrameType | None) -> None:
@@ -135,6 +162,8 @@ class WorkerPool:
         max_tasks_per_child: int = 50,
         grace_s: float = 10.0,
     ) -> None:
+        if processes is not None and processes < 0:
+            raise ValueError(f"processes must be 0 (one per core) or more, not {processes}")
         self.limits = limits or Limits()
         self.processes = processes or os.cpu_count() or 1
         self.max_tasks_per_child = max_tasks_per_child
@@ -166,6 +195,31 @@ class WorkerPool:
     ) -> ExtractionResult:
         """Blocking convenience for scripts and the CLI."""
         return self.submit(data, name=name, limits=limits).result()
+
+    def extract_files(
+        self, paths: Iterable[Path], limits: Limits | None = None
+    ) -> Iterator[tuple[Path, ExtractionResult]]:
+        """``(path, result)`` for each local file, in order, read exactly as the crawler reads
+        a download: at most ``max_bytes`` + 1 bytes are read (a larger file, ``/dev/zero``
+        included, is ``too_large`` without being read whole) and only a few files are held in
+        memory at once."""
+        limits = limits or self.limits
+        pending: deque[tuple[Path, Future[ExtractionResult]]] = deque()
+        for path in paths:
+            data = read_capped(path, limits.max_bytes)
+            if isinstance(data, ExtractionResult):
+                done: Future[ExtractionResult] = Future()
+                done.set_result(data)
+                pending.append((path, done))
+            else:
+                pending.append((path, self.submit(data, name=str(path), limits=limits)))
+            del data
+            while len(pending) > self.processes:
+                first, future = pending.popleft()
+                yield first, future.result()
+        while pending:
+            first, future = pending.popleft()
+            yield first, future.result()
 
     def pids(self) -> list[int]:
         """Process ids of the live workers (for monitoring, and for tests that kill one)."""

@@ -27,7 +27,7 @@ from db.models.review import User
 from db.secret_key import load_secret_key
 from db.session import database_url as resolve_database_url
 from db.session import get_engine, sessionmaker_for
-from review import i18n
+from review import guards, i18n
 from review.auth import LoginRateLimiter
 from review.db import is_locked_error, read
 from review.format import TEMPLATE_GLOBALS
@@ -73,6 +73,7 @@ def _load_user() -> None:
 def create_app(database_url: str | None = None, config: dict[str, Any] | None = None) -> Flask:
     """Build the app for ``database_url`` (default ``DATABASE_URL``); ``config`` overrides."""
     app = Flask(__name__)
+    guards.install(app)  # bounded <int:…> before any rule is added; NUL characters refused
     insecure = os.environ.get("VEILLEUR_INSECURE_COOKIES") == "1"
     app.config.update(
         DATABASE_URL=resolve_database_url(database_url),

@@ -22,8 +22,26 @@ _MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; chars
 
 
 def _rows(maker: sessionmaker[Session], filters: NoticeFilters) -> Iterator[dict[str, Any]]:
-    with maker() as session:
-        yield from iter_notices(session, filters)
+    """The selection's rows, its first query already run: a query the database refuses
+    raises here, before the response's status and headers are sent, never half-way through
+    a body the client takes for a whole file."""
+    session = maker()
+    rows = iter_notices(session, filters)
+    try:
+        first = next(rows, None)
+    except BaseException:
+        session.close()
+        raise
+
+    def chained() -> Iterator[dict[str, Any]]:
+        try:
+            if first is not None:
+                yield first
+                yield from rows
+        finally:
+            session.close()
+
+    return chained()
 
 
 def stream(fmt: str, filters: NoticeFilters, maker: sessionmaker[Session]) -> Response:

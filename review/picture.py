@@ -30,6 +30,7 @@ from review import i18n
 from review.charts import bar_chart
 from review.db import read, write
 from review.geo import ATTRIBUTION, departement_paths, map_svg
+from review.guards import small_int
 from vocabulary.errors import FilterError
 from vocabulary.places import commune_name, departement_name
 from vocabulary.terms import CATEGORIES
@@ -98,10 +99,12 @@ def _month(value: str | None, end: bool = False) -> date | None:
     try:
         year, month = (int(p) for p in (value or "").split("-"))
         first = date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):  # date(10**20, 1, 1) overflows
         return None
     if not end:
         return first
+    if (year, month) == (9999, 12):  # date.max's month: no next month to step back from
+        return date.max
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     return date.fromordinal(nxt.toordinal() - 1)
 
@@ -207,7 +210,7 @@ def party(party_id: int) -> Any:
 
 @bp.post("/parties/<int:party_id>/watch")
 def watch(party_id: int) -> Any:
-    group_id = request.form.get("group_id", type=int)
+    group_id = request.form.get("group_id", type=small_int)
 
     def add(s: Session) -> bool:
         if s.get(Party, party_id) is None or group_id is None or s.get(Group, group_id) is None:

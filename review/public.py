@@ -27,6 +27,7 @@ from db.notice_list import shown_to_groups
 from db.read_links import read_link_group, unsubscribe
 from review import i18n
 from review.db import read, write
+from review.guards import small_int
 from review.queries import document_page, notice_detail
 from review.render import highlight, highlight_span, rule_terms
 
@@ -86,7 +87,7 @@ def read_notice(token: str, notice_id: int) -> Any:
 
 @bp.get("/p/<token>/documents/<int:document_id>/pages/<int:page_number>")
 def read_page(token: str, document_id: int, page_number: int) -> Any:
-    notice_id = request.args.get("notice", type=int)
+    notice_id = request.args.get("notice", type=small_int)
     with read() as s:
         if _group(s, token) is None:
             return _refused()

@@ -22,6 +22,7 @@ from db.requests import (
     update_draft,
 )
 from letters.catalogue import choose
+from review.guards import optional_id
 from review.request_flow import follow_verdict
 from vocabulary.errors import ConfigError
 
@@ -43,8 +44,7 @@ def day(value: str | None) -> date | None:
 
 
 def _seen(form: MultiDict[str, str]) -> int | None:
-    raw = form.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return optional_id(form.get("version"))
 
 
 def _text(form: MultiDict[str, str], name: str, limit: int = 2000) -> str:
@@ -75,7 +75,7 @@ def _edit(form: MultiDict[str, str], request_id: int, user_id: int) -> Action:
             requester=requester,
             mode=form.get("mode", current.mode),
             place=_text(form, "place", 200),
-            group_id=int(group) if group.isdigit() else None,
+            group_id=optional_id(group),
         )
         return []
 

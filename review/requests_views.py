@@ -54,6 +54,7 @@ from letters.catalogue import offered
 from letters.render import FORMATS, to_text
 from review import i18n, request_actions
 from review.db import read, write
+from review.guards import optional_id
 from review.request_flow import draft_request, letter_file, letter_of, store_upload
 from vocabulary.deadlines import today_in_paris
 from vocabulary.errors import FilterError
@@ -99,8 +100,7 @@ def _notice_requests() -> dict[str, Any]:
 
 @bp.post("/notices/<int:notice_id>/requests")
 def create(notice_id: int) -> Any:
-    group_raw = request.form.get("group_id", "")
-    group_id = int(group_raw) if group_raw.isdigit() else None
+    group_id = optional_id(request.form.get("group_id"))
     user_id = g.user.id
 
     def make(s: Session) -> int:

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from db.models.review import User
 from db.notice_list import notice_count, notice_page
+from db.opinions import opinions_for
 from review import i18n
 from review.db import read, write
+from review.guards import optional_id
 from review.queries import head_reviews
 from review.queue import filter_args, filters_from_args
 from review.verdicts import ReviewConflict, VerdictError, record_verdict
@@ -49,7 +51,7 @@ class _Refused(Exception):
 @bp.post("/verdicts")
 def bulk_verdict() -> Any:
     form = request.form
-    ids = [int(v) for v in form.getlist("notice") if v.isdigit()][:BULK_LIMIT]
+    ids = [i for i in map(optional_id, form.getlist("notice")) if i is not None][:BULK_LIMIT]
     draft = {k: form.get(k, "") for k in ("verdict", "note", "reason_rule", "public_note")}
     user: User = g.user
     if not ids:
@@ -57,8 +59,7 @@ def bulk_verdict() -> Any:
         return redirect(url_for("review.queue") + _query())
 
     def seen(notice_id: int) -> int | None:
-        raw = form.get(f"seen_{notice_id}", "")
-        return int(raw) if raw.isdigit() else None
+        return optional_id(form.get(f"seen_{notice_id}"))
 
     def save(s: Session) -> int:
         problems: dict[int, str] = {}
@@ -100,11 +101,13 @@ def _queue_again(ids: list[int], draft: dict[str, str], problems: dict[int, str]
         count = notice_count(s, filters)
         heads = head_reviews(s, [r["id"] for r in page.rows])
         choices = _cached_choices(s)
+        opinions = opinions_for(s, (r["id"] for r in page.rows if not r["flagged"]))
     return render_template(
         "queue.html",
         page=page,
         count=count,
         heads=heads,
+        opinions=opinions,
         filters=filters,
         args=filter_args(filters),
         choices=choices,

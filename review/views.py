@@ -27,13 +27,21 @@ from sqlalchemy.orm import Session
 from db.models.documents import Document
 from db.models.notices import Notice
 from db.models.review import User
-from db.notice_list import NoticeFilters, filter_choices, neighbours, notice_count, notice_page
+from db.notice_list import (
+    NoticeFilters,
+    decode_cursor,
+    filter_choices,
+    neighbours,
+    notice_count,
+    notice_page,
+)
 from db.opinions import opinions_for
 from db.prices import price_lines_for_notice
 from db.rule_feedback import rule_feedback
 from review import exports, i18n
 from review.auth import LoginRateLimiter, authenticate
 from review.db import read, write
+from review.guards import optional_id, small_int
 from review.public import flag_snippets
 from review.queries import document_page, head_reviews, notice_detail
 from review.queue import filter_args, filters_from_args
@@ -129,6 +137,8 @@ def _refused(exc: FilterError) -> tuple[str, int]:
 @bp.get("/")
 def queue() -> Any:
     cursor = request.args.get("after")
+    if cursor and decode_cursor(cursor) is None:
+        abort(404)  # not a cursor this list wrote (or an id no notice can have)
     with read() as s:
         try:
             filters = _requested_filters(s)
@@ -205,8 +215,7 @@ _DRAFT_FIELDS = ("verdict", "note", "reason_rule", "public_note")
 @bp.post("/notices/<int:notice_id>/verdict")
 def verdict(notice_id: int) -> Any:
     form = request.form
-    seen_raw = form.get("seen_review_id", "")
-    seen = int(seen_raw) if seen_raw.isdigit() else None
+    seen = optional_id(form.get("seen_review_id"))
     user: User = g.user
     with read() as s:
         if s.get(Notice, notice_id) is None:
@@ -269,7 +278,7 @@ def page(document_id: int, page_number: int) -> Any:
         doc=doc,
         pages=rendered,
         page_number=page_number,
-        notice_id=request.args.get("notice", type=int),
+        notice_id=request.args.get("notice", type=small_int),
     )
 
 

@@ -33,7 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Export notices as CSV, JSON, JSON lines or OCDS.",
     ),
     "db": ("veilleur.commands.db:db", "Database schema: upgrade, current revision."),
-    "classify": ("veilleur.commands.rules:classify", "Classify JSONL, text or PDF files."),
+    "classify": (
+        "veilleur.commands.rules:classify",
+        "Classify JSONL, text files or documents (read as extract does).",
+    ),
     "rules": ("veilleur.commands.rules:rules", "Test, explain, evaluate and report on rules."),
     "extract": ("veilleur.commands.documents:extract", "Print text, status, pages of files."),
     "documents": ("veilleur.commands.documents:documents", "List stored documents by status."),

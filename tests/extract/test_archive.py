@@ -38,9 +38,11 @@ def test_zip_nested_twice_is_partial(fixture_bytes):
     assert extract_document(outer).status == "partial"
 
 
-def test_duplicate_member_names_are_partial(fixture_bytes):
+def test_duplicate_member_names_are_both_read(fixture_bytes):
     pdf = fixture_bytes("corpus/boamp-avis-20-101498.pdf")
-    assert extract_document(_zip([("avis.pdf", pdf), ("avis.pdf", pdf)])).status == "partial"
+    result = extract_document(_zip([("avis.pdf", pdf), ("avis.pdf", pdf)]))
+    assert result.status == "ok"
+    assert {p.member for p in result.pages} == {"avis.pdf", "avis.pdf (2)"}
 
 
 def test_symbolic_link_member_is_ignored(fixture_bytes):

@@ -105,3 +105,57 @@ def test_scanned_page_ocr_reads_the_act(scanned):
 
 def test_scanned_page_without_ocr_is_partial(fixture_bytes):
     assert read(fixture_bytes, "scanned.pdf", Limits(ocr=False)).status == "partial"
+
+
+def test_nested_flate_bomb_is_too_large(fixture_bytes):
+    """[/FlateDecode /FlateDecode]: the outer level inflates to ~64 KB, the inner to 64 MiB."""
+    result = read(fixture_bytes, "pdf-nested-bomb.pdf", BOMB_LIMITS)
+    assert (result.status, result.reason.split(":")[0]) == ("too_large", "bomb")
+
+
+def test_nested_flate_under_the_cap_is_read(fixture_bytes):
+    result = read(fixture_bytes, "pdf-nested-bomb.pdf", Limits(max_pdf_inflated_bytes=80 << 20))
+    assert result.status == "ok" and "vidéoprotection" in result.text
+
+
+def test_unknown_security_handler_is_encrypted_not_corrupt(fixture_bytes):
+    result = read(fixture_bytes, "unknown-security.pdf")
+    assert (result.status, result.reason) == (
+        "encrypted",
+        "encrypted: its security handler is not supported (not a password)",
+    )
+
+
+def test_looping_page_tree_yields_each_page_once(fixture_bytes):
+    result = read(fixture_bytes, "cyclic-pages.pdf")
+    assert result.status == "ok" and result.page_count == 2
+    assert [p.text.split(" :")[0] for p in result.pages] == ["Page une", "Page deux"]
+    assert [p.page_number for p in result.pages] == [1, 2]
+    assert result.warnings == [
+        "page tree: loops back on itself, 3 pages listed, 2 distinct pages read"
+    ]
+
+
+def test_bzip2_and_lzma_members_are_refused_before_inflating(fixture_bytes):
+    """16 MiB members would inflate in one read (zipfile passes no max_length to bz2/lzma):
+    skipped from the table of contents, the deflated notice beside them still read."""
+    result = read(fixture_bytes, "zip-bzip2.zip")
+    assert result.status == "partial"
+    assert "annexe.txt: bzip2 compression refused" in result.reason
+    assert "lzma.txt: LZMA compression refused" in result.reason
+    assert {p.member for p in result.pages} == {"avis.pdf"}
+
+
+def test_member_whose_declared_size_lies_is_skipped_unread(fixture_bytes):
+    result = read(fixture_bytes, "zip-size-lie.zip")
+    assert result.status == "partial"
+    assert "gros.txt: stored, but declares 100 bytes for 53248 stored" in result.reason
+    assert {p.member for p in result.pages} == {"avis.pdf"}
+
+
+def test_second_member_with_the_same_name_is_read(fixture_bytes):
+    result = read(fixture_bytes, "zip-duplicate-names.zip")
+    assert result.status == "ok"
+    members = {p.member: p.text for p in result.pages}
+    assert set(members) == {"avis.pdf", "avis.pdf (2)"}
+    assert "20-100721" in result.text and "20-101498" in result.text

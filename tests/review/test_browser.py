@@ -313,3 +313,27 @@ def test_phone_notice_hits_fit_and_stay_labelled(phone: Page, desk: Desk) -> Non
         "getComputedStyle(document.querySelector('#hits td.snippet'), '::before').content"
     )
     assert _fits(phone) and "Extrait" in label
+
+
+def test_a_right_to_left_override_in_a_title_is_not_rendered(page: Page, desk: Desk) -> None:
+    """ "…gnp.exe" behind U+202E displays as "…exe.png" when rendered raw; the desk shows the
+    title in reading order, in the queue and on the notice page."""
+    from sqlalchemy import update
+
+    from db.models import Notice
+
+    notice_id = desk.seeded.notices["20-102325"]
+    title = "Vidéoprotection \u202egnp.exe\u202c \u2066lot\u2069 1\u200b"
+    with session_scope(desk.url) as s:
+        s.execute(update(Notice).where(Notice.id == notice_id).values(title=title))
+    page.goto(desk.base + "/")
+    assert "Vidéoprotection gnp.exe lot 1" in page.locator("a.notice-link").all_inner_texts()
+    page.goto(f"{desk.base}/notices/{notice_id}")
+    assert "Vidéoprotection gnp.exe lot 1" in page.inner_text("h1")
+    assert "\u202e" not in page.content()
+
+
+def test_a_nul_in_the_search_box_is_refused_in_one_line(page: Page, desk: Desk) -> None:
+    answer = page.goto(desk.base + "/?q=vid%00eo")
+    assert answer is not None and answer.status == 400
+    assert "U+0000" in page.inner_text("main")

@@ -151,3 +151,29 @@ def test_highlight_ignores_accents_and_case() -> None:
 
 def test_csv_cell_neutralises_formulas() -> None:
     assert csv_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+
+
+def test_bidi_and_zero_width_characters_are_not_shown_but_kept(
+    alice_both: FlaskClient, seeded_both: Seeded, both_url: str
+) -> None:
+    """A right-to-left override makes "…gnp.exe" display as "…exe.png"; the desk shows the
+    text in reading order, the database keeps what the portal published."""
+    from sqlalchemy import update
+
+    from db.models import Notice
+    from db.session import session_scope
+
+    title = "Vidéoprotection \u202egnp.exe\u202c \u2066lot\u2069 1\u200b"
+    buyer = "Commune de \u200fCollonges\u200e"
+    notice_id = seeded_both.notices["20-102325"]
+    with session_scope(both_url) as s:
+        s.execute(
+            update(Notice).where(Notice.id == notice_id).values(title=title, buyer_name=buyer)
+        )
+    for path in (f"/notices/{notice_id}", "/?q=Collonges", "/?unflagged=1"):
+        page = alice_both.get(path).get_data(as_text=True)
+        assert not set(page) & set("\u202e\u202c\u2066\u2069\u200b\u200f\u200e"), path
+        assert "Vidéoprotection gnp.exe lot 1" in page or path != f"/notices/{notice_id}"
+    with session_scope(both_url) as s:
+        stored = s.get(Notice, notice_id)
+        assert stored is not None and (stored.title, stored.buyer_name) == (title, buyer)

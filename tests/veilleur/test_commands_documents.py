@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from db.documents import save_document
 from db.session import session_scope
+from extract.result import Limits
+from extract.worker import WorkerPool
 from veilleur.cli import cli
 from vocabulary.documents import ExtractionResult
 
@@ -58,3 +63,49 @@ def test_documents_help_has_an_example():
         "veilleur documents --status encrypted"
         in CliRunner().invoke(cli, ["documents", "--help"]).output
     )
+
+
+def _veilleur(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``veilleur`` command, as a user runs it (a hang fails the timeout)."""
+    exe = Path(sys.executable).with_name("veilleur")
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_extract_dev_zero_is_too_large_in_one_line():
+    """/dev/zero never ends: at most the size cap + 1 byte is read, then too_large."""
+    result = _veilleur("extract", "--no-text", "/dev/zero")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stdout.splitlines() == [
+        f"== /dev/zero: too_large (size: over {Limits().max_bytes} bytes, cap "
+        f"{Limits().max_bytes}); 0 pages; application/octet-stream"
+    ]
+
+
+def test_extract_refuses_a_large_file_from_its_size(tmp_path: Path):
+    big = tmp_path / "gros.pdf"
+    with big.open("wb") as fh:  # sparse: 200 MiB declared, nothing written
+        fh.truncate(200 << 20)
+    result = CliRunner().invoke(cli, ["extract", "--no-text", str(big)])
+    assert result.exit_code == 1
+    assert f"too_large (size: {200 << 20} bytes, cap {Limits().max_bytes})" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--budget", "-1", "'--budget': -1.0 is not in the range 0<x<=86400"),
+        ("--budget", "0", "'--budget': 0.0 is not in the range 0<x<=86400"),
+        ("--workers", "-3", "'--workers': -3 is not in the range 0<=x<=64"),
+    ],
+)
+def test_extract_refuses_impossible_budgets_and_worker_counts(option, value, says):
+    result = _veilleur("extract", option, value, str(DOCS / "corpus/boamp-avis-20-100721.pdf"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert says in result.stderr
+
+
+def test_worker_pool_refuses_a_negative_process_count():
+    with pytest.raises(ValueError, match="not -3"):
+        WorkerPool(-3)

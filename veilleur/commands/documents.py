@@ -53,12 +53,17 @@ def _print_text(path: Path, result: ExtractionResult, text: bool) -> None:
 )
 @click.option(
     "--budget",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True, max=24 * 3600),
     default=Limits().time_budget_s,
     show_default=True,
     help="Seconds allowed per file.",
 )
-@click.option("--workers", type=int, default=0, help="Worker processes (default: one per core).")
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=0,
+    help="Worker processes (default 0: one per core).",
+)
 def extract(
     files: tuple[Path, ...],
     as_json: bool,
@@ -75,6 +80,8 @@ def extract(
       veilleur extract cctp.pdf
       veilleur extract --json --no-text dce.zip deliberation.pdf
       veilleur extract --engine pdfplumber --budget 60 scan.pdf
+    Files are read as the crawler reads a download: in capped worker processes, a file over
+    100 MiB is too_large without being read whole.
     The exit code is 0 when every file was read in full (status ok or ocr), 1 otherwise.
     """
     from extract.worker import WorkerPool
@@ -82,9 +89,7 @@ def extract(
     limits = Limits(time_budget_s=budget, pdf_engine=engine, ocr=not no_ocr)
     all_read = True
     with WorkerPool(workers or min(len(files), _cores()), limits=limits) as pool:
-        futures = [(path, pool.submit(path.read_bytes(), name=str(path))) for path in files]
-        for path, future in futures:
-            result = future.result()
+        for path, result in pool.extract_files(files):
             all_read = all_read and result.status in ("ok", "ocr")
             if as_json:
                 payload = asdict(result)

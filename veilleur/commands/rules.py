@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
-from extract.corpus import pdf_pages
 from extract.rules import RuleError, RuleSet, default_ruleset
-from vocabulary.decision import Decision, TextField
+from vocabulary.decision import Decision
 
 __all__ = ["classify", "decision_json", "rules"]
 
@@ -54,44 +51,6 @@ def load_rules(paths: tuple[Path, ...]) -> RuleSet:
         raise click.ClickException(str(exc)) from exc
 
 
-def _inputs(path: Path) -> Iterator[tuple[str, list[TextField] | None, str]]:
-    """Yield ``(id, fields or None, error)`` for each record of one input file."""
-    suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            pages = [TextField("document", t, document=digest, page=n) for n, t in pdf_pages(path)]
-        except Exception as exc:  # pdfminer raises many types on broken files
-            yield path.name, None, f"unreadable PDF: {type(exc).__name__}: {exc}"
-            return
-        yield path.name, pages, ""
-    elif suffix in (".jsonl", ".ndjson"):
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            for n, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                    if not isinstance(obj, dict):
-                        raise ValueError("not a JSON object")
-                except ValueError as exc:
-                    yield f"{path.name}:{n}", None, f"bad JSON line {n}: {exc}"
-                    continue
-                rid = str(obj.get("id", f"{path.name}:{n}"))
-                fields = [
-                    TextField("title", str(obj.get("title") or "")),
-                    TextField("description", str(obj.get("text") or "")),
-                ]
-                yield rid, fields, ""
-    else:
-        try:
-            text = path.read_bytes().decode("utf-8", errors="replace")
-        except OSError as exc:
-            yield path.name, None, str(exc)
-            return
-        yield path.name, [TextField("description", text)], ""
-
-
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -109,27 +68,45 @@ def _inputs(path: Path) -> Iterator[tuple[str, list[TextField] | None, str]]:
     help="Where to write the JSONL decisions (default: stdout).",
 )
 def classify(files: tuple[Path, ...], rule_files: tuple[Path, ...], output: TextIO) -> None:
-    """Classify JSONL ({"id","title"?,"text"} per line), text files or PDFs.
+    """Classify JSONL ({"id","title"?,"text"} per line), text files or documents.
 
     Writes one JSON decision per input record; unreadable input gives {"id", "error"}.
+    Documents (PDF, ZIP, DOCX, ODT, XLSX …) are read as `veilleur extract` reads them (worker
+    processes, caps, OCR) and their status is in the record's "document"; large text files are
+    read in chunks of 1 Mi characters, each a page. Exit code 1 when an input was not read in
+    full.
 
     \b
     Example:
       veilleur classify notices.jsonl cctp.pdf > decisions.jsonl
     """
+    from veilleur.commands.classify_inputs import Inputs
+
     ruleset = load_rules(rule_files)
-    errors = 0
-    for path in files:
-        for rid, fields, error in _inputs(path):
-            if fields is None:
-                errors += 1
-                log.warning("classify_error file=%s id=%s error=%s", path, rid, error)
-                output.write(json.dumps({"id": rid, "error": error}, ensure_ascii=False) + "\n")
-                continue
-            decision = ruleset.evaluate(fields)
-            output.write(json.dumps(decision_json(rid, decision), ensure_ascii=False) + "\n")
+    errors = unread = 0
+    inputs = Inputs()
+    try:
+        for path in files:
+            for record in inputs.records(path):
+                unread += not record.read_in_full
+                if record.fields is None:
+                    errors += 1
+                    log.warning(
+                        "classify_error file=%s id=%s error=%s", path, record.rid, record.error
+                    )
+                    line: dict[str, Any] = {"id": record.rid, "error": record.error}
+                else:
+                    line = decision_json(record.rid, ruleset.evaluate(record.fields))
+                if record.document is not None:
+                    line["document"] = record.document
+                output.write(json.dumps(line, ensure_ascii=False) + "\n")
+    finally:
+        inputs.close()
     if errors:
         click.echo(f"{errors} input(s) could not be read", err=True)
+    if unread:
+        click.echo(f'{unread} input(s) not read in full: see their "document" status', err=True)
+        sys.exit(1)
 
 
 @click.group()
