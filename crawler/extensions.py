@@ -128,7 +128,11 @@ class RunRecorder:
             int(stats.get_value(f"veilleur/errors/{kind}", 0)) for kind in PAGE_LEVEL_ERRORS
         )
         message_parts: list[str] = []
-        quiet = getattr(spider, "frozen", False) or getattr(spider, "nothing_new_expected", False)
+        quiet = (
+            getattr(spider, "frozen", False)
+            or getattr(spider, "nothing_new_expected", False)
+            or _shared_queue(self.crawler)
+        )
         with session_scope(self.database_url) as session:
             if reason != "finished":
                 status = "error"
@@ -141,6 +145,10 @@ class RunRecorder:
                 # every file it reads was unchanged since it was last read completely
                 status = "ok"
                 message_parts.append("every file unchanged since the last read")
+            elif seen == 0 and _shared_queue(self.crawler) and not page_errors:
+                # a worker of a shared crawl: the others may have taken every page first
+                status = "ok"
+                message_parts.append("shared crawl: the other workers read every page")
             elif seen == 0:
                 status = "failing"
                 before = previous_run(session, self.source_id or 0, self.run_id)
@@ -187,6 +195,10 @@ class RunRecorder:
             status,
             seen,
         )
+
+
+def _shared_queue(crawler: Crawler) -> bool:
+    return "scrapy_redis" in str(crawler.settings.get("SCHEDULER", ""))
 
 
 class StoryLinker:

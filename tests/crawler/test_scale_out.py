@@ -66,7 +66,7 @@ def test_two_workers_store_every_notice_once_and_read_no_page_twice(db_url: str)
         return  # shared crawls write to PostgreSQL (docs/operations.md); SQLite is one writer
     client = redis.Redis.from_url(REDIS_URL)
     crawl_id = f"test-{uuid.uuid4().hex[:8]}"
-    records = spread(1200, per_day=100)  # 12 days: windows split under a cap of 400
+    records = spread(3000, per_day=250)  # 12 days: windows split under a cap of 400
     ods = OpendatasoftEmulator({"boamp": records}, offset_cap=400)
     env = crawl_env(env={"VEILLEUR_REDIS_URL": REDIS_URL, "VEILLEUR_CRAWL_ID": crawl_id})
     settings = {"ODS_OFFSET_CAP": 400, "ODS_PAGE_SIZE": 50, "VEILLEUR_SHARED_IDLE_SECONDS": 5}
