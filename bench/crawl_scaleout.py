@@ -5,8 +5,8 @@ N real BOAMP demo records (repeated under distinct ids, 1 500 a day, so the spid
 period into many date windows under the 10 000 offset cap) are crawled by a single worker, then
 by two workers started together with the same ``VEILLEUR_CRAWL_ID``. For each: wall time,
 notices/s, notices stored, losses (records not stored), pages the server answered more than
-once (a window read twice), and the records the workers passed to the pipelines (above N: read
-twice). Prints figures; asserts nothing. Needs Redis (``VEILLEUR_BENCH_REDIS_URL``, default
+once (a window read twice), and the records each worker passed to the pipelines (a sum above
+N: read twice). Prints figures; asserts nothing. Needs Redis (``VEILLEUR_BENCH_REDIS_URL``, default
 redis://127.0.0.1:6379/14) and PostgreSQL on 127.0.0.1.
 
     python bench/crawl_scaleout.py [N]       # e.g. 100000
@@ -73,11 +73,9 @@ def backfill(server: ReplayServer, n: int, workers: int) -> str:
         engine = create_engine(url)
         with engine.connect() as conn:
             stored = int(conn.execute(text("SELECT count(*) FROM notices")).scalar_one())
-            passed = int(
-                conn.execute(
-                    text("SELECT coalesce(sum(items_seen), 0) FROM crawl_runs")
-                ).scalar_one()
-            )
+            query = text("SELECT items_seen FROM crawl_runs ORDER BY id")
+            per_run = [int(v) for v in conn.execute(query).scalars()]
+            passed = sum(per_run)
         engine.dispose()
         asked = Counter(
             (q.get("where"), q.get("offset"))
@@ -89,7 +87,7 @@ def backfill(server: ReplayServer, n: int, workers: int) -> str:
         return (
             f"{workers} worker{'s' if workers > 1 else ' '} {seconds:7.1f} s  {rate:6.0f} notices/s"
             f"  stored {stored}  lost {n - stored}  pages read twice {twice}"
-            f"  records through the pipelines {passed}  exit codes {codes}"
+            f"  records through the pipelines {passed} {per_run}  exit codes {codes}"
         )
     finally:
         client = redis.Redis.from_url(REDIS_URL)
