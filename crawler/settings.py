@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from extract.result import Limits
+from vocabulary.env import env_int
 
 _document_limits = Limits()  # lower case: Scrapy takes only upper-case names as settings
 
@@ -51,7 +52,7 @@ RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # A BOAMP page is ~2 MB at most; documents have their own cap in the documents pipeline.
-DOWNLOAD_MAXSIZE = int(os.environ.get("VEILLEUR_DOWNLOAD_MAXSIZE", 64 * 1024 * 1024))
+DOWNLOAD_MAXSIZE = env_int("VEILLEUR_DOWNLOAD_MAXSIZE", 64 * 1024 * 1024)
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 # Nobody should be able to drive a crawler remotely.
 TELNETCONSOLE_ENABLED = False
@@ -92,12 +93,14 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     # downloads linked documents (content-addressed) and reads them in isolated workers
     "crawler.pipelines.documents.DocumentsPipeline": 300,
+    # splits a prefecture's recueil (read above) into one notice per act
+    "crawler.pipelines.acts.ActsPipeline": 400,
     "crawler.pipelines.FlagPipeline": 500,
     "crawler.pipelines.StorePipeline": 900,
 }
 # Store writes in batches: one transaction per batch instead of one per notice
 # (one ORM commit per item caps a pipeline near 100 items/s).
-STORE_BATCH_SIZE = int(os.environ.get("VEILLEUR_STORE_BATCH_SIZE", 500))
+STORE_BATCH_SIZE = env_int("VEILLEUR_STORE_BATCH_SIZE", 500)
 # Batches are written by one background thread while the crawl reads on; this many may wait
 # for it before the pipeline waits too (bounds the memory held by unwritten notices).
 STORE_BATCHES_AHEAD = 2
@@ -134,7 +137,7 @@ TED_TIMEOUT_RETRIES = 2
 # published consolidated file), like `-a files=URL,URL`.
 DECP_FILES: list[str] = []
 # Without a watermark or --since, the first crawl reads this many days back.
-DEFAULT_LOOKBACK_DAYS = int(os.environ.get("VEILLEUR_LOOKBACK_DAYS", 7))
+DEFAULT_LOOKBACK_DAYS = env_int("VEILLEUR_LOOKBACK_DAYS", 7)
 
 # Scale-out: set VEILLEUR_REDIS_URL to share the request queue between crawler processes.
 # Workers of one crawl share VEILLEUR_CRAWL_ID (e.g. "boamp-2024"): it names the queue and the

@@ -18,10 +18,20 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
-from db.session import _normalize, database_url, get_engine
+from db.session import _normalize, database_url, describe_url, get_engine
 from vocabulary.errors import VeilleurError
 
-__all__ = ["MigrationError", "alembic_config", "head", "new_revision", "upgrade"]
+__all__ = [
+    "NO_SCHEMA",
+    "MigrationError",
+    "alembic_config",
+    "current",
+    "head",
+    "new_revision",
+    "require_schema",
+    "upgrade",
+    "upgrade_if_behind",
+]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: ids of the former branchy history -> the id of the same schema in the linear history
@@ -30,6 +40,10 @@ _FORMER_IDS: dict[frozenset[str], str] = {
     frozenset({"digest_0001", "review_0001"}): "0003",
     frozenset({"digest_0001"}): "0002",
 }
+
+
+#: the line for a database that has no tables yet (read-only commands do not create them)
+NO_SCHEMA = "the database {db} has no schema yet: run `veilleur db upgrade` first"
 
 
 class MigrationError(VeilleurError):
@@ -82,6 +96,42 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
         from db.fulltext import ensure_fulltext
 
         ensure_fulltext(connection)
+
+
+def current(url: str | None = None) -> frozenset[str]:
+    """The revisions the database records (empty: no schema yet; a SQLite file that does not
+    exist is not created to find out)."""
+    resolved = database_url(url)
+    path = resolved.removeprefix("sqlite:///")
+    plain_file = resolved.startswith("sqlite:///") and not path.startswith(("file:", ":memory:"))
+    if plain_file and not Path(path).exists():
+        return frozenset()
+    with get_engine(url).connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return frozenset()
+        return frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+
+
+def require_schema(url: str | None = None) -> None:
+    """Refuse to read a database that has no schema (:data:`NO_SCHEMA`), creating nothing."""
+    if not current(url):
+        raise MigrationError(NO_SCHEMA.format(db=describe_url(database_url(url))))
+
+
+def upgrade_if_behind(url: str | None = None) -> str | None:
+    """Bring the schema to the newest revision when it is behind (what every command that
+    writes does first); returns a line saying what was done, None when it was up to date."""
+    before = current(url)
+    newest = head()
+    if before == {newest}:
+        return None
+    upgrade(url)
+    if not before:
+        return f"created the database schema ({newest}) in {describe_url(database_url(url))}"
+    return (
+        f"upgraded the database schema from {', '.join(sorted(before))} to {newest} in "
+        f"{describe_url(database_url(url))}"
+    )
 
 
 def new_revision(message: str, *, version_path: Path | None = None) -> Path:

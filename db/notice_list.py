@@ -119,6 +119,8 @@ class NoticeFilters:
 
     def require_known_source(self, sources: Collection[str]) -> None:
         """Refuse a source that is not among ``sources`` (the sources the caller knows of)."""
+        if self.source is not None and not sources:
+            raise FilterError(f"unknown source {self.source!r}: no notice is stored yet")
         _one_of("source", self.source, sorted(sources))
 
 

@@ -36,6 +36,7 @@ _TAGS = {
     "cancellation": ["tenderCancellation"],
     "award": ["award"],
     "contract": ["award", "contract"],
+    "authorisation": ["planning"],
     "other": ["tender"],
 }
 _NOTICE_DOCUMENT = {"award": "awardNotice", "contract": "contractNotice"}

@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 
 from db.models.notices import Notice, NoticeLink
 from db.models.picture import NoticeFacet, NoticeParty, Party
+from db.party_counts import recount_parties
+from db.picture_counts import month_of, recount
 from vocabulary.places import departements_of_siren
 
 __all__ = ["PartyRef", "amount_of", "name_key", "party_refs", "refresh_picture", "siren_of"]
@@ -275,9 +277,24 @@ def _facets(row: Any, amount: float | None) -> list[dict[str, Any]]:
     ]
 
 
-def _refresh_chunk(session: Session, book: _PartyBook, ids: Sequence[int]) -> None:
+def _refresh_chunk(
+    session: Session,
+    book: _PartyBook,
+    ids: Sequence[int],
+    months: set[str | None],
+    touched: set[int],
+) -> None:
     rows = session.execute(select(*_COLUMNS).where(Notice.id.in_(ids))).all()
     superseded = _superseded(session, ids)
+    months.update(  # the months the old facets counted in, and (below) the new ones
+        month_of(d)
+        for d in session.scalars(
+            select(NoticeFacet.published_at).where(NoticeFacet.notice_id.in_(ids)).distinct()
+        )
+    )
+    touched.update(  # the parties these notices had, and (below) the ones they have now
+        session.scalars(select(NoticeParty.party_id).where(NoticeParty.notice_id.in_(ids)))
+    )
     session.execute(delete(NoticeParty).where(NoticeParty.notice_id.in_(ids)))
     session.execute(delete(NoticeFacet).where(NoticeFacet.notice_id.in_(ids)))
     per_notice = []
@@ -314,15 +331,19 @@ def _refresh_chunk(session: Session, book: _PartyBook, ids: Sequence[int]) -> No
         facets += _facets(row, None if row.id in superseded else amount)
     if parties:
         session.execute(insert(NoticeParty), parties)
+        touched.update(p["party_id"] for p in parties)
     if facets:
         session.execute(insert(NoticeFacet), facets)
+        months.update(month_of(f["published_at"]) for f in facets)
 
 
 def refresh_picture(
     session: Session, notice_ids: Iterable[int] | None = None, since: date | None = None
 ) -> int:
     """Rebuild parties and facets of ``notice_ids`` (default: every notice, or those published
-    on or after ``since``); returns how many notices were refreshed."""
+    on or after ``since``), the map's counts of the months they are in and the page counts of
+    their parties; returns how many notices were refreshed."""
+    everything = notice_ids is None and since is None
     if notice_ids is None:
         stmt = select(Notice.id).order_by(Notice.id)
         if since is not None:
@@ -331,9 +352,13 @@ def refresh_picture(
     else:
         ids = sorted(set(notice_ids))
     book = _PartyBook(session)
+    months: set[str | None] = set()
+    touched: set[int] = set()
     for chunk in _chunks(ids):
-        _refresh_chunk(session, book, chunk)
+        _refresh_chunk(session, book, chunk, months, touched)
     book.flush()
+    recount(session, None if everything else months)
+    recount_parties(session, None if everything else touched)
     return len(ids)
 
 

@@ -2,11 +2,12 @@
 flagged notices by département (the map), by month (the timeline), a party's page (totals,
 counterparts, notices) and the party search.
 
-All read ``notice_facets``/``notice_parties`` (see :mod:`db.picture`) through their indexes:
-the map and timeline filter on ``(category, published_at)`` or ``(published_at)``, a party's
-page on ``(party_id, role, …)``. A notice in several départements or categories has several
-facet rows, flagged as its first category and first département: counting only the right
-ones counts each notice once per département (map) or once (timeline), without DISTINCT. Session first, never commits.
+The map, the timeline and the communes read ``picture_counts`` (``notice_facets`` summed per
+category, month, département and commune: :mod:`db.picture_counts`), so they cost the same at
+200 000 notices as at 2 000; periods are whole months. A party's page reads its totals, years
+and counterparts from ``party_counts``/``party_links`` (:mod:`db.party_counts`) and one page
+of its notices from ``notice_parties``' covering index on ``(party_id, role, published_at,
+notice_id)``. Session first, never commits.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models.documents import NoticeDocument
 from db.models.notices import Notice
-from db.models.picture import NoticeFacet, NoticeParty, Party, PriceLine
+from db.models.picture import NoticeParty, Party, PartyCount, PartyLink, PictureCount, PriceLine
+from db.picture_counts import ALL, month_of
 from vocabulary.errors import FilterError
 from vocabulary.terms import CATEGORIES
 
@@ -43,6 +45,7 @@ class PictureFilters:
     """Which flagged notices the map and the timeline count."""
 
     category: str | None = None
+    #: periods are whole months: a bound counts its whole month in
     published_from: date | None = None
     published_to: date | None = None
 
@@ -53,28 +56,25 @@ class PictureFilters:
             )
 
 
-def _facets(filters: PictureFilters, *columns: Any) -> Select[Any]:
-    """Facet rows of the filters, one per (notice, département): with a category that is the
-    category's rows, without one the rows of each notice's first category."""
-    stmt = select(*columns)
-    if filters.category:
-        stmt = stmt.where(NoticeFacet.category == filters.category)
-    else:
-        stmt = stmt.where(NoticeFacet.first_category.is_(True))
+def _counts(filters: PictureFilters, *columns: Any) -> Select[Any]:
+    """Count rows of the filters (see :class:`db.models.PictureCount`): the category's rows, or
+    without one the rows of each notice's first category; periods are whole months."""
+    stmt = select(*columns).where(PictureCount.category == (filters.category or ALL))
     if filters.published_from:
-        stmt = stmt.where(NoticeFacet.published_at >= filters.published_from)
+        stmt = stmt.where(PictureCount.month >= month_of(filters.published_from))
     if filters.published_to:
-        stmt = stmt.where(NoticeFacet.published_at <= filters.published_to)
+        stmt = stmt.where(PictureCount.month <= month_of(filters.published_to))
     return stmt
 
 
 def departement_counts(session: Session, filters: PictureFilters) -> list[dict[str, Any]]:
     """Per département: flagged notices and the amount of their purchases, most notices first."""
-    count = func.count().label("n")
+    count = func.sum(PictureCount.notices).label("n")
     rows = session.execute(
-        _facets(filters, NoticeFacet.departement, count, func.sum(NoticeFacet.amount))
-        .group_by(NoticeFacet.departement)
-        .order_by(count.desc(), NoticeFacet.departement)
+        _counts(filters, PictureCount.departement, count, func.sum(PictureCount.amount))
+        .group_by(PictureCount.departement)
+        .having(count > 0)
+        .order_by(count.desc(), PictureCount.departement)
     )
     return [{"departement": d, "notices": int(n), "amount": a} for d, n, a in rows]
 
@@ -83,34 +83,30 @@ def commune_counts(
     session: Session, filters: PictureFilters, departement: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     """Communes (where notices name one) with the most flagged notices."""
-    stmt = _facets(filters, NoticeFacet.commune_insee, func.count()).where(
-        NoticeFacet.commune_insee.is_not(None), NoticeFacet.first_departement.is_(True)
+    count = func.sum(PictureCount.first_notices)
+    stmt = _counts(filters, PictureCount.commune_insee, count).where(
+        PictureCount.commune_insee.is_not(None)
     )
     if departement:
-        stmt = stmt.where(NoticeFacet.departement == departement)
+        stmt = stmt.where(PictureCount.departement == departement)
     rows = session.execute(
-        stmt.group_by(NoticeFacet.commune_insee)
-        .order_by(func.count().desc(), NoticeFacet.commune_insee)
+        stmt.group_by(PictureCount.commune_insee)
+        .having(count > 0)
+        .order_by(count.desc(), PictureCount.commune_insee)
         .limit(limit)
     )
     return [{"commune_insee": c, "notices": int(n)} for c, n in rows]
 
 
-def _month(column: Any, dialect: str) -> Any:
-    if dialect == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.substr(func.cast(column, String), 1, 7)
-
-
 def timeline(session: Session, filters: PictureFilters) -> list[dict[str, Any]]:
     """Per month (``YYYY-MM``): flagged notices and amounts, oldest first; undated left out."""
-    dialect = session.get_bind().dialect.name
-    month = _month(NoticeFacet.published_at, dialect).label("month")
+    count = func.sum(PictureCount.first_notices)
     rows = session.execute(
-        _facets(filters, month, func.count(), func.sum(NoticeFacet.amount))
-        .where(NoticeFacet.first_departement.is_(True), NoticeFacet.published_at.is_not(None))
-        .group_by(month)
-        .order_by(month)
+        _counts(filters, PictureCount.month, count, func.sum(PictureCount.first_amount))
+        .where(PictureCount.month.is_not(None))
+        .group_by(PictureCount.month)
+        .having(count > 0)
+        .order_by(PictureCount.month)
     )
     return [{"month": m, "notices": int(n), "amount": a} for m, n, a in rows]
 
@@ -129,6 +125,9 @@ class PartyPage:
     notices: list[dict[str, Any]] = field(default_factory=list)
     #: surveillance lines of price schedules on this party's notices, by equipment
     equipment: list[dict[str, Any]] = field(default_factory=list)
+    #: where ``notices`` starts in the party's list, and whether more follow
+    offset: int = 0
+    more: bool = False
 
 
 def party_by_identifier(session: Session, identifier: str) -> Party | None:
@@ -145,17 +144,25 @@ def _main_role(totals: dict[str, dict[str, Any]]) -> str:
     return max(ROLES, key=lambda r: totals.get(r, {}).get("notices", 0))
 
 
-def party_page(session: Session, party_id: int, limit: int = 50) -> PartyPage | None:
-    """Everything a buyer's or vendor's page shows (the notice list capped at ``limit``)."""
+def party_page(
+    session: Session, party_id: int, limit: int = 50, offset: int = 0
+) -> PartyPage | None:
+    """Everything a buyer's or vendor's page shows; its notices ``limit`` at a time from
+    ``offset``, newest first."""
     party = session.get(Party, party_id)
     if party is None:
         return None
     page = PartyPage(party)
-    mine = NoticeParty.party_id == party_id
     for role, cat, n, amount in session.execute(
-        select(NoticeParty.role, NoticeParty.category, func.count(), func.sum(NoticeParty.amount))
-        .where(mine)
-        .group_by(NoticeParty.role, NoticeParty.category)
+        select(
+            PartyCount.role,
+            PartyCount.category,
+            func.sum(PartyCount.notices),
+            func.sum(PartyCount.amount),
+        )
+        .where(PartyCount.party_id == party_id)
+        .group_by(PartyCount.role, PartyCount.category)
+        .order_by(PartyCount.role, PartyCount.category.nulls_first())
     ):
         page.by_category.append((role, cat, int(n), amount))
         total = page.totals.setdefault(role, {"notices": 0, "amount": None})
@@ -165,37 +172,64 @@ def party_page(session: Session, party_id: int, limit: int = 50) -> PartyPage | 
     if not page.totals:
         return page
     role = _main_role(page.totals)
-    dialect = session.get_bind().dialect.name
-    year = (
-        func.to_char(NoticeParty.published_at, "YYYY")
-        if dialect == "postgresql"
-        else func.substr(func.cast(NoticeParty.published_at, String), 1, 4)
-    ).label("year")
     page.by_year = [
-        (y, int(n), a)
+        (str(y), int(n), a)
         for y, n, a in session.execute(
-            select(year, func.count(), func.sum(NoticeParty.amount))
-            .where(mine, NoticeParty.role == role, NoticeParty.published_at.is_not(None))
-            .group_by(year)
-            .order_by(year)
+            select(PartyCount.year, func.sum(PartyCount.notices), func.sum(PartyCount.amount))
+            .where(
+                PartyCount.party_id == party_id,
+                PartyCount.role == role,
+                PartyCount.year.is_not(None),
+            )
+            .group_by(PartyCount.year)
+            .order_by(PartyCount.year)
         )
     ]
-    other = NoticeParty.__table__.alias("other")
-    mine_notices = select(NoticeParty.notice_id).where(mine, NoticeParty.role == role)
-    counter_role = "buyer" if role == "supplier" else "supplier"
     page.counterparts = [
         {"party_id": pid, "name": name, "siren": siren, "notices": int(n), "amount": a}
         for pid, name, siren, n, a in session.execute(
-            select(Party.id, Party.name, Party.siren, func.count(), func.sum(other.c.amount))
-            .join(Party, Party.id == other.c.party_id)
-            .where(other.c.notice_id.in_(mine_notices), other.c.role == counter_role)
-            .group_by(Party.id, Party.name, Party.siren)
-            .order_by(func.count().desc(), Party.id)
+            select(Party.id, Party.name, Party.siren, PartyLink.notices, PartyLink.amount)
+            .join(PartyLink, PartyLink.other_id == Party.id)
+            .where(PartyLink.party_id == party_id, PartyLink.role == role)
+            .order_by(PartyLink.notices.desc(), Party.id)
             .limit(limit)
         )
     ]
-    page.notices = [
-        dict(r._mapping)
+    dated = sum(n for _, n, _ in page.by_year)
+    page.notices = _notices(session, party_id, role, limit, offset, dated)
+    page.offset = offset
+    page.more = offset + limit < page.totals[role]["notices"]
+    page.equipment = _equipment(session, party_id, role)
+    return page
+
+
+def _notices(
+    session: Session, party_id: int, role: str, limit: int, offset: int, dated: int
+) -> list[dict[str, Any]]:
+    """One page of the party's notices, newest first and undated last (``dated`` of them have
+    a date): the page's ids from the covering index first, dated and undated apart so that
+    both databases walk the index in order (PostgreSQL puts NULL first in a descending index
+    walk, SQLite last), then only those notices are read."""
+    mine = select(NoticeParty.notice_id).where(
+        NoticeParty.party_id == party_id, NoticeParty.role == role
+    )
+    ids: list[int] = []
+    if offset < dated:
+        ids += session.scalars(
+            mine.where(NoticeParty.published_at.is_not(None))
+            .order_by(NoticeParty.published_at.desc(), NoticeParty.notice_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    if len(ids) < limit:
+        ids += session.scalars(
+            mine.where(NoticeParty.published_at.is_(None))
+            .order_by(NoticeParty.notice_id.desc())
+            .limit(limit - len(ids))
+            .offset(max(0, offset - dated))
+        )
+    rows = {
+        r.id: dict(r._mapping)
         for r in session.execute(
             select(
                 Notice.id,
@@ -208,18 +242,25 @@ def party_page(session: Session, party_id: int, limit: int = 50) -> PartyPage | 
                 NoticeParty.amount,
                 NoticeParty.category,
             )
-            .join(Notice, Notice.id == NoticeParty.notice_id)
-            .where(mine, NoticeParty.role == role)
-            .order_by(NoticeParty.published_at.desc(), NoticeParty.notice_id.desc())
-            .limit(limit)
+            .join(NoticeParty, NoticeParty.notice_id == Notice.id)
+            .where(Notice.id.in_(ids), NoticeParty.party_id == party_id, NoticeParty.role == role)
         )
-    ]
-    page.equipment = _equipment(session, mine_notices)
-    return page
+    }
+    return [rows[i] for i in ids if i in rows]
 
 
-def _equipment(session: Session, notice_ids: Any) -> list[dict[str, Any]]:
-    # from the (small) price_lines table to the notices, not the other way round
+def _equipment(session: Session, party_id: int, role: str) -> list[dict[str, Any]]:
+    # from the (small) price_lines table to the party's notices, never from the notices: the
+    # biggest vendor has thousands of notices and almost none has a price schedule
+    linked = (
+        select(NoticeParty.id)
+        .where(
+            NoticeParty.notice_id == NoticeDocument.notice_id,
+            NoticeParty.party_id == party_id,
+            NoticeParty.role == role,
+        )
+        .exists()
+    )
     return [
         {"equipment": e, "action": a, "lines": int(n), "quantity": q, "total": t}
         for e, a, n, q, t in session.execute(
@@ -231,7 +272,7 @@ def _equipment(session: Session, notice_ids: Any) -> list[dict[str, Any]]:
                 func.sum(PriceLine.total),
             )
             .join(NoticeDocument, NoticeDocument.document_id == PriceLine.document_id)
-            .where(NoticeDocument.notice_id.in_(notice_ids))
+            .where(linked)
             .group_by(PriceLine.equipment, PriceLine.action)
             .order_by(PriceLine.equipment, PriceLine.action)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +21,7 @@ __all__ = [
     "SourceHealth",
     "ensure_source",
     "finish_run",
+    "first_error",
     "get_watermark",
     "mark_interrupted_runs",
     "pid_alive",
@@ -202,10 +204,33 @@ class SourceHealth:
     last_errors: int | None
     last_message: str | None
     last_ok: datetime | None
+    #: the cause of the last run's first recorded error, on one line (None: no error)
+    first_error: str | None = None
+    #: new and changed notices of the last run
+    last_new: int | None = None
+    last_changed: int | None = None
 
     @property
     def healthy(self) -> bool:
+        """The last run finished ok (or is still running, or none ran yet); records it refused
+        on the way (``last_errors``) are shown beside it, not counted as a failure."""
         return self.last_status in (None, "ok", "running")
+
+
+def first_error(session: Session, run_id: int) -> str | None:
+    """The first error a run recorded, on one line: its kind, its cause (an exception's repr
+    unwrapped: ``DNSLookupError('DNS lookup failed …')`` gives the text) and the URL's host."""
+    error = session.scalar(
+        select(CrawlError).where(CrawlError.run_id == run_id).order_by(CrawlError.id).limit(1)
+    )
+    if error is None:
+        return None
+    text = " ".join(error.message.split())
+    wrapped = re.fullmatch(r"\w+\((['\"])(.*)\1\)", text)
+    cause = wrapped.group(2) if wrapped else text
+    host = re.match(r"\w+://([^/?#]+)", error.url or "")
+    where = f" ({host.group(1)})" if host and host.group(1) not in cause else ""
+    return f"{error.error_kind}: {cause}{where}"
 
 
 def source_health(session: Session) -> list[SourceHealth]:
@@ -243,6 +268,9 @@ def source_health(session: Session) -> list[SourceHealth]:
                 last_errors=last.errors_count if last else None,
                 last_message=last.message if last else None,
                 last_ok=last_ok,
+                first_error=first_error(session, last.id) if last and last.errors_count else None,
+                last_new=last.items_new if last else None,
+                last_changed=last.items_changed if last else None,
             )
         )
     return out

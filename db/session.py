@@ -1,12 +1,16 @@
 """Engines and sessions. The caller owns the transaction: ``with session_scope(url) as s:``.
 
-``DATABASE_URL`` selects the database; the default is a SQLite file under ``./var/``. SQLite runs
-in WAL mode with a generous busy timeout so the crawler and the web UI can write side by side.
+``DATABASE_URL`` selects the database; the default is the SQLite file ``var/veilleur.sqlite`` under
+the current folder, made absolute so a subprocess started elsewhere writes to the same file (its
+folder is created; the folder of any other SQLite URL must exist: a typo must not start a new,
+empty database). SQLite runs in WAL mode with a generous busy timeout so the crawler and the web
+UI can write side by side.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -15,11 +19,18 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
+
+from vocabulary.errors import ConfigError
 
 __all__ = [
     "DEFAULT_SQLITE_PATH",
+    "SCHEMES",
+    "check_url",
     "database_url",
+    "describe_url",
     "get_engine",
     "session_scope",
     "sessionmaker_for",
@@ -30,14 +41,50 @@ DEFAULT_SQLITE_PATH = Path("var") / "veilleur.sqlite"
 SQLITE_BUSY_TIMEOUT_S = 60
 
 
+#: the kinds of database Veilleur runs on (psycopg 3 and sqlite3 are the drivers it ships)
+SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
+_URL_HINT = "use sqlite:///path/file.sqlite or postgresql://user@host/dbname"
+
+
 def database_url(url: str | None = None) -> str:
-    """The URL to use: the argument, else ``DATABASE_URL``, else the default SQLite file."""
-    if url:
-        return url
-    env = os.environ.get("DATABASE_URL")
-    if env:
-        return env
-    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """The URL to use: the argument, else ``DATABASE_URL``, else the default SQLite file
+    (``var/veilleur.sqlite`` under the current folder, as an absolute path). A relative SQLite
+    path is made absolute too, so every process of a night uses the same file."""
+    url = url or os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:" and not path.startswith("file:"):
+            return f"sqlite:///{Path(path).absolute()}"
+    return url
+
+
+def describe_url(url: str) -> str:
+    """``url`` with its password hidden, for messages and ``--print-config``."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL Veilleur cannot use, with one line naming the fix (:class:`ConfigError`)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"cannot read the database URL {url!r}: {_URL_HINT}") from None
+    if parsed.drivername not in SCHEMES:
+        raise ConfigError(
+            f"unsupported database kind {parsed.drivername!r} in DATABASE_URL: {_URL_HINT}"
+        )
+    if parsed.drivername == "sqlite" and parsed.database and parsed.database != ":memory:":
+        if parsed.database.startswith("file:"):  # a URI filename (?mode=ro&uri=true): as given
+            return
+        folder = Path(parsed.database).parent
+        if not folder.is_dir():
+            if Path(parsed.database).absolute() == DEFAULT_SQLITE_PATH.absolute():
+                folder.mkdir(parents=True, exist_ok=True)  # the default place: made on first use
+            else:
+                raise ConfigError(
+                    f"the folder of the SQLite database {parsed.database} does not exist: "
+                    f"create it (mkdir -p {folder}) or fix DATABASE_URL"
+                )
 
 
 def _normalize(url: str) -> str:
@@ -93,10 +140,8 @@ get_engine.cache_clear = _cache_clear  # type: ignore[attr-defined]
 
 @lru_cache(maxsize=16)
 def _engine(resolved: str) -> Engine:
+    check_url(resolved)
     if resolved.startswith("sqlite"):
-        path = resolved.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             resolved,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},

@@ -5,9 +5,9 @@ dataclasses below; this module decides. Exactly-once rests on one rule: an entry
 ``(notice, reason, content_hash)``, left out when the recipient already has a delivery with that
 key: "new since the last digest" needs no clock, and a digest that failed to go out is still new.
 
-Reasons: ``new`` (a flagged notice in the group's scope), ``update`` (a delivered notice
-changed — correction, cancellation, deadline or award — or a new notice amends it), ``deadline``
-(a delivered notice closes within :data:`DEADLINE_WINDOW`).
+Reasons: ``new`` (a flagged notice in the group's scope), ``update`` (a delivered notice changed
+— correction, cancellation, deadline or award — or a new notice amends it), ``deadline`` (a
+delivered notice closes within :data:`DEADLINE_WINDOW`).
 """
 
 from __future__ import annotations
@@ -103,6 +103,7 @@ class NoticeView:
     verdict: str | None = None
     reviewed_at: datetime | None = None
     public_note: str = ""
+    details: tuple[str, ...] = ()  #: a prefectoral authorisation's details, one per line
 
     @property
     def confirmed(self) -> bool:
@@ -390,11 +391,5 @@ def build_digest(
     new.sort(key=lambda e: (-e.notice.score, e.notice.id))
     deadlines.sort(key=lambda e: e.notice.deadline_at or now)
     return Digest(
-        group=group,
-        generated_at=now,
-        new=tuple(new),
-        updates=tuple(updates),
-        deadlines=tuple(deadlines),
-        failed_jobs=tuple(failed_jobs),
-        base_url=base_url,
+        group, now, tuple(new), tuple(updates), tuple(deadlines), tuple(failed_jobs), base_url
     )

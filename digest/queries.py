@@ -158,6 +158,7 @@ _VIEW_COLUMNS = (
     Notice.estimated_value,
     Notice.currency,
     Notice.cpv_codes,
+    Notice.description,
 )
 
 
@@ -206,6 +207,7 @@ def _views(session: Session, stmt: Any) -> list[NoticeView]:
             verdict=reviews[r.id][0] if r.id in reviews else None,
             reviewed_at=reviews[r.id][1] if r.id in reviews else None,
             public_note=reviews[r.id][2] if r.id in reviews else "",
+            details=tuple((r.description or "").splitlines()) if r.kind == "authorisation" else (),
         )
         for r in rows
     ]

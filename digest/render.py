@@ -57,6 +57,8 @@ TODO: dict[str, str] = {
     "contract": "demandez le contrat, ses avenants et le bilan d'utilisation du dispositif.",
     "deliberation": "vérifiez le vote au conseil : compte rendu, débats, votes des élus ; "
     "demandez la délibération et ses annexes.",
+    "authorisation": "demandez le dossier de demande, le registre des vols ou la liste des "
+    "caméras, et le bilan d'emploi du dispositif.",
     "other": "lisez l'avis à la source et partagez-le avec le groupe.",
 }
 
@@ -251,6 +253,7 @@ def _entry_context(entry: Entry, digest: Digest) -> dict[str, object]:
         "status": _status(n),
         "public_note": _clean(n.public_note, 600),
         "todo": TODO.get(n.kind, TODO["other"]),
+        "details": [scrub_personal(_clean(d, 300)) for d in n.details],
         "source_url": n.url if n.url.startswith(("http://", "https://")) else "",
         "ui_url": read_url,
     }

@@ -77,7 +77,12 @@ class SmtpSettings:
             raise SendError(
                 f"VEILLEUR_SMTP_SECURITY must be starttls, ssl or none, not {security!r}"
             )
-        port = int(env.get("VEILLEUR_SMTP_PORT") or DEFAULT_PORTS[security])
+        try:
+            port = int(env.get("VEILLEUR_SMTP_PORT") or DEFAULT_PORTS[security])
+        except ValueError:
+            raise SendError(
+                f"VEILLEUR_SMTP_PORT must be a port number, not {env['VEILLEUR_SMTP_PORT']!r}"
+            ) from None
         return cls(
             host=host,
             port=port,

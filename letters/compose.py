@@ -40,6 +40,7 @@ KIND_WORDS = {
     "prior_information": "l'avis de préinformation",
     "correction": "l'avis rectificatif relatif au marché",
     "cancellation": "l'avis d'annulation de la consultation",
+    "authorisation": "l'arrêté préfectoral d'autorisation",
     "other": "l'avis",
 }
 SOURCE_WORDS = {

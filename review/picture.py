@@ -65,6 +65,8 @@ i18n.MESSAGES["fr"].update(
         "party.watch": "Suivre pour le groupe",
         "party.watched": "Suivi ajouté : ses nouveaux avis iront dans le digest du groupe.",
         "party.none": "Aucun résultat.",
+        "party.newer": "Avis plus récents",
+        "party.older": "Avis plus anciens",
     }
 )
 i18n.MESSAGES["en"].update(
@@ -90,6 +92,8 @@ i18n.MESSAGES["en"].update(
         "party.watch": "Watch for the group",
         "party.watched": "Watching: its new notices will go to the group's digest.",
         "party.none": "Nothing found.",
+        "party.newer": "Newer notices",
+        "party.older": "Older notices",
     }
 )
 
@@ -150,7 +154,9 @@ def map_page() -> Any:
         for r in deps
         for code in [r["departement"]]
     }
-    links = {code: _queue_url({"departement": code, **queue_args}) for code in names}
+    # one url_for for the 101 départements (and the table's rows): codes are letters and digits
+    template = _queue_url({"departement": "DEPCODE", **queue_args})
+    links = {code: template.replace("DEPCODE", code) for code in names}
     svg = map_svg(counts, titles, links, i18n.translate("map.title"))
     chart = bar_chart([(m["month"], m["notices"]) for m in months], i18n.translate("map.timeline"))
     amounts = bar_chart(
@@ -165,7 +171,7 @@ def map_page() -> Any:
     return render_template(
         "map.html", svg=svg, chart=chart, amounts=amounts, rows=rows, months=months,
         communes=communes, categories=CATEGORIES, args=args, attribution=ATTRIBUTION,
-        euros=_euros, queue_args=queue_args,
+        euros=_euros, queue_args=queue_args, links=links,
     )  # fmt: skip
 
 
@@ -193,10 +199,15 @@ def by_identifier(ident: str) -> Any:
         return redirect(url_for("picture.party", party_id=party.id))
 
 
+#: notices per page of a party's list (the biggest vendors have thousands)
+PARTY_NOTICES = 50
+
+
 @bp.get("/parties/<int:party_id>")
 def party(party_id: int) -> Any:
+    offset = max(0, request.args.get("offset", 0, type=int) or 0)
     with read() as s:
-        page = party_page(s, party_id)
+        page = party_page(s, party_id, PARTY_NOTICES, offset)
         if page is None:
             abort(404)
         groups = list(s.scalars(select(Group).where(Group.active.is_(True)).order_by(Group.name)))
@@ -204,8 +215,9 @@ def party(party_id: int) -> Any:
         s.expunge_all()
     years = bar_chart([(y, n) for y, n, _ in page.by_year], i18n.translate("party.notices"))
     return render_template(
-        "party.html", page=page, years=years, groups=groups, watched=watched, euros=_euros
-    )
+        "party.html", page=page, years=years, groups=groups, watched=watched, euros=_euros,
+        step=PARTY_NOTICES,
+    )  # fmt: skip
 
 
 @bp.post("/parties/<int:party_id>/watch")

@@ -36,7 +36,7 @@ from spiders.boamp import BoampSpider, boamp_notice
 from spiders.parsers.ted_xml import XMLError, parse_ted_xml
 from spiders.ted import TedSpider, notice_from_hit
 from vocabulary.errors import BadRecordError, VeilleurError
-from vocabulary.items import NoticeItem
+from vocabulary.items import DocumentRef, NoticeItem
 
 __all__ = [
     "FAMILIES",
@@ -186,6 +186,61 @@ def parse_listing(body: bytes, ctx: ParseContext) -> Parsed:
             yield item
 
 
+def parse_raa(body: bytes, ctx: ParseContext) -> Parsed:
+    """One prefecture recueil (PDF, or its extracted text): one notice per act, as the acts
+    pipeline makes them (pages spanned and details under ``act``)."""
+    import hashlib
+
+    from crawler.pipelines.acts import act_notice
+    from extract.documents import extract_document
+    from extract.raa import is_nominative, split_bundle
+
+    result = extract_document(body, name=ctx.url)
+    if not result.pages:
+        raise ParseError(f"not a readable recueil: {result.reason or result.status}")
+    ref = DocumentRef(
+        url=ctx.url,
+        sha256=hashlib.sha256(body).hexdigest(),
+        status=result.status,
+        page_count=result.page_count,
+        pages=list(result.pages),
+    )
+    config = ctx.config
+    info = {
+        "prefecture": getattr(config, "prefecture", None),
+        "departements": list(getattr(config, "departements", []) or []),
+    }
+    bundle = NoticeItem(ctx.source, ctx.url, "authorisation", "", ctx.url, documents=[ref])
+    acts = split_bundle(ref.pages)
+    if not acts:
+        raise ParseError("no act id (such as 83-2025-01-21-00003) in the recueil")
+    if is_nominative(ref.pages[0].text):
+        yield ParseProblem(
+            "", "nominative", "a nominative recueil: the crawl keeps only acts the rules flag"
+        )
+    for act in acts:
+        yield act_notice(bundle, ref, act, info)
+
+
+def parse_raa_page(body: bytes, ctx: ParseContext) -> Parsed:
+    """A page of a prefecture's RAA site, read with a ``[[prefecture_raa]]`` entry's selectors:
+    the bundles it lists (every date: no window)."""
+    from datetime import date
+
+    from crawler.base_spiders.prefecture import PrefectureRaaSpider, read_raa_page
+
+    if ctx.config is None or not issubclass(ctx.config, PrefectureRaaSpider):
+        raise ParseError(
+            "a RAA page is read with a configured prefecture's selectors: give its name"
+        )
+    page = decode_listing(HtmlResponse(url=ctx.url, body=body))
+    for kind, value in read_raa_page(page, ctx.config, date.min, date.max):
+        if kind == "page":
+            yield ParseProblem(str(value), "follows", "a page the crawl would read next")
+        else:
+            yield value
+
+
 def parse_opendatasoft(body: bytes, ctx: ParseContext) -> Parsed:
     """A records page of a dataset a ``[[opendatasoft]]`` entry maps."""
     if ctx.config is None or not issubclass(ctx.config, ConfiguredOpendatasoftSpider):
@@ -215,6 +270,8 @@ FAMILIES: dict[str, Family] = {
     "scdl": parse_csv,
     "listing": parse_listing,
     "opendatasoft": parse_opendatasoft,
+    "raa": parse_raa,
+    "raa_page": parse_raa_page,
 }
 
 #: base classes of sources → their family (most specific first)
@@ -266,4 +323,5 @@ def notice_json(item: NoticeItem) -> dict[str, Any]:
         "procedure_key": item.procedure_key,
         "documents": [d.url for d in item.documents],
         "warnings": item.warnings,
+        **({"act": item.raw["raa_act"]} if "raa_act" in item.raw else {}),
     }

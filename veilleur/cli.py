@@ -2,6 +2,11 @@
 ``veilleur --help`` stays fast and a broken optional part never blocks the others.
 
 Each entry of ``COMMANDS`` maps a subcommand to ``module:attribute`` (a click command or group).
+
+Errors a user can fix never reach them as a traceback: :class:`LazyGroup` turns every
+:class:`~vocabulary.errors.VeilleurError` and the known database, time-zone, file and socket
+errors into one line that names the fix, with exit status 2 (:mod:`veilleur.failures` writes
+the lines). Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -13,61 +18,149 @@ import sys
 
 import click
 
-__all__ = ["COMMANDS", "cli", "main"]
+__all__ = ["COMMANDS", "OneLineError", "cli", "main"]
+
+
+class OneLineError(click.ClickException):
+    """A mistake the user can fix (configuration, database, arguments): one line, exit 2."""
+
+    exit_code = 2
+
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    # name: (module:attribute, one-line help shown by `veilleur --help`)
+    # name: (module:attribute, one-line help shown by `veilleur --help`: the first line of
+    # the command's docstring, held equal by tests/veilleur/test_help.py)
     "demo": (
         "veilleur.commands.demo:demo",
-        "Replay recorded BOAMP responses into a fresh database.",
+        "Replay recorded portal answers offline into a fresh database.",
     ),
-    "crawl": ("veilleur.commands.crawl:crawl", "Crawl one source into the database."),
-    "crawlall": ("veilleur.commands.crawl:crawlall", "Crawl every enabled source."),
-    "flagged": ("veilleur.commands.query:flagged", "List flagged notices as a table."),
-    "rescan": ("veilleur.commands.query:rescan", "Re-apply the current rules to stored notices."),
-    "status": ("veilleur.commands.query:status", "Health and last runs of every source."),
-    "show": ("veilleur.commands.show:show", "A notice and the whole story of its purchase."),
-    "parse": ("veilleur.commands.parse:parse", "Print the notices a source makes of one file."),
+    "crawl": (
+        "veilleur.commands.crawl:crawl",
+        "Crawl one source into the database; exit code 1 when the run is not ok.",
+    ),
+    "crawlall": (
+        "veilleur.commands.crawl:crawlall",
+        "Crawl every enabled source, one subprocess each; exit code 1 if one failed.",
+    ),
+    "flagged": (
+        "veilleur.commands.query:flagged",
+        "List flagged notices, newest first, as a table (the desk's queue, same filters).",
+    ),
+    "rescan": (
+        "veilleur.commands.query:rescan",
+        "Re-apply the current rules to every stored notice and its documents (no crawl).",
+    ),
+    "status": (
+        "veilleur.commands.status:status",
+        "Health of every source, next runs, jobs and access requests needing action.",
+    ),
+    "show": (
+        "veilleur.commands.show:show",
+        "Print a notice and the whole timeline of its purchase, each link with its reason.",
+    ),
+    "parse": (
+        "veilleur.commands.parse:parse",
+        "Print the notices SOURCE makes of one response body FILE, as JSON lines.",
+    ),
     "export": (
         "veilleur.commands.query:export",
-        "Export notices as CSV, JSON, JSON lines or OCDS.",
+        "Export notices as CSV, JSON, JSON lines or an OCDS release package.",
     ),
-    "db": ("veilleur.commands.db:db", "Database schema: upgrade, current revision."),
+    "db": (
+        "veilleur.commands.db:db",
+        "Database schema: upgrade, show the current revision, write a migration.",
+    ),
     "classify": (
         "veilleur.commands.rules:classify",
-        "Classify JSONL, text files or documents (read as extract does).",
+        'Classify JSONL ({"id","title"?,"text"} per line), text files or documents.',
     ),
-    "rules": ("veilleur.commands.rules:rules", "Test, explain, evaluate and report on rules."),
-    "extract": ("veilleur.commands.documents:extract", "Print text, status, pages of files."),
-    "documents": ("veilleur.commands.documents:documents", "List stored documents by status."),
-    "schedule": ("veilleur.schedule:schedule_command", "Run the nightly scheduler."),
-    "run-nightly": ("veilleur.schedule:run_nightly_command", "Do one night's work once."),
-    "groups": ("veilleur.commands.digest:groups", "Manage local groups and their territories."),
-    "digest": ("veilleur.commands.digest:digest", "Build and send (or preview) group digests."),
-    "feeds": ("veilleur.commands.digest:feeds", "Write Atom feeds per group and for everything."),
-    "serve": ("veilleur.commands.review:serve", "Run the analysts' web interface."),
+    "rules": (
+        "veilleur.commands.rules:rules",
+        "Test, explain, evaluate and report on the surveillance rules.",
+    ),
+    "extract": (
+        "veilleur.commands.documents:extract",
+        "Print the text, status and page count of local files (PDF, ZIP, DOCX, ODT, XLSX …).",
+    ),
+    "documents": (
+        "veilleur.commands.documents:documents",
+        "List stored documents with their status, reason and the notices linking them.",
+    ),
+    "schedule": (
+        "veilleur.schedule:schedule_command",
+        "Run the nightly scheduler in the foreground (crawls, then digests).",
+    ),
+    "run-nightly": (
+        "veilleur.schedule:run_nightly_command",
+        "Do one night's work once: crawl every enabled source, then send the due digests.",
+    ),
+    "groups": (
+        "veilleur.commands.digest:groups",
+        "Manage local groups: who receives what, for which territory, how often.",
+    ),
+    "digest": (
+        "veilleur.commands.digest:digest",
+        "Build and send the digests of due groups (or preview them with --dry-run or --out).",
+    ),
+    "feeds": (
+        "veilleur.commands.digest:feeds",
+        "Write Atom feeds: all.atom and one <group>.atom per active group.",
+    ),
+    "serve": ("veilleur.commands.review:serve", "Run the analysts' web interface with waitress."),
     "picture": (
         "veilleur.commands.picture:picture",
-        "Refresh buyers, vendors and the map's rows from stored notices.",
+        "Buyers, vendors and where flagged notices are (the desk's map and party pages).",
     ),
     "prices": (
         "veilleur.commands.picture:prices",
-        "Read price schedules (BPU, DQE) of stored documents: what was bought.",
+        "Read price schedules (BPU, DQE …) of stored documents: what was bought.",
     ),
     "users": ("veilleur.commands.review:users", "Manage analyst accounts."),
     "verdict": (
         "veilleur.commands.verdict:verdict",
-        "Record an analyst's verdict on a notice (the desk's rules and trail).",
+        "Record a verdict on a notice, with the desk's rules and trail.",
     ),
     "request": (
         "veilleur.commands.request:request",
-        "Draft an access request (CADA) for a notice.",
+        "Draft an access request (CADA) for a notice, as letters to edit and send.",
     ),
-    "requests": ("veilleur.commands.requests:requests", "Follow access requests to the documents."),
+    "requests": (
+        "veilleur.commands.requests:requests",
+        "Follow access requests (CADA) from sending to the CADA's opinion.",
+    ),
 }
 
 
+def _no_banner(record: logging.LogRecord) -> bool:
+    """Scrapy's start-up banner (its version, a dict of library versions, the settings it
+    overrides) is for -vv: a crawl's log starts with what the crawl does."""
+    return not (record.levelno < logging.WARNING and record.name in _BANNER_LOGGERS)
+
+
+_BANNER_LOGGERS = frozenset({"scrapy.utils.log", "scrapy.crawler", "scrapy.addons"})
+
+
 class LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["veilleur.argv"] = list(args)  # the database a failure message names
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:  # a bad argument: the line that names it, no usage text
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+            raise OneLineError(exc.format_message() + where) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            from veilleur.failures import one_line
+
+            message = one_line(exc, ctx.meta.get("veilleur.argv", []))
+            if message is None:
+                raise
+            raise OneLineError(message) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -102,12 +195,13 @@ def cli(ctx: click.Context, verbose: int) -> None:
       veilleur flagged --category videosurveillance --departement 13
     Set DATABASE_URL to use PostgreSQL (default: SQLite file var/veilleur.sqlite).
     """
-    level = logging.WARNING - 10 * verbose
+    level = max(logging.WARNING - 10 * verbose, logging.DEBUG)
     logging.basicConfig(
-        level=max(level, logging.DEBUG),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
+        level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
     )
+    if level > logging.DEBUG:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_no_banner)
     ctx.ensure_object(dict)
 
 

@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
@@ -34,7 +33,7 @@ from apscheduler.triggers.cron import CronTrigger
 from db import jobs as job_runs
 from db.locks import LockBusy, held_lock, lease_free
 from db.models.base import utcnow
-from db.session import session_scope
+from db.session import database_url, session_scope
 from vocabulary.errors import VeilleurError
 
 if TYPE_CHECKING:  # digest.service loads the mail stack: only when digests are sent
@@ -47,6 +46,7 @@ __all__ = [
     "CrawlOutcome",
     "catch_up",
     "crawl_argv",
+    "crawl_env",
     "enabled_sources",
     "fire_times",
     "previous_fire_time",
@@ -61,7 +61,6 @@ JOB_DIGEST = "digests"
 #: exit status of ``veilleur crawl NAME`` when the source's lock is held (EX_TEMPFAIL)
 LOCKED_EXIT_CODE = 75
 STDERR_TAIL_BYTES = 4000
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 Clock = Callable[[], datetime]
 
 
@@ -120,12 +119,21 @@ def _tail(f: IO[bytes]) -> str:
     return f.read().decode("utf-8", "replace").strip()
 
 
+def crawl_env(url: str | None) -> dict[str, str]:
+    """The environment of a crawl subprocess: ours, plus the resolved database (absolute, so
+    the child writes where the parent records whatever its folder) and the settings module."""
+    return dict(
+        os.environ,
+        DATABASE_URL=database_url(url),
+        SCRAPY_SETTINGS_MODULE=os.environ.get("SCRAPY_SETTINGS_MODULE", "crawler.settings"),
+    )
+
+
 def _crawl_one(argv: Sequence[str], timeout: float, url: str | None) -> tuple[int | None, str]:
-    # the child must write where we record: pass our database explicitly
-    env = dict(os.environ, **({"DATABASE_URL": url} if url else {}))
+    # the child runs in our folder with our settings: relative paths mean the same to both
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(
-            argv, stdout=out, stderr=out, stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT, env=env
+            argv, stdout=out, stderr=out, stdin=subprocess.DEVNULL, env=crawl_env(url)
         )
         try:
             code: int | None = proc.wait(timeout=timeout)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from apscheduler.events import (
@@ -47,7 +47,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from db import jobs as job_runs
 from db.models.base import utcnow
-from db.session import database_url, session_scope
+from db.session import database_url, describe_url, session_scope
 from veilleur.jobs import (
     JOB_CRAWL,
     JOB_DIGEST,
@@ -57,11 +57,12 @@ from veilleur.jobs import (
     run_digest_job,
     wait_for_lock,
 )
-from vocabulary.errors import VeilleurError
+from vocabulary.errors import ConfigError
 
 __all__ = [
     "ScheduleConfig",
     "build_scheduler",
+    "config_file",
     "load_config",
     "run_nightly",
     "run_nightly_command",
@@ -100,41 +101,82 @@ _ENV_KEYS = {
 
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> ScheduleConfig:
     """Defaults, then the ``[schedule]`` table of the TOML file, then environment variables.
-    Invalid cron expressions or time zones fail here, at start-up, not at 02:30."""
+    A missing or malformed file, an unknown key, an invalid cron expression or time zone fail
+    here (:class:`ConfigError`, one line naming the file and the fix), at start-up, not at 02:30."""
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
-    path = path or (Path(env["VEILLEUR_CONFIG"]) if env.get("VEILLEUR_CONFIG") else None)
-    if path is None and DEFAULT_CONFIG_FILE.exists():
-        path = DEFAULT_CONFIG_FILE
+    path = config_file(path, env)
     if path is not None:
-        with open(path, "rb") as fh:
-            table = tomllib.load(fh).get("schedule", {})
-        unknown = set(table) - set(_ENV_KEYS)
-        if unknown:
-            raise click.BadParameter(
-                f"unknown [schedule] keys in {path}: {', '.join(sorted(unknown))}"
-            )
-        values.update(table)
+        values.update(_schedule_table(path))
     for key, var in _ENV_KEYS.items():
         if env.get(var):
             values[key] = env[var]
     for key in ("misfire_grace_hours", "crawl_timeout_hours"):
         if key in values:
-            values[key] = float(values[key])
+            try:
+                values[key] = float(values[key])
+            except ValueError:
+                raise ConfigError(
+                    f"{key} must be a number of hours, not {values[key]!r} "
+                    f"({_ENV_KEYS[key]} or the [schedule] table)"
+                ) from None
     config = replace(ScheduleConfig(), **values)
     triggers(config)  # validate
     return config
 
 
+def config_file(path: Path | None = None, env: Mapping[str, str] | None = None) -> Path | None:
+    """The TOML file in use: ``path``, else ``VEILLEUR_CONFIG``, else ``./veilleur.toml`` when
+    it exists, else none."""
+    env = os.environ if env is None else env
+    path = path or (Path(env["VEILLEUR_CONFIG"]) if env.get("VEILLEUR_CONFIG") else None)
+    if path is None and DEFAULT_CONFIG_FILE.exists():
+        path = DEFAULT_CONFIG_FILE
+    return path
+
+
+def _schedule_table(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            table = tomllib.load(fh).get("schedule", {})
+    except FileNotFoundError:
+        raise ConfigError(
+            f"the configuration file {path} does not exist: create it or fix VEILLEUR_CONFIG "
+            f"(or --config)"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}): fix that line") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [schedule] must be a table")
+    unknown = set(table) - set(_ENV_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"unknown [schedule] keys in {path}: {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(_ENV_KEYS)})"
+        )
+    return table
+
+
 def triggers(config: ScheduleConfig) -> tuple[CronTrigger, CronTrigger]:
-    tz = ZoneInfo(config.timezone)
+    try:
+        tz = ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"unknown time zone {config.timezone!r}: use a name such as Europe/Paris "
+            f"(VEILLEUR_TIMEZONE or timezone in the [schedule] table)"
+        ) from None
     try:
         return (
             CronTrigger.from_crontab(config.crawl_cron, timezone=tz),
             CronTrigger.from_crontab(config.digest_cron, timezone=tz),
         )
     except ValueError as exc:
-        raise click.BadParameter(f"bad cron expression: {exc}") from exc
+        raise ConfigError(
+            f'bad cron expression ({exc}): five fields, e.g. "30 2 * * *" '
+            f"(VEILLEUR_CRAWL_CRON, VEILLEUR_DIGEST_CRON or the [schedule] table)"
+        ) from None
 
 
 def run_nightly(
@@ -146,20 +188,10 @@ def run_nightly(
     clock: Callable[[], datetime] = utcnow,
 ) -> bool:
     """One night's work once (crawls then digests); True when nothing failed."""
-    ok = True
-    if crawl:
-        try:
-            outcomes = run_crawls(
-                url, None, sources, timeout=config.crawl_timeout_hours * 3600, clock=clock
-            )
-            ok = outcomes is not None and all(o.status != "failed" for o in outcomes)
-        except VeilleurError as exc:  # recorded as a failed crawl job; the digests still go out
-            log.error("crawl_not_started error=%s", exc)
-            ok = False
-    read_waiting_files(url)
-    if digests:
-        ok = run_digest_job(url, None, clock=clock) == "ok" and ok
-    return ok
+    from veilleur.night import run_night
+
+    night = run_night(database_url(url), config, crawl, digests, sources, clock)
+    return night.ok
 
 
 def read_waiting_files(url: str | None) -> None:
@@ -273,8 +305,14 @@ def schedule_command(config_path: Path | None, db_url: str | None, print_config:
     url = database_url(db_url)
     config = load_config(config_path)
     if print_config:
-        click.echo(config)
+        from veilleur.night import settings_lines
+
+        shown = config_file(config_path)
+        click.echo("\n".join(settings_lines(url, config, str(shown) if shown else None)))
         return
+    from veilleur.commands import schema_for_writing
+
+    schema_for_writing(url)
     done = startup_catch_up(url, config)
     log.info("schedule_start config=%s catch_up=%s", config, done)
     scheduler = build_scheduler(url, config)
@@ -285,7 +323,8 @@ def schedule_command(config_path: Path | None, db_url: str | None, print_config:
 
     signal.signal(signal.SIGTERM, _stop)
     click.echo(
-        f"veilleur schedule: crawl '{config.crawl_cron}', digests '{config.digest_cron}' ({config.timezone})"
+        f"veilleur schedule: crawl '{config.crawl_cron}', digests '{config.digest_cron}' "
+        f"({config.timezone}); database {describe_url(url)}"
     )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
@@ -315,9 +354,16 @@ def run_nightly_command(
       veilleur run-nightly --source boamp --no-digest
     Exit status 1 when a crawl or the digests failed (the details are in job_runs).
     """
+    from veilleur.commands import schema_for_writing
+    from veilleur.night import run_night, summary_lines
+
     url = database_url(db_url)
     config = load_config(config_path)
-    ok = run_nightly(
+    click.echo(f"veilleur run-nightly: database {describe_url(url)}")
+    schema_for_writing(url)
+    night = run_night(
         url, config, crawl=not no_crawl, digests=not no_digest, sources=list(sources) or None
     )
-    sys.exit(0 if ok else 1)
+    for line in summary_lines(url, night):
+        click.echo(line)
+    sys.exit(0 if night.ok else 1)

@@ -18,6 +18,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "prior_information": "avis de pré-information",
             "contract": "contrat",
             "deliberation": "délibération",
+            "authorisation": "arrêté préfectoral",
             "other": "autre avis",
         },
         "en": {
@@ -28,6 +29,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "prior_information": "prior information",
             "contract": "contract",
             "deliberation": "council decision",
+            "authorisation": "prefectoral order",
             "other": "other notice",
         },
     },
@@ -87,6 +89,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "twin": "même avis publié ailleurs",
             "contract_of": "contrat issu de",
             "deliberation_of": "délibération sur",
+            "authorisation_for": "autorisation préfectorale pour",
             "related": "lié à",
         },
         "en": {
@@ -96,6 +99,7 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "twin": "same notice published elsewhere",
             "contract_of": "contract of",
             "deliberation_of": "council decision on",
+            "authorisation_for": "prefectoral authorisation for",
             "related": "related to",
         },
     },

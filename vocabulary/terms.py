@@ -19,7 +19,8 @@ __all__ = [
     "Verdict",
 ]
 
-#: What a notice is. ``deliberation`` is a council act; ``contract`` a DECP record.
+#: What a notice is. ``deliberation`` is a council act; ``contract`` a DECP record;
+#: ``authorisation`` an act of a prefect (drone flight, camera system …) read from its recueil.
 NoticeKind = Literal[
     "tender",
     "correction",
@@ -28,6 +29,7 @@ NoticeKind = Literal[
     "prior_information",
     "contract",
     "deliberation",
+    "authorisation",
     "other",
 ]
 NOTICE_KINDS: tuple[NoticeKind, ...] = get_args(NoticeKind)

@@ -19,6 +19,7 @@ from crawler.base_spiders.csv_files import CsvDeliberationsSpider
 from crawler.base_spiders.decp import DecpFilesSpider, DecpOpendatasoftSpider
 from crawler.base_spiders.html_listing import HtmlListingSpider
 from crawler.base_spiders.opendatasoft import ConfiguredOpendatasoftSpider
+from crawler.base_spiders.prefecture import PrefectureRaaSpider
 from crawler.base_spiders.scdl import ScdlDatagouvSpider
 from crawler.base_spiders.scdl_catalogue import ScdlCatalogueSpider
 from vocabulary.errors import ConfigError
@@ -34,6 +35,7 @@ BASES: dict[str, type[BaseSpider]] = {
     "scdl_catalogue": ScdlCatalogueSpider,
     "csv_deliberations": CsvDeliberationsSpider,
     "html_listing": HtmlListingSpider,
+    "prefecture_raa": PrefectureRaaSpider,
 }
 
 

@@ -105,6 +105,9 @@ class DocumentsPipeline:
     # -- one document ------------------------------------------------------------------------
 
     async def _handle(self, ref: DocumentRef) -> None:
+        if ref.sha256 and ref.status != "pending":
+            # already read: an act cut out of a recueil carries its own pages of the bundle
+            return
         scheme = urlsplit(ref.url).scheme.lower()
         if scheme not in _ALLOWED_SCHEMES:
             ref.fetch_error = f"refused: {scheme or 'relative'}: URLs are never fetched"

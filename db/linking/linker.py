@@ -10,8 +10,10 @@
    first (the contract number of an award), then buyer SIREN + CPV + dates + title similarity.
 4. :func:`link_deliberations` — a council deliberation to the purchase it approves: same
    SIREN, dates within a year, title similarity.
+5. :func:`~db.linking.authorisations.link_authorisations` — a prefectoral authorisation to the
+   purchases of the commune it concerns.
 
-:func:`link_all` runs the four. The judgements themselves are in :mod:`db.linking.scoring`.
+:func:`link_all` runs the five. The judgements themselves are in :mod:`db.linking.scoring`.
 Session first, never commits (the caller owns the transaction).
 """
 
@@ -28,6 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.linking.authorisations import link_authorisations
 from db.linking.scoring import (
     RELATION_BY_KIND,
     TENDER_KINDS,
@@ -66,11 +69,14 @@ class LinkStats:
     twins: int = 0
     contracts: int = 0
     deliberations: int = 0
+    authorisations: int = 0
     details: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
-        return self.declared + self.twins + self.contracts + self.deliberations
+        return (
+            self.declared + self.twins + self.contracts + self.deliberations + self.authorisations
+        )
 
 
 def _load_rows(session: Session) -> list[LinkRow]:
@@ -311,6 +317,7 @@ def link_all(session: Session, since: date | None = None) -> LinkStats:
         twins=link_twins(session, since, linker),
         contracts=link_contracts(session, since, linker),
         deliberations=link_deliberations(session, since, linker),
+        authorisations=link_authorisations(session, _rows(linker, since), linker),
     )
     session.flush()
     log.info(

@@ -19,7 +19,16 @@ from db.models.base import Base, JsonType, UTCDateTime, utcnow
 from db.models.digest import Delivery, DigestSend, Group, ReadLink
 from db.models.documents import Document, DocumentPage, NoticeDocument
 from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
-from db.models.picture import NoticeFacet, NoticeParty, Party, PriceLine, Watch
+from db.models.picture import (
+    NoticeFacet,
+    NoticeParty,
+    Party,
+    PartyCount,
+    PartyLink,
+    PictureCount,
+    PriceLine,
+    Watch,
+)
 from db.models.requests import AccessRequest, ReceivedDocument, RequestEvent, RequestReminder
 from db.models.review import Review, ReviewHead, SecondOpinion, User
 from db.models.runs import CatalogueResource, CrawlError, CrawlRun, JobRun, Lock, Source
@@ -46,6 +55,9 @@ __all__ = [
     "NoticeParty",
     "NoticeVersion",
     "Party",
+    "PartyCount",
+    "PartyLink",
+    "PictureCount",
     "PriceLine",
     "ReadLink",
     "ReceivedDocument",

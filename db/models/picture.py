@@ -26,7 +26,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, UTCDateTime, utcnow
 
-__all__ = ["NoticeFacet", "NoticeParty", "Party", "PriceLine", "Watch"]
+__all__ = [
+    "NoticeFacet",
+    "NoticeParty",
+    "Party",
+    "PartyCount",
+    "PartyLink",
+    "PictureCount",
+    "PriceLine",
+    "Watch",
+]
 
 
 class Party(Base):
@@ -55,7 +64,9 @@ class NoticeParty(Base):
     __table_args__ = (
         UniqueConstraint("notice_id", "party_id", "role", name="uq_notice_parties"),
         # a party's page: its rows by role and date, totals by category (both index-only)
-        Index("ix_notice_parties_party", "party_id", "role", "published_at", "amount"),
+        # (with notice_id: the notice list newest first and the counterparts' and price lines'
+        # subqueries read the index alone, no table lookup per notice)
+        Index("ix_notice_parties_party", "party_id", "role", "published_at", "notice_id", "amount"),
         Index("ix_notice_parties_totals", "party_id", "role", "category", "amount"),
         # the other side of a party's notices (counterparts), index-only
         Index("ix_notice_parties_notice", "notice_id", "role", "party_id", "amount"),
@@ -100,6 +111,71 @@ class NoticeFacet(Base):
     first_category: Mapped[bool] = mapped_column(Boolean, default=True)
     #: the row of the notice's first département (for this category): each notice once
     first_departement: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PictureCount(Base):
+    """``notice_facets`` summed per category, month, département and commune: the map, the
+    timeline and the communes read these few thousand rows instead of every facet.
+
+    ``category`` is a category, or ``*`` for each notice's first category (the map without a
+    category filter). ``notices``/``amount`` count the facet rows (each notice once per
+    département); ``first_notices``/``first_amount`` only its first département's row (each
+    notice once). :mod:`db.picture_counts` recounts the months a refresh touched.
+    """
+
+    __tablename__ = "picture_counts"
+    __table_args__ = (
+        Index(
+            "ix_picture_counts_read",
+            "category", "month", "departement", "commune_insee",
+            "notices", "amount", "first_notices", "first_amount",
+        ),
+    )  # fmt: skip
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(50))
+    #: ``YYYY-MM``; None for undated notices (counted on the map when no period is asked)
+    month: Mapped[str | None] = mapped_column(String(7))
+    departement: Mapped[str] = mapped_column(String(3))
+    commune_insee: Mapped[str | None] = mapped_column(String(10))
+    notices: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[float | None] = mapped_column(Float)
+    first_notices: Mapped[int] = mapped_column(Integer)
+    first_amount: Mapped[float | None] = mapped_column(Float)
+
+
+class PartyCount(Base):
+    """A party's notices and amounts per role, category and year: its page's totals and chart
+    read these few rows, even for a vendor with thousands of notices (:mod:`db.party_counts`)."""
+
+    __tablename__ = "party_counts"
+    __table_args__ = (
+        Index("ix_party_counts_read", "party_id", "role", "category", "year", "notices", "amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    role: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str | None] = mapped_column(String(50))
+    #: ``YYYY`` of publication; None for undated notices
+    year: Mapped[str | None] = mapped_column(String(4))
+    notices: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[float | None] = mapped_column(Float)
+
+
+class PartyLink(Base):
+    """A party's counterpart (the buyers of a vendor, the vendors of a buyer) with the notices
+    they share and the counterpart's amount on them (:mod:`db.party_counts`)."""
+
+    __tablename__ = "party_links"
+    __table_args__ = (
+        Index("ix_party_links_read", "party_id", "role", "notices", "other_id", "amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    #: the party's role in the shared notices (the counterpart has the other one)
+    role: Mapped[str] = mapped_column(String(10))
+    other_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    notices: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[float | None] = mapped_column(Float)
 
 
 class Watch(Base):

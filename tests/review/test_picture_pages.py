@@ -4,6 +4,8 @@ client on SQLite and PostgreSQL (the seeded real notices, their parties and face
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from db.models import Group, NoticeFacet, Party, Watch
 from db.picture import refresh_picture
 from db.session import session_scope
-from tests.factories import add_group, decision, lyon_contract, store
+from tests.factories import add_group, decision, lyon_contract, lyon_tender, store, store_all
 from tests.review.conftest import csrf_token
 from vocabulary.decision import Hit
 
@@ -96,3 +98,50 @@ def test_watching_without_a_csrf_token_is_refused(alice_both: FlaskClient, pictu
     with session_scope(pictured) as s:
         party_id = s.scalars(select(Party.id).where(Party.siren == "431903954")).one()
     assert alice_both.post(f"/parties/{party_id}/watch", data={"group_id": 1}).status_code == 400
+
+
+@pytest.fixture
+def busy_vendor(both_url: str) -> str:
+    """SYNTHETIC: 130 awards of the Lyon tender's buyer to SERFIM (the real contract's awardee),
+    one a day from 2020-01-01, and 3 undated."""
+    items = [
+        replace(
+            lyon_tender(),
+            source_id=f"20-{k:06d}",
+            kind="award",
+            published_at=date(2020, 1, 1) + timedelta(days=k) if k < 130 else None,
+            awardees=[{"name": "SERFIM TIC", "id": "43190395400029"}],
+        )
+        for k in range(133)
+    ]
+    with session_scope(both_url) as s:
+        store_all(s, [(item, decision(VIDEO)) for item in items])
+        refresh_picture(s)
+    return both_url
+
+
+def _rows(html: str) -> list[str]:
+    table = html.split('id="party-notices"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td>([^<]*)</td>", table)
+
+
+def test_a_busy_vendors_notices_come_fifty_a_page_newest_first_undated_last(
+    alice_both: FlaskClient, busy_vendor: str
+) -> None:
+    """Both databases give the same pages: PostgreSQL sorts NULL first in a descending order
+    unless told otherwise, SQLite last."""
+    with session_scope(busy_vendor) as s:
+        party_id = s.scalars(select(Party.id).where(Party.siren == "431903954")).one()
+    path, dates = f"/parties/{party_id}", []
+    while path:
+        response = alice_both.get(path)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        rows = _rows(html)
+        assert len(rows) == 50 or 'rel="next"' not in html
+        dates += rows
+        more = re.search(r'href="([^"]+)" rel="next"', html)
+        path = more.group(1).replace("&amp;", "&") if more else ""
+    newest = [(date(2020, 1, 1) + timedelta(days=k)).isoformat() for k in range(129, -1, -1)]
+    assert dates == [*newest, "", "", ""]
+    assert "<strong>133</strong>" in html  # the totals count every notice

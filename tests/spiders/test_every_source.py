@@ -56,6 +56,22 @@ def _scdl_datasets(slugs: list[str]) -> Callable[[], ReplayServer]:
     return lambda: ReplayServer(cassettes=[Cassette(scdl, entries=entries + csvs)])
 
 
+def _prefecture_site(raa_path: str) -> Callable[[], ReplayServer]:
+    """The demo's Var RAA pages (assembled around one real recueil) served at ``raa_path``.
+
+    The département sites share one State template; for every prefecture but the Var this
+    checks the entry's wiring (its RAA page read with the template's selectors into acts), not
+    its live site: those entries rest on Attrap's configuration (docs/prefectures.md)."""
+    site = DEMO_SOURCES / "prefecture"
+    entries = json.loads((site / "index.json").read_text(encoding="utf-8"))
+    first = next(e for e in entries if e["file"] == "raa.html")
+    entries.append(dict(first, path=raa_path))
+    return lambda: ReplayServer(cassettes=[Cassette(site, entries=entries)])
+
+
+#: sources whose notices exist only once their documents are read (recueils cut into acts)
+READS_DOCUMENTS = {name for name in LOADER.list() if name.startswith("raa_")}
+
 #: source name -> a loopback server answering its requests from recorded answers
 REPLAYS: dict[str, Callable[[], ReplayServer]] = {
     # the demo's server answers BOAMP (records through the ODS emulator), TED, DECP files and
@@ -70,6 +86,11 @@ REPLAYS: dict[str, Callable[[], ReplayServer]] = {
     "decp_v3": _decp_dataset("decp-v3-marches-valides", buyer_name=True),
     "decp_2022": _decp_dataset("decp-2022-marches-valides", buyer_name=False),
     "delib_marseille": _scdl_datasets(LOADER.load("delib_marseille").datasets),
+    # the Préfecture de police's list: assembled pages around real titles (fixture README)
+    "ppparis_arretes": lambda: ReplayServer(
+        cassettes=[Cassette(FIXTURES / "prefectures" / "ppparis")]
+    ),
+    **{name: _prefecture_site(LOADER.load(name).raa_path) for name in READS_DOCUMENTS},
 }
 
 
@@ -101,7 +122,7 @@ def test_source_replays_its_recording_into_valid_notices(name: str, tmp_path: Pa
             database_url=url,
             portals=DEMO_PORTALS,
             # this test is about what the spider yields; documents have their own tests
-            settings={"DOCUMENTS_ENABLED": False},
+            settings={"DOCUMENTS_ENABLED": name in READS_DOCUMENTS},
         ).process
     stored = notices(url, name)
     problems = [p for n in stored for p in _invalid(n, name)]

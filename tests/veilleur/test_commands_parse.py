@@ -64,3 +64,35 @@ def test_listing_family_needs_a_configured_source() -> None:
 
 def test_family_table_has_the_issue_families() -> None:
     assert {"boamp", "ted", "decp", "scdl", "listing"} <= set(FAMILIES)
+
+
+RAA = FIXTURES / "prefectures" / "var"
+
+
+def test_raa_prints_the_acts_of_one_recueil() -> None:
+    result = _run("raa", str(RAA / "bundles" / "e7e832000544b858.pdf"))
+    assert result.exit_code == 0, result.output
+    acts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(acts) == 17 and {a["kind"] for a in acts} == {"authorisation"}
+    assert acts[-1]["source_id"] == "83-2025-07-07-00016"
+    assert acts[-1]["act"]["pages"] == [73, 75] and acts[-1]["url"].endswith("#page=73")
+
+
+def test_raa_details_of_a_drone_authorisation() -> None:
+    result = _run("raa", str(RAA / "bundles" / "02db690e8470fb80.txt"))
+    drone = json.loads(result.output.splitlines()[0])
+    assert drone["act"]["details"]["equipment"] == "caméra sur un drone de type DJI Mavic 3T"
+    assert drone["act"]["details"]["cameras"] == 1
+
+
+def test_raa_page_lists_its_recueils_with_the_prefecture_config() -> None:
+    result = _run("raa_83", str(RAA / "month-06.html"), "--url", "https://www.var.gouv.fr/x")
+    names = [json.loads(line)["title"] for line in result.output.splitlines() if line]
+    assert "RAA N°192 du 6 juin 2025" in names
+
+
+def test_raa_of_a_file_without_acts_is_one_line_error() -> None:
+    page = RAA / "month-06.html"
+    result = _run("raa", str(page))
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "Error:" in result.output

@@ -69,3 +69,27 @@ def test_demo_links_stories_at_the_end_of_the_crawl(demo_run) -> None:
 def test_demo_data_stays_small() -> None:
     size = sum(p.stat().st_size for p in DEMO_DATA.rglob("*") if p.is_file())
     assert size < 3_000_000
+
+
+def test_demo_output_is_for_a_newcomer(demo_run) -> None:
+    """No Scrapy banner, no library versions, no WARNING line per deliberate fault: the faults
+    are summed up once, those injected on purpose said so, with where they are recorded."""
+    result, _ = demo_run
+    assert "Versions:" not in result.stderr and "Scrapy 2." not in result.stderr
+    assert not re.search(r"^\S+ \S+ (WARNING|ERROR|CRITICAL) ", result.stderr, re.M)
+    assert "Traceback" not in result.stderr
+    assert "recorded in crawl_errors" in result.stderr
+    assert re.search(r"^  ted hostile_xml ×1 — on purpose: ", result.stderr, re.M)
+    assert re.search(r"^  demo_deliberations listing_loop ×1 — on purpose: ", result.stderr, re.M)
+
+
+def test_demo_stays_offline(demo_run) -> None:
+    """Links of the recorded answers to real sites are refused and recorded, not fetched."""
+    from db.models.runs import CrawlError
+
+    _, url = demo_run
+    with session_scope(url) as session:
+        refused = session.scalars(
+            select(CrawlError.url).where(CrawlError.error_kind == "offline_demo")
+        ).all()
+    assert refused and all(not u.startswith("http://127.0.0.1") for u in refused)

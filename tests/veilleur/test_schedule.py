@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import click
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
@@ -27,6 +26,7 @@ from veilleur.jobs import (
     run_digest_job,
 )
 from veilleur.schedule import ScheduleConfig, _listener, build_scheduler, load_config, triggers
+from vocabulary.errors import ConfigError
 
 pytestmark = pytest.mark.pg_reuse
 
@@ -222,7 +222,7 @@ def test_config_env_overrides_file(tmp_path: Path) -> None:
 
 
 def test_config_bad_cron_fails_at_start() -> None:
-    with pytest.raises(click.BadParameter):
+    with pytest.raises(ConfigError, match="bad cron expression"):
         load_config(None, env={"VEILLEUR_CRAWL_CRON": "61 2 * * *"})
 
 

@@ -11,7 +11,9 @@ __all__ = ["db"]
 
 @click.group()
 def db() -> None:
-    """Database schema: upgrade to the newest migration, show the current revision, write a
+    """Database schema: upgrade, show the current revision, write a migration.
+
+    Database schema: upgrade to the newest migration, show the current revision, write a
     new migration.
 
     \b

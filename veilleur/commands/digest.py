@@ -13,6 +13,7 @@ from sqlalchemy import delete
 from db.models.digest import GROUP_SELECTIONS, Delivery, DigestSend, Group, ReadLink
 from db.session import database_url, session_scope
 from digest import queries as q
+from veilleur.commands import schema_for_writing
 from vocabulary.terms import CATEGORIES
 
 __all__ = ["digest", "feeds", "groups"]
@@ -103,6 +104,7 @@ def groups_add(name: str, db_url: str | None, all_territory: bool, **kw: Any) ->
     recipients = _check(kw["recipients"], _EMAIL, "recipient")
     if not recipients:
         raise click.UsageError("give at least one --recipient")
+    schema_for_writing(database_url(db_url))
     with session_scope(database_url(db_url)) as s:
         if q.get_group(s, name):
             raise click.UsageError(f"group {name!r} exists; use 'veilleur groups edit'")
@@ -129,6 +131,7 @@ def groups_add(name: str, db_url: str | None, all_territory: bool, **kw: Any) ->
 @_db_option
 def groups_edit(name: str, db_url: str | None, all_territory: bool, **kw: Any) -> None:
     """Change a group: options add to its lists; --clear-* and --remove-recipient take away."""
+    schema_for_writing(database_url(db_url))
     with session_scope(database_url(db_url)) as s:
         g = q.get_group(s, name)
         if g is None:
@@ -199,6 +202,7 @@ def groups_list(db_url: str | None) -> None:
 @_db_option
 def groups_remove(name: str, yes: bool, db_url: str | None) -> None:
     """Delete a group and its delivery history."""
+    schema_for_writing(database_url(db_url))
     with session_scope(database_url(db_url)) as s:
         g = q.get_group(s, name)
         if g is None:
@@ -233,6 +237,7 @@ def groups_link(name: str, revoke: bool, db_url: str | None) -> None:
     from db.read_links import current_read_link, read_link_token, revoke_read_links
     from db.secret_key import load_secret_key
 
+    schema_for_writing(database_url(db_url))
     with session_scope(database_url(db_url)) as s:
         g = q.get_group(s, name)
         if g is None:
@@ -283,6 +288,7 @@ def digest(
     from digest.service import prepare_digests, send_digests
 
     url = database_url(db_url)
+    schema_for_writing(url)
     try:
         if dry_run or out:
             prepared, _ = prepare_digests(url, utcnow(), group_names or None)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from veilleur.commands import schema_for_writing
+
 __all__ = ["picture", "prices"]
 
 _KINDS = {".pdf": "pdf", ".xlsx": "xlsx", ".ods": "ods"}
@@ -38,6 +40,7 @@ def refresh(since: object, database_url: str | None) -> None:
     from db.session import session_scope
 
     day = getattr(since, "date", lambda: None)()
+    schema_for_writing(database_url)
     with session_scope(database_url) as session:
         count = refresh_picture(session, since=day)
     click.echo(f"refreshed {count} notices")
@@ -55,7 +58,9 @@ def refresh(since: object, database_url: str | None) -> None:
 )
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 def prices(document_id: int | None, documents_dir: Path, database_url: str | None) -> None:
-    """Read the price schedules (BPU, DQE, DPGF, CCTP tables) of stored documents and keep their
+    """Read price schedules (BPU, DQE …) of stored documents: what was bought.
+
+    Read the price schedules (BPU, DQE, DPGF, CCTP tables) of stored documents and keep their
     surveillance lines (cameras, domes, recorders, licences …) for notices and buyer pages.
 
     \b
@@ -68,6 +73,7 @@ def prices(document_id: int | None, documents_dir: Path, database_url: str | Non
     from extract.prices import read_price_lines
 
     root = documents_dir.resolve()
+    schema_for_writing(database_url)
     with session_scope(database_url) as session:
         docs = schedule_documents(session, document_id)
         if document_id is not None and not docs:

@@ -1,9 +1,7 @@
-"""Read-side commands: ``flagged``, ``rescan``, ``status``, ``export``."""
+"""Read-side commands: ``flagged``, ``rescan``, ``export`` (``status`` has its own module)."""
 
 from __future__ import annotations
 
-import json
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from db.notice_export import EXPORT_FORMATS, export_chunks
 from db.notice_list import NoticeFilters, filter_choices, iter_notices, notice_page
+from veilleur.commands import schema_for_writing
+from veilleur.commands.status import status
 from vocabulary.errors import FilterError
 
 __all__ = [
@@ -56,6 +56,8 @@ def filters_from_options(options: dict[str, Any]) -> NoticeFilters:
     """NoticeFilters from the options of :func:`notice_filter_options` (a bad value: a
     one-line usage error listing the valid ones)."""
     since, until = options.pop("since"), options.pop("until")
+    if options.get("departement") is not None:
+        options["departement"] = _departement(options["departement"])
     try:
         return NoticeFilters(
             category=options.pop("category"),
@@ -74,10 +76,34 @@ def filters_from_options(options: dict[str, Any]) -> NoticeFilters:
         raise click.UsageError(str(exc)) from None
 
 
+def _departement(value: str) -> str:
+    """A département code of the COG (``2a`` is ``2A``); a name or an unknown code is refused
+    with the valid codes (and the code of the département the name is, when it is one)."""
+    import unicodedata
+
+    from vocabulary.places import departement_codes, departement_name
+
+    code = value.strip().upper()
+    codes = departement_codes()
+    if code in codes:
+        return code
+
+    def plain(text: str) -> str:
+        folded = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(c for c in folded if c.isalnum())
+
+    named = [c for c in codes if plain(departement_name(c) or "") == plain(value)]
+    hint = f"{departement_name(named[0])} is {named[0]}; " if named else ""
+    raise click.UsageError(
+        f"unknown departement {value!r}: {hint}give a département code (valid: {', '.join(codes)})"
+    )
+
+
 def _check_source(session: Session, filters: NoticeFilters) -> None:
     if filters.source is None:
         return
     try:
+        # the stored sources, as the desk's queue says (tests/review/test_same_answers.py)
         filters.require_known_source(filter_choices(session)["sources"])
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
@@ -138,14 +164,18 @@ def flagged(limit: int, database_url: str | None, **options: Any) -> None:
       veilleur flagged --category videosurveillance --departement 62
       veilleur flagged --since 2024-01-01 --limit 200
     """
-    print_flagged(database_url, filters_from_options(options), limit=limit)
+    from db.migrate import require_schema
+
+    filters = filters_from_options(options)
+    require_schema(database_url)
+    print_flagged(database_url, filters, limit=limit)
 
 
 @click.command()
 @click.option("--source", help="Only notices of this source.")
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 def rescan(source: str | None, database_url: str | None) -> None:
-    """Re-apply the current rules to every stored notice (and its documents); no crawling.
+    """Re-apply the current rules to every stored notice and its documents (no crawl).
 
     \b
     Example:
@@ -155,6 +185,7 @@ def rescan(source: str | None, database_url: str | None) -> None:
     from extract.rules import default_ruleset
     from veilleur.rescan import rescan_notices
 
+    schema_for_writing(database_url)
     result = rescan_notices(
         sessionmaker_for(database_url),
         default_ruleset(),
@@ -165,123 +196,6 @@ def rescan(source: str | None, database_url: str | None) -> None:
         f"rescanned={result.scanned} changed={result.changed} "
         f"now_flagged={result.flagged} rules={result.rules_version}"
     )
-
-
-@click.command()
-@click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status(database_url: str | None, as_json: bool) -> None:
-    """Per-source health, last runs and scheduled jobs, then access requests per state and
-    those needing action; exit code 1 when a source's last run is not ok or a job failed or
-    was missed.
-
-    \b
-    Example:
-      veilleur status
-    """
-    from rich.console import Console
-    from rich.table import Table
-
-    from db.jobs import latest_jobs
-    from db.migrate import upgrade
-    from db.runs import source_health
-    from db.session import session_scope
-
-    upgrade(database_url)
-    with session_scope(database_url) as session:
-        health = source_health(session)
-        jobs: list[dict[str, Any]] = [
-            {"job": j.job, "status": j.status, "started": j.started_at, "message": j.message}
-            for j in latest_jobs(session, limit=50)
-        ]
-        from db.catalogue import unhealthy_resources
-        from db.health import failing_sources
-        from veilleur.commands.request_status import requests_status
-
-        failing = failing_sources(session)
-        files: list[dict[str, Any]] = [
-            {
-                "source": r.source,
-                "status": r.status,
-                "dataset": r.dataset_title,
-                "url": r.url,
-                "error": r.error,
-                "checked": r.checked_at,
-            }
-            for r in unhealthy_resources(session)
-        ]
-        access = requests_status(session)
-    failed_jobs = [j for j in jobs if j["status"] in ("failed", "missed")]
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "sources": [h.__dict__ for h in health],
-                    "jobs": jobs,
-                    "files": files,
-                    "requests": access,
-                },
-                default=str,
-                indent=1,
-            )
-        )
-    else:
-        table = Table(title="Sources")
-        for name in (
-            "source",
-            "status",
-            "last run",
-            "seen",
-            "errors",
-            "notices",
-            "flagged",
-            "watermark",
-            "last ok",
-            "message",
-        ):
-            table.add_column(name, overflow="fold")
-        for h in health:
-            table.add_row(
-                h.name,
-                h.last_status or "never run",
-                h.last_started.strftime("%Y-%m-%d %H:%M") if h.last_started else "",
-                str(h.last_seen if h.last_seen is not None else ""),
-                str(h.last_errors if h.last_errors is not None else ""),
-                str(h.notices),
-                str(h.flagged),
-                h.watermark.isoformat() if h.watermark else "",
-                h.last_ok.strftime("%Y-%m-%d %H:%M") if h.last_ok else "",
-                (h.last_message or "")[:200],
-            )
-        Console().print(table)
-        if files:
-            file_table = Table(title="Catalogue files not read cleanly (latest state)")
-            for name in ("source", "status", "dataset", "url", "error"):
-                file_table.add_column(name, overflow="fold")
-            for f in files:
-                file_table.add_row(
-                    f["source"], f["status"], f["dataset"][:80], f["url"], (f["error"] or "")[:200]
-                )
-            Console().print(file_table)
-        if jobs:
-            job_table = Table(title="Scheduled jobs (latest run of each)")
-            for name in ("job", "status", "started", "message"):
-                job_table.add_column(name, overflow="fold")
-            for job in jobs:
-                style = "red" if job in failed_jobs else None
-                job_table.add_row(
-                    job["job"],
-                    job["status"],
-                    job["started"].strftime("%Y-%m-%d %H:%M") if job["started"] else "",
-                    (job["message"] or "")[-200:],
-                    style=style,
-                )
-            Console().print(job_table)
-        from veilleur.commands.request_status import print_requests
-
-        print_requests(access)
-    healthy = all(h.healthy for h in health) and not failing and not failed_jobs
-    sys.exit(0 if healthy else 1)
 
 
 @click.command()
@@ -296,7 +210,9 @@ def status(database_url: str | None, as_json: bool) -> None:
 @notice_filter_options
 @click.option("--database-url", envvar="DATABASE_URL", help="Database (default: SQLite file).")
 def export(fmt: str, database_url: str | None, **options: Any) -> None:
-    """Export notices with their decision and verdict to standard output: the columns and
+    """Export notices as CSV, JSON, JSON lines or an OCDS release package.
+
+    Export notices with their decision and verdict to standard output: the columns and
     filters of the desk's exports, newest first. ``--format ocds`` writes the same selection as
     an OCDS 1.1 release package (tender, awards, contracts, parties, documents).
 
@@ -306,9 +222,11 @@ def export(fmt: str, database_url: str | None, **options: Any) -> None:
       veilleur export --departement 13 --since 2024-01-01 > marseille.csv
       VEILLEUR_OCID_PREFIX=ocds-abc123 veilleur export --format ocds --category lapi > lapi.json
     """
+    from db.migrate import require_schema
     from db.session import session_scope
 
     filters = filters_from_options(options)
+    require_schema(database_url)
     with session_scope(database_url) as session:
         _check_source(session, filters)
         chunks = (

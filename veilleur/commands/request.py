@@ -49,10 +49,10 @@ def one_line() -> Iterator[None]:
 
 
 def in_session(database_url: str | None, fn: Callable[[Session], T]) -> T:
-    from db.migrate import upgrade
     from db.session import session_scope
+    from veilleur.commands import schema_for_writing
 
-    upgrade(database_url)
+    schema_for_writing(database_url)
     with one_line(), session_scope(database_url) as session:
         return fn(session)
 
@@ -134,7 +134,9 @@ def request(
     show: bool,
     database_url: str | None,
 ) -> None:
-    """Draft an access request (CADA) for a notice: the documents to ask for (by the notice's
+    """Draft an access request (CADA) for a notice, as letters to edit and send.
+
+    Draft an access request (CADA) for a notice: the documents to ask for (by the notice's
     kind and flagged categories), the buyer as the notice gives it, the letter in French as
     .txt, .odt and .docx to edit and send. Then record its sending with `veilleur requests sent`.
 

@@ -28,7 +28,9 @@ __all__ = ["requests"]
 
 @click.group()
 def requests() -> None:
-    """Follow access requests (CADA): record sending, answer, received files, referral, the
+    """Follow access requests (CADA) from sending to the CADA's opinion.
+
+    Follow access requests (CADA): record sending, answer, received files, referral, the
     CADA's opinion; list them; write their letters.
 
     \b

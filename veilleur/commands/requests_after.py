@@ -25,10 +25,10 @@ def process(database_url: str | None, documents_dir: str) -> None:
     Example:
       veilleur requests process
     """
-    from db.migrate import upgrade
+    from veilleur.commands import schema_for_writing
     from veilleur.requests import read_received
 
-    upgrade(database_url)
+    schema_for_writing(database_url)
     outcomes = read_received(database_url, documents_dir)
     for o in outcomes:
         click.echo(f"request {o.request_id} {o.filename}: {o.status}, {o.pages} pages")

@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 import click
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=int, help="Waitress threads.")
 @click.option("--database-url", envvar="DATABASE_URL", default=None, help="Default: DATABASE_URL.")
 @click.option("--no-migrate", is_flag=True, help="Do not bring the schema up to date first.")
@@ -35,24 +36,52 @@ def serve(host: str, port: int, threads: int, database_url: str | None, no_migra
     """
     from waitress import serve as waitress_serve
 
-    from db.migrate import upgrade
     from review.app import create_app
+    from veilleur.commands import schema_for_writing
     from veilleur.requests import read_received
 
+    _check_port(host, port)
     if not no_migrate:
-        upgrade(database_url)
+        schema_for_writing(database_url)
     # files received for access requests are read by the shell's worker pool (review may not
     # import extract): the desk gets the reader as a setting
     documents = os.environ.get("VEILLEUR_DOCUMENTS_DIR", "var/documents")
     reader = partial(read_received, database_url, documents)
     app = create_app(database_url, {"REQUEST_DOCUMENT_PROCESSOR": reader})
-    log.warning("serve host=%s port=%d threads=%d", host, port, threads)
+    log.info("serve host=%s port=%d threads=%d", host, port, threads)
     click.echo(f"Veilleur review desk on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="veilleur")
 
 
+@dataclass(frozen=True)
+class _Users:
+    url: str | None
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port another program listens on before loading anything (waitress would
+    report it as a traceback)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise click.UsageError(f"--host {host!r} is not an address of this machine") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port} ({exc.strerror}): stop the program using it "
+                f"or choose another --port"
+            ) from None
+
+
 @click.group()
-def users() -> None:
+@click.option("--database-url", envvar="DATABASE_URL", default=None, help="Default: DATABASE_URL.")
+@click.pass_context
+def users(ctx: click.Context, database_url: str | None) -> None:
     """Manage analyst accounts.
 
     \b
@@ -62,7 +91,9 @@ def users() -> None:
       veilleur users passwd alice
       veilleur users disable bob
       veilleur users list
+      veilleur users --database-url postgresql://veilleur@localhost/veilleur list
     """
+    ctx.obj = _Users(database_url)
 
 
 def _password(password_stdin: bool) -> str:
@@ -72,12 +103,20 @@ def _password(password_stdin: bool) -> str:
     return value
 
 
-def _run(action: str, fn: Callable[[Session], object]) -> None:
+def _run(action: str, fn: Callable[[Session], object], write: bool = True) -> None:
+    from db.migrate import require_schema
     from review.auth import UserError
+    from veilleur.commands import schema_for_writing
 
+    # resolve the URL here: get_engine(None) would cache whichever DATABASE_URL came first
+    given = click.get_current_context().find_object(_Users)
+    url = database_url(given.url if given else None)
+    if write:
+        schema_for_writing(url)
+    else:
+        require_schema(url)
     try:
-        # resolve the URL here: get_engine(None) would cache whichever DATABASE_URL came first
-        with session_scope(database_url()) as s:
+        with session_scope(url) as s:
             fn(s)
     except UserError as exc:
         raise click.ClickException(f"{action}: {exc}") from exc
@@ -132,4 +171,4 @@ def list_() -> None:
             state = "active" if u.active else "disabled"
             click.echo(f"{u.username}\t{u.role}\t{state}\t{u.created_at:%Y-%m-%d}")
 
-    _run("list", show)
+    _run("list", show, write=False)

@@ -120,8 +120,10 @@ def show(notice: str, database_url: str | None, relink: bool) -> None:
       veilleur show 42 --relink
     """
     from db.linking import link_all
+    from db.migrate import require_schema
     from db.session import session_scope
 
+    require_schema(database_url)  # reads (--relink writes links, never the schema)
     with session_scope(database_url) as session:
         if relink:
             stats = link_all(session)

@@ -35,7 +35,9 @@ def verdict(
     seen: str | None,
     database_url: str | None,
 ) -> None:
-    """Record a verdict on NOTICE (a row id or SOURCE:SOURCE_ID), with the same rules and
+    """Record a verdict on a notice, with the desk's rules and trail.
+
+    Record a verdict on NOTICE (a row id or SOURCE:SOURCE_ID), with the same rules and
     trail as the desk's form: not_relevant needs --rule (one that flagged the notice) and
     --note; a verdict recorded by someone else since --seen is refused.
 
@@ -50,8 +52,10 @@ def verdict(
     from db.session import session_scope
     from review.i18n import translate
     from review.verdicts import ReviewConflict, VerdictError, record_verdict
+    from veilleur.commands import schema_for_writing
     from veilleur.commands.show import find_notice
 
+    schema_for_writing(database_url)
     try:
         with session_scope(database_url) as s:
             found = find_notice(s, notice)

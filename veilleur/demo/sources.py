@@ -2,7 +2,9 @@
 
 BOAMP is answered by an Opendatasoft emulator over recorded records (``data/boamp``); TED,
 DECP and a council listing by recorded answers (``data/sources``), the latter two declared as
-config entries in ``data/sources/portals.toml``::
+config entries in ``data/sources/portals.toml``; the Var prefecture (``raa_83``, declared in
+``spiders/prefectures.toml``) by assembled pages around one real recueil
+(``data/sources/prefecture``)::
 
     enable_demo_portals()                       # before the spider registry is first used
     with demo_server() as server:
@@ -29,7 +31,7 @@ __all__ = [
 
 DEMO_SOURCES = DEMO_DATA / "sources"
 #: every source the demo crawls, in order
-DEMO_SOURCE_NAMES = ["boamp", "ted", "decp", "demo_deliberations", "delib_scdl"]
+DEMO_SOURCE_NAMES = ["boamp", "ted", "decp", "demo_deliberations", "delib_scdl", "raa_83"]
 _CATALOGUE_FILES = sorted(p.name for p in (DEMO_SOURCES / "catalogue").glob("*.csv"))
 _DECP_FILES = sorted(p.name for p in (DEMO_SOURCES / "decp").glob("*.json"))
 
@@ -64,7 +66,16 @@ def _entries() -> list[dict[str, Any]]:
             "file": "listing/page1.html",
         },
     ]
-    return entries + _catalogue_entries()
+    return entries + _catalogue_entries() + _prefecture_entries()
+
+
+def _prefecture_entries() -> list[dict[str, Any]]:
+    """The Var prefecture's RAA pages around one real recueil (``data/sources/prefecture``)."""
+    index = DEMO_SOURCES / "prefecture" / "index.json"
+    return [
+        dict(e, file=f"prefecture/{e['file']}")
+        for e in json.loads(index.read_text(encoding="utf-8"))
+    ]
 
 
 def _catalogue_entries() -> list[dict[str, Any]]:
@@ -126,8 +137,16 @@ def enable_demo_portals() -> None:
 
 def demo_settings(server_url: str) -> dict[str, Any]:
     """Settings pointing every demo source at ``server_url``; no politeness towards loopback."""
+    from crawler.settings import DOWNLOADER_MIDDLEWARES
+
     return {
         "PORTAL_BASE_URLS": dict.fromkeys(DEMO_SOURCE_NAMES, server_url),
         "AUTOTHROTTLE_ENABLED": False,
         "DOWNLOAD_DELAY": 0,
+        # offline: links of the real recorded answers to real sites are refused and recorded
+        "DEMO_REPLAY_ORIGIN": server_url,
+        "DOWNLOADER_MIDDLEWARES": {
+            **DOWNLOADER_MIDDLEWARES,
+            "veilleur.demo.offline.ReplayOnlyMiddleware": 40,
+        },
     }

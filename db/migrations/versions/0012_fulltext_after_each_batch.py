@@ -1,15 +1,15 @@
 """the crawler indexes a batch of new notices for search in one statement after the batch
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-30
 """
 from alembic import op
 
 from db.fulltext import sqlite_notice_insert_ddl
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
