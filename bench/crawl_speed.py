@@ -1,10 +1,17 @@
 """Notices per second from the loopback replay through the rules into the database.
 
-Serves N real BOAMP demo records (repeated under distinct ids over distinct days) from the
-Opendatasoft emulator, crawls them with the real spider in a subprocess into SQLite and into
-PostgreSQL (if answering), then crawls again unchanged. Prints figures; asserts nothing.
+Serves N real BOAMP demo records (repeated under distinct ids, 1 500 a day over distinct days)
+from the Opendatasoft emulator, then in the same run:
 
-    python bench/crawl_speed.py [N]
+* a bare Scrapy spider (no pipelines, no database) reads every record of the same server:
+  the ceiling the network, the emulator and JSON decoding set on this machine today;
+* ``veilleur crawl boamp`` in a subprocess into SQLite and into PostgreSQL (if answering): a
+  first crawl, then an unchanged re-crawl (which must write no notice).
+
+Each line gives the time (process start included), notices/s, the ratio to the bare spider,
+and the crawl process's peak RSS. Prints figures; asserts nothing.
+
+    python bench/crawl_speed.py [N ...]      # e.g. 5000 20000 100000
 """
 
 from __future__ import annotations
@@ -27,16 +34,19 @@ sys.path.insert(0, str(ROOT))
 from veilleur.demo import DEMO_DATA
 from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
+PER_DAY = 1500
+FIRST_DAY = date(2024, 1, 1)
 
-def records(n: int) -> list[dict[str, Any]]:
+
+def records(n: int, per_day: int = PER_DAY) -> list[dict[str, Any]]:
     base = json.loads((DEMO_DATA / "boamp" / "records.json").read_text(encoding="utf-8"))
-    out = []
+    out: list[dict[str, Any]] = []
     i = 0
     while len(out) < n:
         for record in base:
             clone = copy.deepcopy(record)
             clone["idweb"] = clone["id"] = f"B{i:07d}"
-            clone["dateparution"] = (date(2024, 1, 1) + timedelta(days=i // 1500)).isoformat()
+            clone["dateparution"] = (FIRST_DAY + timedelta(days=i // per_day)).isoformat()
             out.append(clone)
             i += 1
             if len(out) >= n:
@@ -44,8 +54,33 @@ def records(n: int) -> list[dict[str, Any]]:
     return out
 
 
-def crawl(url: str, server: str) -> float:
-    command = [
+def last_day(n: int, per_day: int = PER_DAY) -> date:
+    return FIRST_DAY + timedelta(days=max(n - 1, 0) // per_day)
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Wall time, peak RSS (KiB) of the process, its stderr tail."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - started
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace")[-2000:]
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{command[:5]} exited {proc.returncode}:\n{tail}")
+    return elapsed, usage.ru_maxrss, tail
+
+
+def crawl_command(url: str, server: str, n: int) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "veilleur.cli",
@@ -55,9 +90,9 @@ def crawl(url: str, server: str) -> float:
         "--database-url",
         url,
         "--since",
-        "2024-01-01",
+        FIRST_DAY.isoformat(),
         "--until",
-        "2024-12-31",
+        last_day(n).isoformat(),
         "-s",
         "PORTAL_BASE_URLS=" + json.dumps({"boamp": server}),
         "-s",
@@ -69,15 +104,44 @@ def crawl(url: str, server: str) -> float:
         "-s",
         "LOG_LEVEL=WARNING",
     ]
-    started = time.perf_counter()
-    subprocess.run(
-        command,
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
+
+
+BARE_SPIDER = """
+import sys, orjson, scrapy
+from urllib.parse import urlencode
+from scrapy.crawler import CrawlerProcess
+from datetime import date, timedelta
+
+server, first, last = sys.argv[1], date.fromisoformat(sys.argv[2]), date.fromisoformat(sys.argv[3])
+seen = [0]
+
+class Bare(scrapy.Spider):
+    name = "bare"
+    def url(self, start, end, offset):
+        where = (f"dateparution >= date'{start}' AND dateparution < date'{end + timedelta(days=1)}'")
+        q = {"where": where, "order_by": "dateparution ASC, idweb ASC", "limit": 100,
+             "offset": offset}
+        return server + "/api/explore/v2.1/catalog/datasets/boamp/records?" + urlencode(q)
+    async def start(self):
+        day = first
+        while day <= last:  # 5-day windows stay under the 10 000 offset cap
+            end = min(day + timedelta(days=4), last)
+            yield scrapy.Request(self.url(day, end, 0), cb_kwargs={"w": (day, end, 0)})
+            day = end + timedelta(days=1)
+    def parse(self, response, w):
+        payload = orjson.loads(response.body)
+        seen[0] += len(payload["results"])
+        if w[2] == 0:
+            for offset in range(100, payload["total_count"], 100):
+                yield scrapy.Request(self.url(w[0], w[1], offset), cb_kwargs={"w": (*w[:2], offset)})
+
+process = CrawlerProcess({"LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS": 8,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "TELNETCONSOLE_ENABLED": False,
+    "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor"})
+process.crawl(Bare)
+process.start()
+print(seen[0], file=sys.stderr)
+"""
 
 
 def pg_url() -> str | None:
@@ -94,27 +158,76 @@ def pg_url() -> str | None:
     return admin.rsplit("/", 1)[0] + "/" + name
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+def drop_pg(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.rsplit("/", 1)[0] + "/test", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+
+
+def stored(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM notices")).scalar_one())
+
+
+def bench(n: int) -> None:
     data = records(n)
-    print(f"records: {n} (real BOAMP demo records, repeated under distinct ids)")
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        ReplayServer(ods=OpendatasoftEmulator({"boamp": data})) as server,
-    ):
+    print(f"\nrecords: {n} (real BOAMP demo records, repeated under distinct ids)")
+    emulator = OpendatasoftEmulator({"boamp": data}, cache_selections=True)
+    with tempfile.TemporaryDirectory() as tmp, ReplayServer(ods=emulator) as server:
+        args = [server.url, FIRST_DAY.isoformat(), last_day(n).isoformat()]
+        bare_s, bare_rss, tail = run([sys.executable, "-c", BARE_SPIDER, *args])
+        bare_read = int(tail.strip().splitlines()[-1])
+        bare = bare_read / bare_s
+        print(
+            f"{'bare spider':24s} {bare_s:6.1f} s  {bare:7.0f} records/s  "
+            f"(1.00)  peak RSS {bare_rss / 1024:6.0f} MiB  [{bare_read} read]"
+        )
         targets = [("sqlite", f"sqlite:///{tmp}/bench.sqlite")]
         pg = pg_url()
         if pg:
             targets.append(("postgresql", pg))
-        for label, url in targets:
-            first = crawl(url, server.url)
-            second = crawl(url, server.url)
-            print(
-                f"{label:10s} first crawl  {first:6.1f} s  {n / first:7.0f} notices/s (process start included)"
-            )
-            print(
-                f"{label:10s} second crawl {second:6.1f} s  {n / second:7.0f} notices/s, unchanged"
-            )
+        try:
+            for label, url in targets:
+                for what in ("first crawl", "re-crawl unchanged"):
+                    before = time.time()
+                    seconds, rss, _ = run(crawl_command(url, server.url, n))
+                    rate = n / seconds
+                    wrote = _notices_written_since(url, before) if what != "first crawl" else ""
+                    print(
+                        f"{label + ' ' + what:24s} {seconds:6.1f} s  {rate:7.0f} notices/s "
+                        f"({rate / bare:.2f})  peak RSS {rss / 1024:6.0f} MiB  "
+                        f"[{stored(url)} stored{wrote}]"
+                    )
+        finally:
+            if pg:
+                drop_pg(pg)
+
+
+def _notices_written_since(url: str, started: float) -> str:
+    """', N notices written' by the re-crawl (updated_at after it started)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    since = datetime.fromtimestamp(started, UTC).replace(tzinfo=None)
+    with engine.connect() as conn:
+        count = conn.execute(
+            text("SELECT count(*) FROM notices WHERE updated_at >= :t"), {"t": since}
+        ).scalar_one()
+    return f", {count} written"
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [20_000]
+    print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
+    for n in sizes:
+        bench(n)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,13 @@ from scrapy.crawler import Crawler
 
 from crawler import signals as veilleur_signals
 
-__all__ = ["PAGE_LEVEL_ERRORS", "ProgressReporter", "RunRecorder", "StoryLinker"]
+__all__ = [
+    "PAGE_LEVEL_ERRORS",
+    "ProgressReporter",
+    "RunRecorder",
+    "SharedQueueGrace",
+    "StoryLinker",
+]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +34,10 @@ PAGE_LEVEL_ERRORS = (
     "store_failed",
 )
 
+#: record-level errors are written this many at a time, or after this many seconds
+ERROR_BATCH = 500
+ERROR_FLUSH_SECONDS = 2.0
+
 
 class RunRecorder:
     def __init__(self, crawler: Crawler) -> None:
@@ -35,6 +45,9 @@ class RunRecorder:
         self.database_url = crawler.settings.get("DATABASE_URL")
         self.run_id: int | None = None
         self.source_id: int | None = None
+        self.source_name = ""
+        self.pending: list[Any] = []
+        self.flushed_at = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
@@ -76,19 +89,31 @@ class RunRecorder:
         message: str,
         record_id: str | None = None,
     ) -> None:
-        from db.runs import record_error
+        import time
+
+        self.source_name = spider.name
+        self.pending.append((url, error_kind, message, record_id))
+        # a page-level error is written at once (it decides the run's status); record-level
+        # ones go in batches: one row and one commit each cost more than reading the record
+        if (
+            error_kind in PAGE_LEVEL_ERRORS
+            or len(self.pending) >= ERROR_BATCH
+            or time.monotonic() - self.flushed_at > ERROR_FLUSH_SECONDS
+        ):
+            self.flush_errors()
+
+    def flush_errors(self) -> None:
+        import time
+
+        from db.runs import record_errors
         from db.session import session_scope
 
+        self.flushed_at = time.monotonic()
+        if not self.pending:
+            return
+        errors, self.pending = self.pending, []
         with session_scope(self.database_url) as session:
-            record_error(
-                session,
-                run_id=self.run_id,
-                source_name=spider.name,
-                url=url,
-                error_kind=error_kind,
-                message=message,
-                record_id=record_id,
-            )
+            record_errors(session, run_id=self.run_id, source_name=self.source_name, errors=errors)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         from db.runs import finish_run, previous_run, set_watermark
@@ -96,13 +121,18 @@ class RunRecorder:
 
         if self.run_id is None:
             return
+        self.flush_errors()
         stats = self.crawler.stats
         seen = int(stats.get_value("veilleur/items_seen", 0))
         page_errors = sum(
             int(stats.get_value(f"veilleur/errors/{kind}", 0)) for kind in PAGE_LEVEL_ERRORS
         )
         message_parts: list[str] = []
-        quiet = getattr(spider, "frozen", False) or getattr(spider, "nothing_new_expected", False)
+        quiet = (
+            getattr(spider, "frozen", False)
+            or getattr(spider, "nothing_new_expected", False)
+            or _shared_queue(self.crawler)
+        )
         with session_scope(self.database_url) as session:
             if reason != "finished":
                 status = "error"
@@ -115,6 +145,10 @@ class RunRecorder:
                 # every file it reads was unchanged since it was last read completely
                 status = "ok"
                 message_parts.append("every file unchanged since the last read")
+            elif seen == 0 and _shared_queue(self.crawler) and not page_errors:
+                # a worker of a shared crawl: the others may have taken every page first
+                status = "ok"
+                message_parts.append("shared crawl: the other workers read every page")
             elif seen == 0:
                 status = "failing"
                 before = previous_run(session, self.source_id or 0, self.run_id)
@@ -161,6 +195,10 @@ class RunRecorder:
             status,
             seen,
         )
+
+
+def _shared_queue(crawler: Crawler) -> bool:
+    return "scrapy_redis" in str(crawler.settings.get("SCHEDULER", ""))
 
 
 class StoryLinker:
@@ -252,3 +290,34 @@ class ProgressReporter:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.task is not None and self.task.running:
             self.task.stop()
+
+
+class SharedQueueGrace:
+    """With a shared Redis queue, an empty queue may only mean that another worker has not yet
+    queued the pages of the window it is reading: the spider stays open until it has been idle
+    for ``VEILLEUR_SHARED_IDLE_SECONDS`` (Scrapy asks every few seconds)."""
+
+    def __init__(self, grace: float) -> None:
+        self.grace = grace
+        self.idle_since: float | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedQueueGrace:
+        ext = cls(crawler.settings.getfloat("VEILLEUR_SHARED_IDLE_SECONDS", 15.0))
+        crawler.signals.connect(ext.busy, signal=signals.response_received)
+        crawler.signals.connect(ext.idle, signal=signals.spider_idle)
+        return ext
+
+    def busy(self, **_: Any) -> None:
+        self.idle_since = None
+
+    def idle(self, spider: Any) -> None:
+        import time
+
+        from scrapy.exceptions import DontCloseSpider
+
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.grace:
+            raise DontCloseSpider

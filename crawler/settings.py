@@ -101,6 +101,9 @@ ITEM_PIPELINES = {
 # Store writes in batches: one transaction per batch instead of one per notice
 # (one ORM commit per item caps a pipeline near 100 items/s).
 STORE_BATCH_SIZE = env_int("VEILLEUR_STORE_BATCH_SIZE", 500)
+# Batches are written by one background thread while the crawl reads on; this many may wait
+# for it before the pipeline waits too (bounds the memory held by unwritten notices).
+STORE_BATCHES_AHEAD = 2
 
 # Linked documents (crawler.pipelines.documents): fetched and read in isolated workers under
 # extract.result.Limits, whose defaults suit a nightly crawl on a 2-core box; tests whose
@@ -137,11 +140,24 @@ DECP_FILES: list[str] = []
 DEFAULT_LOOKBACK_DAYS = env_int("VEILLEUR_LOOKBACK_DAYS", 7)
 
 # Scale-out: set VEILLEUR_REDIS_URL to share the request queue between crawler processes.
+# Workers of one crawl share VEILLEUR_CRAWL_ID (e.g. "boamp-2024"): it names the queue and the
+# duplicate filter in Redis, so a window's pages are queued once whichever worker asks first;
+# another id is another crawl (a re-crawl is not filtered out by the last one).
+VEILLEUR_CRAWL_ID = os.environ.get("VEILLEUR_CRAWL_ID", "")
+# Scrapy's own in-memory scheduler unless the queue is shared (the spiders ask which is on).
+SCHEDULER = "scrapy.core.scheduler.Scheduler"
+# A worker whose shared queue runs dry waits this long for the others' next pages before it
+# closes (crawler.extensions.SharedQueueGrace, on only with a shared queue).
+VEILLEUR_SHARED_IDLE_SECONDS = 15.0
 if os.environ.get("VEILLEUR_REDIS_URL"):
     SCHEDULER = "scrapy_redis.scheduler.Scheduler"
     DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
     SCHEDULER_PERSIST = True  # a restarted worker picks up where the others are
     REDIS_URL = os.environ["VEILLEUR_REDIS_URL"]
+    _crawl_id = VEILLEUR_CRAWL_ID or "default"
+    SCHEDULER_QUEUE_KEY = f"veilleur:%(spider)s:{_crawl_id}:requests"
+    SCHEDULER_DUPEFILTER_KEY = f"veilleur:%(spider)s:{_crawl_id}:dupefilter"
+    EXTENSIONS = {**EXTENSIONS, "crawler.extensions.SharedQueueGrace": 300}
 # a DECP window is read through /exports/json in one answer (so that the rows of one contract
 # stay together) when it holds at most this many rows; larger windows are halved first
 DECP_EXPORT_MAX_ROWS = 20_000

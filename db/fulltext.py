@@ -1,7 +1,8 @@
 """Full-text search over notices and document pages, on SQLite (FTS5) and PostgreSQL.
 
 SQLite: two external-content FTS5 tables (``notices_fts``, ``document_pages_fts``) kept in step
-by triggers, tokenizer ``unicode61 remove_diacritics 2`` so "videoprotection" finds
+by triggers (the crawler's batches of new notices are indexed in one statement after the
+batch instead, :func:`notices_indexed_after`), tokenizer ``unicode61 remove_diacritics 2`` so "videoprotection" finds
 "vidéoprotection". The update trigger fires only when an indexed column is in the SET clause,
 so the crawler's ``last_seen_at`` touches cost nothing.
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, text
 
@@ -32,8 +35,10 @@ __all__ = [
     "drop_fulltext",
     "ensure_fulltext",
     "fts5_query",
+    "notices_indexed_after",
     "pg_tsquery",
     "search_spellings",
+    "sqlite_notice_insert_ddl",
 ]
 
 log = logging.getLogger(__name__)
@@ -52,7 +57,11 @@ _NOTICE_COLS = "title, description, buyer_name, extra_text, awardees"
 _SQLITE_DDL = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS notices_fts USING fts5({_NOTICE_COLS},
         content='notices', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
-    f"""CREATE TRIGGER IF NOT EXISTS notices_fts_ai AFTER INSERT ON notices BEGIN
+    # a row here (only ever inside the crawler's write transaction) tells the insert trigger
+    # that the batch is indexed in one statement after it (index_notices)
+    "CREATE TABLE IF NOT EXISTS fulltext_deferred (id INTEGER PRIMARY KEY)",
+    f"""CREATE TRIGGER IF NOT EXISTS notices_fts_ai AFTER INSERT ON notices
+        WHEN NOT EXISTS (SELECT 1 FROM fulltext_deferred) BEGIN
         INSERT INTO notices_fts(rowid, {_NOTICE_COLS})
         VALUES (new.id, new.title, new.description, new.buyer_name, new.extra_text,
         new.awardees); END""",
@@ -134,6 +143,11 @@ def _create_pg_config(conn: Connection) -> None:
         )
 
 
+def sqlite_notice_insert_ddl() -> list[str]:
+    """The deferral table and the notices' insert trigger (for migration 0011)."""
+    return [ddl for ddl in _SQLITE_DDL if "fulltext_deferred" in ddl]
+
+
 def create_fulltext(conn: Connection) -> None:
     """Create the search tables/indexes/triggers and the queue index for the connection's
     dialect (idempotent)."""
@@ -150,12 +164,40 @@ def create_fulltext(conn: Connection) -> None:
             conn.execute(text(ddl))
 
 
+@contextmanager
+def notices_indexed_after(conn: Connection, ids: Callable[[], Iterable[int]]) -> Iterator[None]:
+    """Notices inserted inside the block are indexed after it, in one statement per chunk
+    (SQLite; PostgreSQL's GIN index is maintained by the server). ``ids`` gives their ids once
+    the block has run. One statement for a batch costs a fraction of one trigger per row.
+    The caller owns the transaction: the deferral exists only inside it."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.execute(text("INSERT OR IGNORE INTO fulltext_deferred (id) VALUES (1)"))
+    try:
+        yield
+    finally:
+        conn.execute(text("DELETE FROM fulltext_deferred"))
+    wanted = sorted(ids())
+    for start in range(0, len(wanted), 500):  # SQLite caps bound parameters
+        chunk = wanted[start : start + 500]
+        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+        conn.execute(
+            text(
+                f"INSERT INTO notices_fts(rowid, {_NOTICE_COLS}) SELECT id, {_NOTICE_COLS} "
+                f"FROM notices WHERE id IN ({marks})"
+            ),
+            {f"i{n}": notice_id for n, notice_id in enumerate(chunk)},
+        )
+
+
 def drop_fulltext(conn: Connection) -> None:
     conn.execute(text(f"DROP INDEX IF EXISTS {QUEUE_INDEX}"))
     if conn.dialect.name == "sqlite":
         for trig in _SQLITE_TRIGGERS:
             conn.execute(text(f"DROP TRIGGER IF EXISTS {trig}"))
         conn.execute(text("DROP TABLE IF EXISTS notices_fts"))
+        conn.execute(text("DROP TABLE IF EXISTS fulltext_deferred"))
         conn.execute(text("DROP TABLE IF EXISTS document_pages_fts"))
     elif conn.dialect.name == "postgresql":
         for name in _PG_INDEXES:
@@ -172,7 +214,13 @@ def ensure_fulltext(conn: Connection) -> bool:
         present = set(rows) | set(
             conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars()
         )
-        wanted = {*_SQLITE_TRIGGERS, "notices_fts", "document_pages_fts", QUEUE_INDEX}
+        wanted = {
+            *_SQLITE_TRIGGERS,
+            "notices_fts",
+            "document_pages_fts",
+            "fulltext_deferred",
+            QUEUE_INDEX,
+        }
         if wanted <= present:
             return False
     elif conn.dialect.name == "postgresql":

@@ -91,7 +91,9 @@ def field_fill(session: Session, run: CrawlRun) -> tuple[int, dict[str, float]]:
         query = query.where(Notice.updated_at <= run.finished_at)
     counts = dict.fromkeys(TRACKED_FIELDS, 0)
     total = 0
-    for row in session.execute(query):
+    # streamed: a backfill's run writes 100 000 notices, whose descriptions alone would not
+    # fit a small server's memory at once
+    for row in session.execute(query.execution_options(yield_per=1000)):
         total += 1
         for name, value in zip(TRACKED_FIELDS, row, strict=True):
             counts[name] += _filled(value)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models.base import utcnow
 from db.models.notices import Notice
 from db.models.runs import CrawlError, CrawlRun, Source
+from db.upsert import insert_ignore
 
 __all__ = [
+    "ErrorRow",
     "SourceHealth",
     "ensure_source",
     "finish_run",
@@ -24,6 +27,7 @@ __all__ = [
     "pid_alive",
     "previous_run",
     "record_error",
+    "record_errors",
     "set_watermark",
     "source_health",
     "start_run",
@@ -40,9 +44,10 @@ def ensure_source(
 ) -> Source:
     source = session.scalar(select(Source).where(Source.name == name))
     if source is None:
-        source = Source(name=name, kind=kind, licence=licence, base_url=base_url)
-        session.add(source)
-        session.flush()
+        # insert-or-nothing: two shared-crawl workers may both meet a new source at start
+        row = {"name": name, "kind": kind, "licence": licence, "base_url": base_url}
+        insert_ignore(session, Source, [row])
+        source = session.scalars(select(Source).where(Source.name == name)).one()
     return source
 
 
@@ -117,21 +122,46 @@ def record_error(
     message: str,
     record_id: str | None = None,
 ) -> None:
-    session.add(
-        CrawlError(
-            run_id=run_id,
-            source_name=source_name,
-            url=url,
-            error_kind=error_kind,
-            message=message[:5000],
-            record_id=(record_id or None) and record_id[:200],
-        )
+    record_errors(
+        session,
+        run_id=run_id,
+        source_name=source_name,
+        errors=[(url, error_kind, message, record_id)],
+    )
+
+
+#: one recorded error: url, kind, message, record id
+ErrorRow = tuple[str | None, str, str, str | None]
+
+
+def record_errors(
+    session: Session, *, run_id: int | None, source_name: str, errors: Sequence[ErrorRow]
+) -> None:
+    """Several errors of one run in one INSERT (a crawl meets one per odd record: a row and a
+    commit each cost more than reading the record)."""
+    if not errors:
+        return
+    now = utcnow()
+    session.execute(
+        insert(CrawlError),
+        [
+            {
+                "run_id": run_id,
+                "source_name": source_name,
+                "url": url,
+                "error_kind": error_kind,
+                "message": message[:5000],
+                "record_id": (record_id or None) and record_id[:200],
+                "created_at": now,
+            }
+            for url, error_kind, message, record_id in errors
+        ],
     )
     if run_id is not None:
         session.execute(
             update(CrawlRun)
             .where(CrawlRun.id == run_id)
-            .values(errors_count=CrawlRun.errors_count + 1)
+            .values(errors_count=CrawlRun.errors_count + len(errors))
         )
 
 

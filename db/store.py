@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from db.flags import decision_columns, flag_rows, replace_flags
+from db.fulltext import notices_indexed_after
 from db.linking.scoring import RELATION_BY_KIND
 from db.models.base import utcnow
 from db.models.documents import Document, NoticeDocument
@@ -290,12 +291,15 @@ def _new_notice_row(pending: _Pending, now: datetime) -> dict[str, Any]:
 def _insert_new(
     session: Session, new: list[_Pending], document_ids: dict[str, int], now: datetime
 ) -> None:
-    """New notices in one INSERT, then their first version, flags, links and documents."""
-    inserted = session.execute(
-        insert(Notice).returning(Notice.id, Notice.source_key),
-        [_new_notice_row(pending, now) for pending in new],
-    ).all()
-    ids = {key: notice_id for notice_id, key in inserted}
+    """New notices in one INSERT, then their first version, flags, links and documents; the
+    batch is indexed for search in one statement after it (``db.fulltext``)."""
+    rows = [_new_notice_row(pending, now) for pending in new]
+    ids: dict[str, int] = {}
+    with notices_indexed_after(session.connection(), ids.values):
+        inserted = session.execute(
+            insert(Notice).returning(Notice.id, Notice.source_key), rows
+        ).all()
+        ids.update({key: notice_id for notice_id, key in inserted})
     versions, flags, links = [], [], []
     for item, decision, content_hash in new:
         notice_id = ids[item.key]

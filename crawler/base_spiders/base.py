@@ -159,7 +159,10 @@ class BaseSpider(scrapy.Spider):
         self, url: str | None, error_kind: str, message: str, record_id: str | None = None
     ) -> None:
         """Record a bad page or record against this source and run; the crawl goes on."""
-        log.warning(
+        # a field-level warning is one line per odd record: stored and counted, logged at INFO
+        # so a long crawl's WARNING log keeps to what stops a page or a record
+        log.log(
+            logging.INFO if error_kind == "bad_field" else logging.WARNING,
             "source=%s error_kind=%s url=%s record_id=%s message=%s",
             self.name,
             error_kind,

@@ -16,13 +16,15 @@ The crawl therefore walks date windows: the first page of a window gives ``total
 window holding more than the cap is split in two halves, recursively, down to one day; a single
 day that still exceeds the cap is read through ``/exports/json``, which has no cap. A window
 stops on its last page, on a page identical to the previous one, or on
-``ODS_MAX_PAGES_PER_WINDOW``. Records are ordered by date then id, so offsets are stable.
+``ODS_MAX_PAGES_PER_WINDOW``. Records are ordered by date then id, so offsets are stable: once
+the first page of a window gave the total, its other pages are asked for together (Scrapy's
+concurrency settings decide how many at once), rather than one after another.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar
@@ -121,7 +123,7 @@ class OpendatasoftSpider(BaseSpider):
             callback=self.parse_page,
             errback=self.on_request_error,
             meta={"window": window, "offset": offset, "pages": pages, "prev_digest": prev},
-            dont_filter=True,
+            dont_filter=self.private_queue,
         )
 
     def export_request(self, window: DateWindow) -> scrapy.Request:
@@ -130,8 +132,22 @@ class OpendatasoftSpider(BaseSpider):
             callback=self.parse_export,
             errback=self.on_request_error,
             meta={"window": window},
-            dont_filter=True,
+            dont_filter=self.private_queue,
         )
+
+    @property
+    def private_queue(self) -> bool:
+        """False when workers share a Redis queue: its duplicate filter then keeps a page that
+        two workers both ask for (the first window, at start) from being read twice."""
+        return "scrapy_redis" not in str(self.settings.get("SCHEDULER", ""))
+
+    @property
+    def _page_digests(self) -> dict[DateWindow, dict[str, int]]:
+        digests: dict[DateWindow, dict[str, int]] | None = getattr(self, "_digests", None)
+        if digests is None:
+            digests = {}
+            self._digests = digests
+        return digests
 
     async def start(self) -> AsyncIterator[Any]:
         yield self.page_request(DateWindow(self.since, self.until), 0)
@@ -160,14 +176,19 @@ class OpendatasoftSpider(BaseSpider):
                 yield self.export_request(window)
             return
         digest = hashlib.sha256(response.body).hexdigest()
-        if digest == response.meta["prev_digest"]:
+        if digest == response.meta["prev_digest"] or self._seen_page(window, offset, digest):
             self.record_error(response.url, "repeated_page", "page identical to the previous one")
             return
         yield from self._records(payload["results"], response)
+        limit = self.settings.getint("ODS_PAGE_SIZE", 100)
+        if response.meta.get("fanned"):
+            return  # one of the pages asked for together after the window's first
         next_offset = offset + len(payload["results"])
         pages = response.meta["pages"] + 1
-        limit = self.settings.getint("ODS_PAGE_SIZE", 100)
         if not payload["results"] or next_offset >= total or self.sample_exhausted():
+            return
+        if offset == 0 and len(payload["results"]) == limit and self.sample is None:
+            yield from self._fan_out(response, window, total, limit, cap)
             return
         if next_offset + limit > cap:
             self.record_error(response.url, "offset_cap", f"window {window} exceeds the cap")
@@ -176,6 +197,37 @@ class OpendatasoftSpider(BaseSpider):
             self.record_error(response.url, "page_cap", f"window {window} stopped at {pages} pages")
             return
         yield self.page_request(window, next_offset, pages, digest)
+
+    def _fan_out(
+        self, response: Response, window: DateWindow, total: int, limit: int, cap: int
+    ) -> Iterator[scrapy.Request]:
+        """Every other page of the window at once: the first page gave the total, offsets are
+        stable (ordered by date, then id). The API's limits still hold: no offset + limit past
+        the cap, no more than ``ODS_MAX_PAGES_PER_WINDOW`` pages."""
+        max_pages = self.settings.getint("ODS_MAX_PAGES_PER_WINDOW", 100)
+        offsets = list(range(limit, total, limit))
+        if offsets and offsets[-1] + limit > cap:
+            self.record_error(response.url, "offset_cap", f"window {window} exceeds the cap")
+            offsets = [o for o in offsets if o + limit <= cap]
+        if len(offsets) + 1 > max_pages:
+            offsets = offsets[: max_pages - 1]
+            self.record_error(
+                response.url, "page_cap", f"window {window} stopped at {max_pages} pages"
+            )
+        self.crawler.stats.inc_value("veilleur/ods/pages_fanned_out", len(offsets))
+        for offset in offsets:
+            request = self.page_request(window, offset, 1)
+            request.meta["fanned"] = True
+            yield request
+
+    def _seen_page(self, window: DateWindow, offset: int, digest: str) -> bool:
+        """True when another offset of the window answered this very page (a server ignoring
+        ``offset``). The digests of the last windows only are kept."""
+        seen = self._page_digests.setdefault(window, {})
+        if self._page_digests and len(self._page_digests) > 64:
+            self._page_digests.pop(next(iter(self._page_digests)))
+        first = seen.setdefault(digest, offset)
+        return first != offset
 
     def parse_export(self, response: Response) -> Iterable[Any]:
         payload = self._json(response)

@@ -147,74 +147,106 @@ class LazyDecision:
 
 class StorePipeline:
     """Upserts notices in batches (one transaction per batch, committed as it goes so that a
-    killed crawl keeps what it stored). Counts new / changed / unchanged in the crawl stats."""
+    killed crawl keeps what it stored). Counts new / changed / unchanged in the crawl stats.
+
+    A batch is written in one background thread, batches one after another in arrival order,
+    while the reactor goes on reading and parsing: the database's work (the search index's
+    tokenizing above all) and the rules then use the second core instead of stopping the
+    crawl. At most ``STORE_BATCHES_AHEAD`` batches wait, so memory stays bounded."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.database_url = crawler.settings.get("DATABASE_URL")
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 500)
+        self.ahead = max(1, crawler.settings.getint("STORE_BATCHES_AHEAD", 2))
         self.buffer: list[NoticeItem] = []
+        self._writer: Any = None
+        self._pending: list[Any] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         from db.migrate import upgrade
 
         upgrade(self.database_url)
+        # one thread: batches are written in order, never two at once
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veilleur-store")
 
-    def process_item(self, item: NoticeItem) -> NoticeItem:
+    async def process_item(self, item: NoticeItem) -> NoticeItem:
         self.buffer.append(item)
         self.crawler.stats.inc_value("veilleur/items_seen")
         if len(self.buffer) >= self.batch_size:
-            self.flush()
+            await self._flush()
         return item
 
-    def close_spider(self) -> None:
-        self.flush()
+    async def close_spider(self) -> None:
+        await self._flush()
+        while self._pending:
+            self._counted(await self._pending.pop(0))
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
 
-    def flush(self) -> None:
+    async def _flush(self) -> None:
+        import asyncio
+
         if not self.buffer:
             return
+        batch, self.buffer = self.buffer, []
+        if self._writer is None:  # not opened (a test driving the pipeline by hand)
+            self._counted(self.store(batch))
+            return
+        # submitted at once, so batches are written in the order they were filled
+        self._pending.append(
+            asyncio.get_running_loop().run_in_executor(self._writer, self.store, batch)
+        )
+        while len(self._pending) > self.ahead:  # back-pressure: wait for the oldest batch
+            self._counted(await self._pending.pop(0))
+
+    def store(self, batch: list[NoticeItem]) -> tuple[Any, list[tuple[NoticeItem, str]]]:
+        """Write one batch (in the writer thread); returns what happened and the failures."""
         from db.session import session_scope
         from db.store import upsert_notices
 
-        batch, self.buffer = self.buffer, []
         try:
             with session_scope(self.database_url) as session:
-                result = upsert_notices(session, [(item, item.decision) for item in batch])
+                return upsert_notices(session, [(item, item.decision) for item in batch]), []
         except Exception:
             # One bad notice must not cost the batch: store one by one, record the failures.
             log.exception("store_batch_failed size=%d; storing one by one", len(batch))
-            result = self._store_one_by_one(batch)
+            return self._store_one_by_one(batch)
+
+    def _counted(self, outcome: tuple[Any, list[tuple[NoticeItem, str]]]) -> None:
+        result, failures = outcome
+        for item, message in failures:
+            _record(self.crawler.spider, item, "store_failed", message)
         stats = self.crawler.stats
         stats.inc_value("veilleur/items_new", result.new)
         stats.inc_value("veilleur/items_changed", result.changed)
         stats.inc_value("veilleur/items_unchanged", result.unchanged)
         log.debug(
-            "stored batch=%d new=%d changed=%d unchanged=%d",
-            len(batch),
-            result.new,
-            result.changed,
-            result.unchanged,
+            "stored new=%d changed=%d unchanged=%d", result.new, result.changed, result.unchanged
         )
 
-    def _store_one_by_one(self, batch: list[NoticeItem]) -> Any:
+    def _store_one_by_one(
+        self, batch: list[NoticeItem]
+    ) -> tuple[Any, list[tuple[NoticeItem, str]]]:
         from db.session import session_scope
         from db.store import StoreResult, upsert_notices
 
         total = StoreResult()
+        failures: list[tuple[NoticeItem, str]] = []
         for item in batch:
             try:
                 with session_scope(self.database_url) as session:
                     one = upsert_notices(session, [(item, item.decision)])
             except Exception as exc:
-                _record(
-                    self.crawler.spider, item, "store_failed", f"{type(exc).__name__}: {exc}"[:1000]
-                )
+                failures.append((item, f"{type(exc).__name__}: {exc}"[:1000]))
                 continue
             total.new += one.new
             total.changed += one.changed
             total.unchanged += one.unchanged
-        return total
+        return total, failures

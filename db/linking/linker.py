@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,6 +56,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: raw records read per query when looking for quoted TED numbers
+_RAW_CHUNK = 500
 
 
 @dataclass
@@ -216,17 +220,29 @@ def _quoted_twins(
             added += linker.add(
                 row.id, ("boamp", key, index.get(("boamp", key))), "twin", reason, 1.0
             )
-    raw_by_id = {
-        i: json.dumps(raw, ensure_ascii=False, default=str)
-        for i, raw in session.execute(select(Notice.id, Notice.raw).where(Notice.source == "boamp"))
-    }
-    for row in boamp:
-        for ref in ojs_refs(f"{row.text} {raw_by_id.get(row.id, '')}"):
+    if not any(source == "ted" for source, _ in index):
+        return added  # no TED notice stored: no BOAMP record can quote one
+    for row, raw in _with_raw(session, boamp):
+        for ref in ojs_refs(f"{row.text} {raw}"):
             ted_id = index.get(("ted", normalize_source_id(ref)))
             if ted_id is not None:
                 reason = f"BOAMP notice {row.key} quotes TED notice {ref}"
                 added += linker.add(ted_id, ("boamp", row.key, row.id), "twin", reason, 1.0)
     return added
+
+
+def _with_raw(session: Session, rows: list[LinkRow]) -> Iterator[tuple[LinkRow, str]]:
+    """Each row with its raw record as JSON text, read a chunk at a time: holding every raw
+    record of a large backfill at once cost ~60 KB of memory per notice."""
+    for start in range(0, len(rows), _RAW_CHUNK):
+        chunk = rows[start : start + _RAW_CHUNK]
+        raws: dict[int, Any] = dict(
+            session.execute(
+                select(Notice.id, Notice.raw).where(Notice.id.in_([r.id for r in chunk]))
+            ).all()
+        )
+        for row in chunk:
+            yield row, json.dumps(raws.pop(row.id, ""), ensure_ascii=False, default=str)
 
 
 def link_twins(session: Session, since: date | None = None, linker: _Linker | None = None) -> int:

@@ -72,6 +72,27 @@ def test_a_day_over_the_cap_is_read_through_exports(sqlite_url: str) -> None:
     assert exports and count(sqlite_url, Notice) == len(demo_records())
 
 
+def test_pages_of_a_window_are_asked_together_each_once(sqlite_url: str) -> None:
+    records = records_2006()
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records})) as server:
+        process = crawl_boamp(sqlite_url, server, *ALL, ODS_PAGE_SIZE=5)
+        asked = [(q["where"], int(q["offset"])) for _, p, q in server.requests if "offset" in q]
+    assert "'veilleur/ods/pages_fanned_out'" in process.stderr  # not one after another
+    assert sorted(asked) == sorted(set(asked))
+    assert sorted(o for _, o in asked) == list(range(0, len(records), 5))
+    assert count(sqlite_url, Notice) == len(records)
+
+
+def test_many_small_batches_are_all_stored_in_order(db_url: str) -> None:
+    # batches of 3 written one after another by the writer thread, one waiting at most
+    records = records_2006()
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records})) as server:
+        process = crawl_boamp(db_url, server, *ALL, STORE_BATCH_SIZE=3, STORE_BATCHES_AHEAD=1)
+    assert process.returncode == 0, process.stderr[-2000:]
+    assert count(db_url, Notice) == len(records)
+    assert last_run(db_url).items_new == len(records)
+
+
 def test_repeated_page_stops_the_window(sqlite_url: str) -> None:
     page = {"total_count": 500, "results": records_2006()[:10]}
 

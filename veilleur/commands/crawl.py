@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from datetime import date
 from typing import Any
@@ -200,11 +201,16 @@ def crawl(
     from db.locks import break_if_holder_died
     from db.session import session_scope
 
+    lock = f"crawl:{name}"
+    if os.environ.get("VEILLEUR_REDIS_URL"):
+        # workers of one shared crawl (VEILLEUR_CRAWL_ID) run side by side: one lock each
+        crawl_id = os.environ.get("VEILLEUR_CRAWL_ID") or "default"
+        lock = f"crawl:{name}:{crawl_id}:{socket.gethostname()}:{os.getpid()}"[:200]
     with session_scope(database_url) as session:
-        break_if_holder_died(session, f"crawl:{name}")
+        break_if_holder_died(session, lock)
     try:
         # one crawl of a source at a time, whoever starts it (scheduler, cron, a person)
-        with held_lock(database_url, f"crawl:{name}", ttl=3600, heartbeat=True):
+        with held_lock(database_url, lock, ttl=3600, heartbeat=True):
             statuses = run_crawl(
                 [name], spider_args=args, database_url=database_url, settings_overrides=overrides
             )

@@ -47,6 +47,14 @@ class OpendatasoftEmulator:
     datasets: dict[str, list[dict[str, Any]]]
     offset_cap: int = 10_000
     max_limit: int = 100
+    #: keep the last selections (same where and order, other offsets): a bench serving 100 000
+    #: records would otherwise filter and sort them all for every page; off by default, since
+    #: a test may change the records between two crawls
+    cache_selections: bool = False
+    _selections: dict[tuple[str, str, str], list[dict[str, Any]]] = field(
+        default_factory=dict, repr=False
+    )
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _conditions(self, where: str) -> list[Callable[[dict[str, Any]], bool]]:
         conditions: list[Callable[[dict[str, Any]], bool]] = []
@@ -70,18 +78,8 @@ class OpendatasoftEmulator:
             raise ValueError(f"unsupported ODSQL clause: {clause}")
         return conditions
 
-    def handle(self, method: str, path: str, query: dict[str, str]) -> Reply | None:
-        match = _ODS_PATH.match(path)
-        if not match or method != "GET":
-            return None
-        dataset, endpoint = match.groups()
-        records = self.datasets.get(dataset)
-        if records is None:
-            return _json_reply(404, {"error_code": "DatasetNotFound", "message": dataset})
-        try:
-            conditions = self._conditions(query.get("where", ""))
-        except ValueError as exc:
-            return _json_reply(400, {"error_code": "ODSQLError", "message": str(exc)})
+    def _select(self, records: list[dict[str, Any]], query: dict[str, str]) -> list[Any]:
+        conditions = self._conditions(query.get("where", ""))
         selected = [r for r in records if all(c(r) for c in conditions)]
         for part in reversed(
             [p.strip() for p in query.get("order_by", "").split(",") if p.strip()]
@@ -91,6 +89,28 @@ class OpendatasoftEmulator:
                 key=_sort_key(name),
                 reverse=direction.strip().upper() == "DESC",
             )
+        return selected
+
+    def handle(self, method: str, path: str, query: dict[str, str]) -> Reply | None:
+        match = _ODS_PATH.match(path)
+        if not match or method != "GET":
+            return None
+        dataset, endpoint = match.groups()
+        records = self.datasets.get(dataset)
+        if records is None:
+            return _json_reply(404, {"error_code": "DatasetNotFound", "message": dataset})
+        cache_key = (dataset, query.get("where", ""), query.get("order_by", ""))
+        selected = self._selections.get(cache_key) if self.cache_selections else None
+        if selected is None:
+            try:
+                selected = self._select(records, query)
+            except ValueError as exc:
+                return _json_reply(400, {"error_code": "ODSQLError", "message": str(exc)})
+            if self.cache_selections:
+                with self._cache_lock:  # the server answers from several threads
+                    while len(self._selections) >= 16:
+                        self._selections.pop(next(iter(self._selections)))
+                    self._selections[cache_key] = selected
         if endpoint == "exports/json":
             return _json_reply(200, selected)
         try:
