@@ -18,7 +18,6 @@ were before the counts tables (``bench/picture_before.py``) beside today's, in t
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 import threading
@@ -46,7 +45,6 @@ from db.picture_queries import (
     timeline,
 )
 from db.session import get_engine, session_scope
-from tools.corpus import corpus_dir
 from vocabulary.places import communes
 from vocabulary.terms import CATEGORIES
 
@@ -225,17 +223,7 @@ def bench(kind: str, corpus: Path, n: int, clients: int, requests: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
-    parser.add_argument("--notices", type=int, default=200_000)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--requests", type=int, default=100, help="per client")
-    parser.add_argument("--corpus", help="default: $VEILLEUR_CORPUS, else ../shared/corpus")
-    args = parser.parse_args()
-    for kind in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
-        bench(
-            kind, corpus_dir(args.corpus, required=False), args.notices, args.clients, args.requests
-        )
+    base.run_benches(__doc__ or "", bench)
 
 
 if __name__ == "__main__":

@@ -315,19 +315,23 @@ def bench(kind: str, corpus: Path, n: int, clients: int, requests: int) -> None:
         cleanup()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def run_benches(description: str, bench: Any) -> None:
+    """Parse the load benches' shared options and run ``bench`` once per database asked for."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--notices", type=int, default=200_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--requests", type=int, default=100, help="per client")
     parser.add_argument("--corpus", help="default: $VEILLEUR_CORPUS, else ../shared/corpus")
     args = parser.parse_args()
-    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    for kind in kinds:
+    for kind in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         bench(
             kind, corpus_dir(args.corpus, required=False), args.notices, args.clients, args.requests
         )
+
+
+def main() -> None:
+    run_benches(__doc__ or "", bench)
 
 
 if __name__ == "__main__":

@@ -180,6 +180,10 @@ class BaseSpider(scrapy.Spider):
             record_id=record_id,
         )
 
+    def on_error(self, failure: Any) -> None:
+        """Errback for a request that got no answer: recorded as ``request_failed``."""
+        self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
+
     def sample_exhausted(self) -> bool:
         """True once ``sample=N`` notices were yielded: stop scheduling more pages."""
         return self.sample is not None and self.notices_yielded >= self.sample

@@ -82,9 +82,6 @@ class CsvDeliberationsSpider(BaseSpider):
                 dont_filter=True,
             )
 
-    def on_error(self, failure: Any) -> None:
-        self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
-
     def parse_csv(self, response: Response) -> Iterable[NoticeItem]:
         fixed: dict[str, Any] = {
             "buyer_name": self.buyer_name,

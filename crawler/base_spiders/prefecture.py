@@ -169,9 +169,6 @@ class PrefectureRaaSpider(BaseSpider):
             dont_filter=True,
         )
 
-    def on_error(self, failure: Any) -> None:
-        self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
-
     def parse_page(self, response: Response) -> Iterable[Any]:
         if not isinstance(response, TextResponse):
             self.record_error(response.url, "bad_page", "RAA page is not text/HTML")

@@ -68,9 +68,6 @@ class ScdlDatagouvSpider(BaseSpider):
                 dont_filter=True,
             )
 
-    def on_error(self, failure: Any) -> None:
-        self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
-
     def parse_dataset(self, response: Response) -> Iterable[Any]:
         try:
             meta = json.loads(response.body)

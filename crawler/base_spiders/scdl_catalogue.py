@@ -139,8 +139,8 @@ class ScdlCatalogueSpider(BaseSpider):
     # -- callbacks ------------------------------------------------------------------------
 
     def on_error(self, failure: Any) -> None:
+        super().on_error(failure)
         request = failure.request
-        self.record_error(request.url, "request_failed", repr(failure.value)[:500])
         resource = request.meta.get("resource")
         if resource:
             self._record(request.meta["dataset"], resource, "failed", repr(failure.value), 0)
