@@ -278,10 +278,15 @@ class ProgressReporter:
         stats = self.crawler.stats
         seen = int(stats.get_value("veilleur/items_seen", 0))
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        errors = sum(v for k, v in stats.get_stats().items() if k.startswith("veilleur/errors/"))
+        counts = stats.get_stats().items()
+        errors = sum(v for k, v in counts if k.startswith("veilleur/errors/"))
+        # a source that reads documents (a prefecture's recueils) can spend its first minutes
+        # reading them before any notice leaves the pipelines: say so rather than "0 notices"
+        documents = sum(v for k, v in counts if k.startswith("documents/status/"))
+        read = f"{documents} documents read, " if documents else ""
         print(
             f"{spider.name}: {seen} notices ({seen / elapsed:.0f}/s), "
-            f"{int(stats.get_value('veilleur/items_flagged', 0))} flagged, "
+            f"{int(stats.get_value('veilleur/items_flagged', 0))} flagged, {read}"
             f"{int(stats.get_value('response_received_count', 0))} pages, {errors} errors",
             file=sys.stderr,
             flush=True,
