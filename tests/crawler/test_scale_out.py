@@ -169,8 +169,8 @@ def test_a_worker_killed_halfway_loses_nothing(db_url: str) -> None:
     assert victim.returncode == -signal.SIGKILL
     assert stored_at_kill < len(records)  # killed halfway, not after the end
     assert survivor.returncode == 0, output
-    assert "'veilleur/shared/requeued'" in output  # the victim's pages were put back
-    assert left == []  # every taken page acknowledged (or put back and then acknowledged)
     with session_scope(db_url) as session:
         keys = list(session.scalars(select(Notice.source_id).where(Notice.source == "boamp")))
     assert sorted(keys) == sorted(r["idweb"] for r in records)  # each once, none lost
+    assert "'veilleur/shared/requeued'" in output  # the victim's pages were put back
+    assert left == []  # every taken page acknowledged (or put back and then acknowledged)
