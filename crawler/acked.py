@@ -21,7 +21,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy_redis.queue import PriorityQueue
 
-__all__ = ["AckedPriorityQueue", "AckedRequests", "AckTracker"]
+__all__ = ["AckTracker", "AckedPriorityQueue", "AckedRequests"]
 
 TOKEN = "veilleur_ack"
 

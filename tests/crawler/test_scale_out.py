@@ -138,9 +138,7 @@ def test_a_worker_killed_halfway_loses_nothing(db_url: str) -> None:
                 settings=settings,
             )
             victim, survivor = (
-                subprocess.Popen(
-                    command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
-                )
+                subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
                 for _ in range(2)
             )
             held: dict[bytes, bytes] = {}
@@ -149,9 +147,7 @@ def test_a_worker_killed_halfway_loses_nothing(db_url: str) -> None:
                 # halfway: some notices are committed and the victim holds pages in flight
                 if count(db_url, Notice) >= 300:
                     keys = [
-                        k
-                        for k in client.scan_iter(inflight)
-                        if f":{victim.pid}:".encode() in k
+                        k for k in client.scan_iter(inflight) if f":{victim.pid}:".encode() in k
                     ]
                     held = client.hgetall(keys[0]) if keys else {}
                     if held:
