@@ -84,6 +84,14 @@ class AckedPriorityQueue(PriorityQueue):
             self.spider.crawler.stats.inc_value("veilleur/shared/requeued", moved)
         return moved
 
+    def push(self, request: Request) -> None:
+        # a retried or redirected request comes back with the token of the one it replaces:
+        # queue it afresh, then let the old one go (killed in between: read twice, harmless)
+        token = request.meta.pop(TOKEN, None)
+        super().push(request)
+        if token is not None:
+            self.ack([token])
+
     def pop(self, timeout: int = 0) -> Request | None:
         got = self._pop(keys=[self.key, self.inflight])
         if not got:
@@ -209,7 +217,9 @@ class AckTracker:
             return
         try:
             for out in result:
-                if not isinstance(out, Request):
+                if isinstance(out, Request):
+                    out.meta.pop(TOKEN, None)  # a meta copied from the page is not its own
+                else:
                     acks.yielded(token)
                 yield out
         finally:
@@ -225,7 +235,9 @@ class AckTracker:
             return
         try:
             async for out in result:
-                if not isinstance(out, Request):
+                if isinstance(out, Request):
+                    out.meta.pop(TOKEN, None)  # a meta copied from the page is not its own
+                else:
                     acks.yielded(token)
                 yield out
         finally:
