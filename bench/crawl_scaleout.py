@@ -6,7 +6,8 @@ period into many date windows under the 10 000 offset cap) are crawled by a sing
 by two workers started together with the same ``VEILLEUR_CRAWL_ID``. For each: wall time,
 notices/s, notices stored, losses (records not stored), pages the server answered more than
 once (a window read twice), and the records each worker passed to the pipelines (a sum above
-N: read twice). Prints figures; asserts nothing. Needs Redis (``VEILLEUR_BENCH_REDIS_URL``, default
+N: read twice). A third run kills the first of two workers (SIGKILL) once half the notices are
+stored: the other must store the rest (crawler/acked.py). Prints figures; asserts nothing. Needs Redis (``VEILLEUR_BENCH_REDIS_URL``, default
 redis://127.0.0.1:6379/14) and PostgreSQL on 127.0.0.1.
 
     python bench/crawl_scaleout.py [N]       # e.g. 100000
@@ -15,6 +16,7 @@ redis://127.0.0.1:6379/14) and PostgreSQL on 127.0.0.1.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -33,7 +35,7 @@ from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 REDIS_URL = os.environ.get("VEILLEUR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
-def backfill(server: ReplayServer, n: int, workers: int) -> str:
+def backfill(server: ReplayServer, n: int, workers: int, kill: bool = False) -> str:
     import redis
     from sqlalchemy import create_engine, text
 
@@ -68,9 +70,17 @@ def backfill(server: ReplayServer, n: int, workers: int) -> str:
             )
             for _ in range(workers)
         ]
+        engine = create_engine(url)
+        if kill:  # SIGKILL the first worker once half the notices are stored
+            count = text("SELECT count(*) FROM notices")
+            while procs[0].poll() is None:
+                with engine.connect() as conn:
+                    if int(conn.execute(count).scalar_one()) >= n // 2:
+                        procs[0].send_signal(signal.SIGKILL)
+                        break
+                time.sleep(0.2)
         codes = [p.wait() for p in procs]
         seconds = time.perf_counter() - started
-        engine = create_engine(url)
         with engine.connect() as conn:
             stored = int(conn.execute(text("SELECT count(*) FROM notices")).scalar_one())
             query = text("SELECT items_seen FROM crawl_runs ORDER BY id")
@@ -84,8 +94,9 @@ def backfill(server: ReplayServer, n: int, workers: int) -> str:
         )
         twice = sum(c - 1 for c in asked.values() if c > 1)
         rate = n / seconds
+        label = f"{workers} worker{'s' if workers > 1 else ' '}" + (", 1st killed" if kill else "")
         return (
-            f"{workers} worker{'s' if workers > 1 else ' '} {seconds:7.1f} s  {rate:6.0f} notices/s"
+            f"{label} {seconds:7.1f} s  {rate:6.0f} notices/s"
             f"  stored {stored}  lost {n - stored}  pages read twice {twice}"
             f"  records through the pipelines {passed} {per_run}  exit codes {codes}"
         )
@@ -104,6 +115,7 @@ def main() -> None:
     with ReplayServer(ods=emulator) as server:
         print(backfill(server, n, 1))
         print(backfill(server, n, 2))
+        print(backfill(server, n, 2, kill=True))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ Every setting the crawler and the spiders read is declared here, and every value
 from __future__ import annotations
 
 import os
+import socket
+import uuid
 
 from extract.result import Limits
 from vocabulary.env import env_int
@@ -157,7 +159,22 @@ if os.environ.get("VEILLEUR_REDIS_URL"):
     _crawl_id = VEILLEUR_CRAWL_ID or "default"
     SCHEDULER_QUEUE_KEY = f"veilleur:%(spider)s:{_crawl_id}:requests"
     SCHEDULER_DUPEFILTER_KEY = f"veilleur:%(spider)s:{_crawl_id}:dupefilter"
-    EXTENSIONS = {**EXTENSIONS, "crawler.extensions.SharedQueueGrace": 300}
+    EXTENSIONS = {
+        **EXTENSIONS,
+        "crawler.extensions.SharedQueueGrace": 300,
+        "crawler.acked.AckedRequests": 310,
+    }
+    # a taken request stays in this worker's in-flight hash until its notices are committed;
+    # the others put it back if this worker's heartbeat stops (crawler/acked.py)
+    SCHEDULER_QUEUE_CLASS = "crawler.acked.AckedPriorityQueue"
+    SPIDER_MIDDLEWARES = {"crawler.acked.AckTracker": 10}
+# A worker refreshes its heartbeat this often; the others take it for dead once it is older
+# than the TTL (which must stay below VEILLEUR_SHARED_IDLE_SECONDS, so that a worker waiting
+# on an empty queue sees a dead worker's requests come back before it closes).
+VEILLEUR_HEARTBEAT_SECONDS = 3.0
+VEILLEUR_HEARTBEAT_TTL = 10
+# Names this worker's in-flight hash and heartbeat in Redis: unique per process.
+VEILLEUR_WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 # a DECP window is read through /exports/json in one answer (so that the rows of one contract
 # stay together) when it holds at most this many rows; larger windows are halved first
 DECP_EXPORT_MAX_ROWS = 20_000

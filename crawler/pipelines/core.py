@@ -186,7 +186,8 @@ class StorePipeline:
     async def close_spider(self) -> None:
         await self._flush()
         while self._pending:
-            self._counted(await self._pending.pop(0))
+            await self._commit_oldest()
+        self._ack(self._settled())  # pages that yielded no notice since the last batch
         if self._writer is not None:
             self._writer.shutdown(wait=True)
 
@@ -196,15 +197,32 @@ class StorePipeline:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
+        # with a shared queue: the pages whose notices are all in this batch or an earlier one,
+        # acknowledged once this batch is committed (crawler/acked.py)
+        settled = self._settled()
         if self._writer is None:  # not opened (a test driving the pipeline by hand)
             self._counted(self.store(batch))
+            self._ack(settled)
             return
         # submitted at once, so batches are written in the order they were filled
-        self._pending.append(
-            asyncio.get_running_loop().run_in_executor(self._writer, self.store, batch)
-        )
+        future = asyncio.get_running_loop().run_in_executor(self._writer, self.store, batch)
+        self._pending.append((future, settled))
         while len(self._pending) > self.ahead:  # back-pressure: wait for the oldest batch
-            self._counted(await self._pending.pop(0))
+            await self._commit_oldest()
+
+    async def _commit_oldest(self) -> None:
+        future, settled = self._pending.pop(0)
+        self._counted(await future)
+        self._ack(settled)
+
+    def _settled(self) -> list[str]:
+        acks = getattr(self.crawler, "veilleur_acks", None)
+        return acks.settled() if acks is not None else []
+
+    def _ack(self, tokens: list[str]) -> None:
+        acks = getattr(self.crawler, "veilleur_acks", None)
+        if acks is not None and tokens:
+            acks.ack(tokens)
 
     def store(self, batch: list[NoticeItem]) -> tuple[Any, list[tuple[NoticeItem, str]]]:
         """Write one batch (in the writer thread); returns what happened and the failures."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
 import subprocess
+import time
 import uuid
 from collections import Counter
 from datetime import date, timedelta
@@ -102,3 +104,69 @@ def test_two_workers_store_every_notice_once_and_read_no_page_twice(db_url: str)
     # both workers ran, and between them passed each record on once (how the pages were
     # shared is up to who asked first: a quick worker may take them all)
     assert sum(seen) == len(records) and len(seen) == 2
+
+
+def test_a_worker_killed_halfway_loses_nothing(db_url: str) -> None:
+    """SIGKILL one of two workers while it holds pages and unwritten notices: the other puts
+    its requests back once its heartbeat expires and finishes the crawl (crawler/acked.py)."""
+    if not db_url.startswith("postgresql"):
+        return  # shared crawls write to PostgreSQL (docs/operations.md); SQLite is one writer
+    client = redis.Redis.from_url(REDIS_URL)
+    crawl_id = f"test-{uuid.uuid4().hex[:8]}"
+    records = spread(3000, per_day=250)
+    ods = OpendatasoftEmulator({"boamp": records}, offset_cap=400)
+    env = crawl_env(env={"VEILLEUR_REDIS_URL": REDIS_URL, "VEILLEUR_CRAWL_ID": crawl_id})
+    settings = {
+        "ODS_OFFSET_CAP": 400,
+        "ODS_PAGE_SIZE": 50,
+        "STORE_BATCH_SIZE": 100,
+        "VEILLEUR_HEARTBEAT_SECONDS": 1,
+        "VEILLEUR_HEARTBEAT_TTL": 3,
+    }
+    inflight = f"veilleur:boamp:{crawl_id}:requests:inflight:*"
+    upgrade(db_url)
+    try:
+        with ReplayServer(ods=ods) as server:
+            command = crawl_command(
+                "boamp",
+                server.url,
+                "--since",
+                "2024-01-01",
+                "--until",
+                "2024-01-12",
+                database_url=db_url,
+                settings=settings,
+            )
+            victim, survivor = (
+                subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)
+            )
+            held: dict[bytes, bytes] = {}
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and victim.poll() is None:
+                # halfway: some notices are committed and the victim holds pages in flight
+                if count(db_url, Notice) >= 300:
+                    keys = [
+                        k for k in client.scan_iter(inflight) if f":{victim.pid}:".encode() in k
+                    ]
+                    held = client.hgetall(keys[0]) if keys else {}
+                    if held:
+                        victim.send_signal(signal.SIGKILL)
+                        break
+                time.sleep(0.05)
+            victim.wait(timeout=30)
+            stored_at_kill = count(db_url, Notice)
+            output = survivor.communicate(timeout=240)[1]
+            left = [k for k in client.scan_iter(inflight)]
+    finally:
+        for key in client.scan_iter(f"veilleur:*:{crawl_id}:*"):
+            client.delete(key)
+    assert held, "the victim never held a page in flight: nothing was tested"
+    assert victim.returncode == -signal.SIGKILL
+    assert stored_at_kill < len(records)  # killed halfway, not after the end
+    assert survivor.returncode == 0, output
+    with session_scope(db_url) as session:
+        keys = list(session.scalars(select(Notice.source_id).where(Notice.source == "boamp")))
+    assert sorted(keys) == sorted(r["idweb"] for r in records)  # each once, none lost
+    assert "'veilleur/shared/requeued'" in output  # the victim's pages were put back
+    assert left == []  # every taken page acknowledged (or put back and then acknowledged)
