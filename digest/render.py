@@ -170,11 +170,13 @@ class RenderedDigest:
 
 
 def _tz() -> ZoneInfo:
-    """Readers' time zone for dates in digests (deadlines are stored in UTC)."""
+    """Readers' time zone for dates in digests (deadlines are stored in UTC). A zone that does
+    not exist is refused, as the scheduler refuses it, rather than silently replaced."""
+    key = os.environ.get("VEILLEUR_TIMEZONE") or "Europe/Paris"
     try:
-        return ZoneInfo(os.environ.get("VEILLEUR_TIMEZONE") or "Europe/Paris")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Paris")
+        return ZoneInfo(key)
+    except ValueError as exc:  # a path-like key ("../x") is a ValueError, not "not found"
+        raise ZoneInfoNotFoundError(f"No time zone found with key {key}") from exc
 
 
 def french_amount(value: float | None, currency: str | None = None) -> str:

@@ -104,3 +104,21 @@ def test_digest_command_sends(sqlite_url: str, smtp: SmtpServer) -> None:
 
 def test_unknown_group_is_usage_error(sqlite_url: str) -> None:
     assert run(sqlite_url, "digest", "--group", "nope", "--dry-run").exit_code == 2
+
+
+def test_an_unknown_time_zone_is_refused_not_replaced(sqlite_url: str) -> None:
+    run(sqlite_url, "groups", "add", "lyon", "--departement", "69", "--recipient", "a@example.org")
+    with session_scope(sqlite_url) as s:
+        store(s, *digest_notice(digest_record("2018J114600")))
+    result = run(
+        sqlite_url,
+        "digest",
+        "--group",
+        "lyon",
+        "--dry-run",
+        env={"VEILLEUR_TIMEZONE": "Mars/Olympus"},
+    )
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert (
+        result.exit_code == 2 and len(lines) == 1 and "unknown time zone 'Mars/Olympus'" in lines[0]
+    )

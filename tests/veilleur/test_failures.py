@@ -151,7 +151,19 @@ def test_postgres_missing_role() -> None:
 # --- the schema rule -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args", [["flagged"], ["export"], ["users", "list"], ["show", "1"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["flagged"],
+        ["export"],
+        ["users", "list"],
+        ["show", "1"],
+        ["documents"],
+        ["rules", "report"],
+        ["groups", "list"],
+        ["feeds", "--out", "feeds"],
+    ],
+)
 def test_read_only_commands_say_to_upgrade(args: list[str], tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'v.sqlite'}"
     env = {"DATABASE_URL": url}

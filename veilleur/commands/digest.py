@@ -6,10 +6,12 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 import click
 from sqlalchemy import delete
 
+from db.migrate import require_schema
 from db.models.digest import GROUP_SELECTIONS, Delivery, DigestSend, Group, ReadLink
 from db.session import database_url, session_scope
 from digest import queries as q
@@ -171,6 +173,7 @@ def groups_edit(name: str, db_url: str | None, all_territory: bool, **kw: Any) -
 @_db_option
 def groups_list(db_url: str | None) -> None:
     """Show every group with its filters and last digest."""
+    require_schema(database_url(db_url))
     with session_scope(database_url(db_url)) as s:
         rows = q.list_groups(s)
         if not rows:
@@ -306,6 +309,8 @@ def digest(
             click.echo("\n\n".join(parts) or "nothing to send: every digest is empty or not due\n")
             return
         results = send_digests(url, group_names=group_names or None)
+    except ZoneInfoNotFoundError:
+        raise  # a KeyError too, but the operator's to fix: veilleur.cli says how
     except KeyError as exc:
         raise click.UsageError(str(exc.args[0])) from exc
     except SendError as exc:
@@ -366,6 +371,7 @@ def feeds(out_dir: Path, db_url: str | None) -> None:
     from digest.feeds import write_feeds
 
     base = os.environ.get("VEILLEUR_BASE_URL") or None
+    require_schema(database_url(db_url))
     with session_scope(database_url(db_url)) as s:
         paths = write_feeds(s, out_dir, base, key=load_secret_key() if base else None)
     for p in paths:

@@ -134,8 +134,10 @@ def documents(status_filter: str, database_url: str | None, as_json: bool) -> No
       veilleur documents --status all --database-url postgresql://veilleur@localhost/veilleur
     """
     from db.documents import list_documents
+    from db.migrate import require_schema
     from db.session import session_scope
 
+    require_schema(database_url)
     with session_scope(database_url) as session:
         listings = list_documents(session, status_filter)
         rows: list[dict[str, Any]] = [

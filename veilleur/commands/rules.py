@@ -186,10 +186,12 @@ def report(database_url: str | None, limit: int) -> None:
     Example:
       veilleur rules report --database-url postgresql://veilleur@localhost/veilleur
     """
+    from db.migrate import require_schema
     from db.rule_feedback import rule_feedback
     from db.session import database_url as resolve
     from db.session import session_scope
 
+    require_schema(resolve(database_url))
     with session_scope(resolve(database_url)) as session:
         result = rule_feedback(session)
     click.echo(f"{'rule':<45} {'flagged':>8} {'not rel.':>8} {'ratio':>6} {'confirmed':>9}")
