@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
@@ -27,6 +27,7 @@ from digest.build import Digest, Entry, NoticeView, Quote
 from digest.requests import reminder_context, reminders_of
 from vocabulary.cpv import cpv_with_label
 from vocabulary.display import for_display
+from vocabulary.env import time_zone
 from vocabulary.labels import label
 from vocabulary.places import place_label
 
@@ -172,11 +173,7 @@ class RenderedDigest:
 def _tz() -> ZoneInfo:
     """Readers' time zone for dates in digests (deadlines are stored in UTC). A zone that does
     not exist is refused, as the scheduler refuses it, rather than silently replaced."""
-    key = os.environ.get("VEILLEUR_TIMEZONE") or "Europe/Paris"
-    try:
-        return ZoneInfo(key)
-    except ValueError as exc:  # a path-like key ("../x") is a ValueError, not "not found"
-        raise ZoneInfoNotFoundError(f"No time zone found with key {key}") from exc
+    return time_zone(os.environ.get("VEILLEUR_TIMEZONE") or "Europe/Paris")
 
 
 def french_amount(value: float | None, currency: str | None = None) -> str:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
+from vocabulary.display import ZERO_WIDTH
+
 __all__ = [
     "BREAK",
     "END",
@@ -40,7 +42,7 @@ __all__ = [
 FFFD = "\ufffd"
 
 #: characters deleted by folding (they hide inside words): soft hyphen, zero-width, BOM, …
-_DELETE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"
+_DELETE = "\u00ad" + ZERO_WIDTH
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _APOSTROPHES = "\u2018\u2019\u201b\u02bc\u2032\u00b4\uff07"
 #: multi-letter folds; \x9c is cp1252 "œ" decoded as latin-1 (seen in DECP files)

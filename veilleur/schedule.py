@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import click
 from apscheduler.events import (
@@ -57,6 +57,7 @@ from veilleur.jobs import (
     run_digest_job,
     wait_for_lock,
 )
+from vocabulary.env import time_zone
 from vocabulary.errors import ConfigError
 
 __all__ = [
@@ -160,13 +161,7 @@ def _schedule_table(path: Path) -> dict[str, Any]:
 
 
 def triggers(config: ScheduleConfig) -> tuple[CronTrigger, CronTrigger]:
-    try:
-        tz = ZoneInfo(config.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"unknown time zone {config.timezone!r}: use a name such as Europe/Paris "
-            f"(VEILLEUR_TIMEZONE or timezone in the [schedule] table)"
-        ) from None
+    tz = time_zone(config.timezone)
     try:
         return (
             CronTrigger.from_crontab(config.crawl_cron, timezone=tz),

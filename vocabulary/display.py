@@ -11,14 +11,16 @@ print text through :func:`for_display`; the raw payload keeps them for whoever i
 
 from __future__ import annotations
 
-__all__ = ["HIDDEN", "for_display"]
+__all__ = ["HIDDEN", "ZERO_WIDTH", "for_display"]
 
+#: zero-width space, non-joiner, joiner, word joiner, BOM, Mongolian vowel separator (the rules'
+#: folding deletes them too: they hide inside words)
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u180e"
 #: the characters :func:`for_display` removes
 HIDDEN = frozenset(
     "\u202a\u202b\u202c\u202d\u202e"  # embeddings, overrides, pop
     "\u2066\u2067\u2068\u2069"  # isolates
-    "\u200e\u200f\u061c"  # left-to-right, right-to-left and Arabic letter marks
-    "\u200b\u200c\u200d\u2060\ufeff\u180e"  # zero-width space/non-joiner/joiner, word joiner, BOM
+    "\u200e\u200f\u061c" + ZERO_WIDTH  # left-to-right, right-to-left and Arabic letter marks
 )
 _TABLE = dict.fromkeys(map(ord, HIDDEN))
 

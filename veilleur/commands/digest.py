@@ -6,7 +6,6 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfoNotFoundError
 
 import click
 from sqlalchemy import delete
@@ -309,8 +308,6 @@ def digest(
             click.echo("\n\n".join(parts) or "nothing to send: every digest is empty or not due\n")
             return
         results = send_digests(url, group_names=group_names or None)
-    except ZoneInfoNotFoundError:
-        raise  # a KeyError too, but the operator's to fix: veilleur.cli says how
     except KeyError as exc:
         raise click.UsageError(str(exc.args[0])) from exc
     except SendError as exc:
