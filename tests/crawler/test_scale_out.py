@@ -24,6 +24,20 @@ from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 REDIS_URL = os.environ.get("VEILLEUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+def _twelve_days_of_boamp(server_url: str, db_url: str, settings: dict[str, Any]) -> list[str]:
+    """The command each worker runs: the 12 days the records are spread over."""
+    return crawl_command(
+        "boamp",
+        server_url,
+        "--since",
+        "2024-01-01",
+        "--until",
+        "2024-01-12",
+        database_url=db_url,
+        settings=settings,
+    )
+
+
 def test_requests_are_scheduled_through_redis(sqlite_url: str) -> None:
     client = redis.Redis.from_url(REDIS_URL)
     client.ping()  # Redis must answer: .ci/run starts it
@@ -75,16 +89,7 @@ def test_two_workers_store_every_notice_once_and_read_no_page_twice(db_url: str)
     upgrade(db_url)
     try:
         with ReplayServer(ods=ods) as server:
-            command = crawl_command(
-                "boamp",
-                server.url,
-                "--since",
-                "2024-01-01",
-                "--until",
-                "2024-01-12",
-                database_url=db_url,
-                settings=settings,
-            )
+            command = _twelve_days_of_boamp(server.url, db_url, settings)
             workers = [
                 subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
                 for _ in range(2)
@@ -127,16 +132,7 @@ def test_a_worker_killed_halfway_loses_nothing(db_url: str) -> None:
     upgrade(db_url)
     try:
         with ReplayServer(ods=ods) as server:
-            command = crawl_command(
-                "boamp",
-                server.url,
-                "--since",
-                "2024-01-01",
-                "--until",
-                "2024-01-12",
-                database_url=db_url,
-                settings=settings,
-            )
+            command = _twelve_days_of_boamp(server.url, db_url, settings)
             victim, survivor = (
                 subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
                 for _ in range(2)
