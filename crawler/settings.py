@@ -103,9 +103,12 @@ ITEM_PIPELINES = {
 # Store writes in batches: one transaction per batch instead of one per notice
 # (one ORM commit per item caps a pipeline near 100 items/s).
 STORE_BATCH_SIZE = env_int("VEILLEUR_STORE_BATCH_SIZE", 500)
-# Batches are written by one background thread while the crawl reads on; this many may wait
+# Batches are written by one background writer while the crawl reads on; this many may wait
 # for it before the pipeline waits too (bounds the memory held by unwritten notices).
 STORE_BATCHES_AHEAD = 2
+# A crawl whose first batch fills up stores from a writer process (rules and database work on
+# the second core); False keeps the writer a thread of the crawl's process.
+STORE_IN_PROCESS = True
 
 # Linked documents (crawler.pipelines.documents): fetched and read in isolated workers under
 # extract.result.Limits, whose defaults suit a nightly crawl on a 2-core box; tests whose

@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.flags import decision_columns, flag_rows, replace_flags
@@ -54,6 +54,11 @@ _ITEM_COLUMNS = (
 )
 #: keys per ``IN`` list when reading what is stored (SQLite caps bound parameters)
 _KEYS_PER_READ = 500
+
+# the tables, for Core inserts of a batch's rows (the ORM's bulk path adds per-row bookkeeping)
+_NOTICES = cast(Table, Notice.__table__)
+_VERSIONS = cast(Table, NoticeVersion.__table__)
+_FLAGS = cast(Table, Flag.__table__)
 
 Batch = Sequence[tuple[NoticeItem, Decision | None]]
 _Key = tuple[str, str]
@@ -297,7 +302,7 @@ def _insert_new(
     ids: dict[str, int] = {}
     with notices_indexed_after(session.connection(), ids.values):
         inserted = session.execute(
-            insert(Notice).returning(Notice.id, Notice.source_key), rows
+            insert(_NOTICES).returning(_NOTICES.c.id, _NOTICES.c.source_key), rows
         ).all()
         ids.update({key: notice_id for notice_id, key in inserted})
     versions, flags, links = [], [], []
@@ -315,9 +320,9 @@ def _insert_new(
         flags.extend(flag_rows(notice_id, decision, document_ids))
         links.extend(_link_rows(notice_id, item))
         _sync_documents(session, notice_id, item, document_ids)
-    session.execute(insert(NoticeVersion), versions)
+    session.execute(insert(_VERSIONS), versions)
     if flags:
-        session.execute(insert(Flag), flags)
+        session.execute(insert(_FLAGS), flags)
     insert_ignore(session, NoticeLink, links)
 
 

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
+import os
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from extract.deferred import DeferredDecision
 from extract.fields import notice_text_fields
 from vocabulary.items import NoticeItem
 from vocabulary.terms import NOTICE_KINDS
 
-__all__ = ["FlagPipeline", "LazyDecision", "StorePipeline", "ValidatePipeline"]
+if TYPE_CHECKING:
+    from db.batch_writer import BatchOutcome
+
+__all__ = ["FlagPipeline", "StorePipeline", "ValidatePipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +64,7 @@ class ValidatePipeline:
 
 class FlagPipeline:
     """Prepares the rules' reading of the notice and its documents' pages; the decision rides
-    on the item and is computed when Store needs it (see ``LazyDecision``).
+    on the item and is computed when Store needs it (``extract.deferred.DeferredDecision``).
 
     Files an administration sent back for a notice (access requests, ``db.received``) are not
     on the portal: their stored pages join the reading of that notice's new versions, so a
@@ -115,66 +121,41 @@ class FlagPipeline:
             cpv_codes=item.cpv_codes,
             pages=pages,
         )
-        item.decision = LazyDecision(self.ruleset, texts, self.crawler.stats)
+        item.decision = DeferredDecision(self.ruleset.version, texts)
         return item
-
-
-class LazyDecision:
-    """The rules' decision, computed on first use.
-
-    Store reads only ``rules_version`` for a notice whose content and rules are unchanged, so
-    an unchanged re-crawl never runs the rules (they were the largest cost of a second crawl).
-    """
-
-    def __init__(self, ruleset: Any, texts: list[Any], stats: Any) -> None:
-        self.rules_version: str = ruleset.version
-        self._ruleset = ruleset
-        self._texts: list[Any] | None = texts
-        self._stats = stats
-        self._decision: Any = None
-
-    def resolve(self) -> Any:
-        if self._decision is None:
-            self._decision = self._ruleset.evaluate(self._texts or [])
-            self._texts = None
-            if self._decision.flagged:
-                self._stats.inc_value("veilleur/items_flagged")
-        return self._decision
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.resolve(), name)
 
 
 class StorePipeline:
     """Upserts notices in batches (one transaction per batch, committed as it goes so that a
     killed crawl keeps what it stored). Counts new / changed / unchanged in the crawl stats.
 
-    A batch is written in one background thread, batches one after another in arrival order,
-    while the reactor goes on reading and parsing: the database's work (the search index's
-    tokenizing above all) and the rules then use the second core instead of stopping the
-    crawl. At most ``STORE_BATCHES_AHEAD`` batches wait, so memory stays bounded."""
+    Batches are written one after another in arrival order, off the reactor, while it goes on
+    reading and parsing. A crawl whose first batch fills up (``STORE_BATCH_SIZE`` notices) writes
+    in a writer process (``STORE_IN_PROCESS``): the rules and the database's work then use the
+    second core instead of sharing one interpreter lock with the crawl. A smaller crawl (most
+    nightly ones) writes from a thread and never pays for starting that process. At most
+    ``STORE_BATCHES_AHEAD`` batches wait, so memory stays bounded."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.database_url = crawler.settings.get("DATABASE_URL")
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 500)
         self.ahead = max(1, crawler.settings.getint("STORE_BATCHES_AHEAD", 2))
+        self.in_process = crawler.settings.getbool("STORE_IN_PROCESS", True)
         self.buffer: list[NoticeItem] = []
-        self._writer: Any = None
-        self._pending: list[Any] = []
+        self._opened = False
+        self._writer: Executor | None = None
+        self._pending: list[tuple[Any, list[NoticeItem], list[str]]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         from db.migrate import upgrade
 
         upgrade(self.database_url)
-        # one thread: batches are written in order, never two at once
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veilleur-store")
+        self._opened = True
 
     async def process_item(self, item: NoticeItem) -> NoticeItem:
         self.buffer.append(item)
@@ -191,8 +172,37 @@ class StorePipeline:
         if self._writer is not None:
             self._writer.shutdown(wait=True)
 
+    def _executor(self, full_batch: bool) -> Executor:
+        """The one writer of this crawl, started with its first batch: one worker, so batches
+        are written in order, never two at once."""
+        if self._writer is None:
+            if self.in_process and full_batch:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                from crawler.writer_process import warm_up
+
+                # spawn: a fork would copy the reactor's threads and open connections
+                self._writer = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=warm_up,
+                    initargs=(os.getpid(),),
+                )
+                self.crawler.stats.set_value("veilleur/store_writer", "process")
+            else:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._writer = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="veilleur-store"
+                )
+                self.crawler.stats.set_value("veilleur/store_writer", "thread")
+        return self._writer
+
     async def _flush(self) -> None:
         import asyncio
+
+        from db.batch_writer import store_batch
 
         if not self.buffer:
             return
@@ -200,20 +210,45 @@ class StorePipeline:
         # with a shared queue: the pages whose notices are all in this batch or an earlier one,
         # acknowledged once this batch is committed (crawler/acked.py)
         settled = self._settled()
-        if self._writer is None:  # not opened (a test driving the pipeline by hand)
-            self._counted(self.store(batch))
+        if not self._opened:  # a test driving the pipeline by hand
+            self._counted(batch, store_batch(self.database_url, batch))
             self._ack(settled)
             return
+        writer = self._executor(full_batch=len(batch) >= self.batch_size)
         # submitted at once, so batches are written in the order they were filled
-        future = asyncio.get_running_loop().run_in_executor(self._writer, self.store, batch)
-        self._pending.append((future, settled))
+        future = asyncio.get_running_loop().run_in_executor(
+            writer, store_batch, self.database_url, batch
+        )
+        self._pending.append((future, batch, settled))
         while len(self._pending) > self.ahead:  # back-pressure: wait for the oldest batch
             await self._commit_oldest()
 
     async def _commit_oldest(self) -> None:
-        future, settled = self._pending.pop(0)
-        self._counted(await future)
+        from concurrent.futures.process import BrokenProcessPool
+
+        future, batch, settled = self._pending.pop(0)
+        try:
+            outcome = await future
+        except BrokenProcessPool as exc:
+            # the writer process died (killed, out of memory): its batches were not committed
+            # (one transaction each), so they are written again from a thread, in order
+            outcome = await self._rewrite_in_thread(batch, exc)
+        self._counted(batch, outcome)
         self._ack(settled)
+
+    async def _rewrite_in_thread(self, batch: list[NoticeItem], exc: Exception) -> BatchOutcome:
+        import asyncio
+        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+        from db.batch_writer import store_batch
+
+        if isinstance(self._writer, ProcessPoolExecutor):
+            log.warning("store_writer_lost error=%s; writing from a thread", exc)
+            self._writer.shutdown(wait=False, cancel_futures=True)
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veilleur-store")
+            self.crawler.stats.set_value("veilleur/store_writer", "thread after process lost")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, store_batch, self.database_url, batch)
 
     def _settled(self) -> list[str]:
         acks = getattr(self.crawler, "veilleur_acks", None)
@@ -224,47 +259,16 @@ class StorePipeline:
         if acks is not None and tokens:
             acks.ack(tokens)
 
-    def store(self, batch: list[NoticeItem]) -> tuple[Any, list[tuple[NoticeItem, str]]]:
-        """Write one batch (in the writer thread); returns what happened and the failures."""
-        from db.session import session_scope
-        from db.store import upsert_notices
-
-        try:
-            with session_scope(self.database_url) as session:
-                return upsert_notices(session, [(item, item.decision) for item in batch]), []
-        except Exception:
-            # One bad notice must not cost the batch: store one by one, record the failures.
-            log.exception("store_batch_failed size=%d; storing one by one", len(batch))
-            return self._store_one_by_one(batch)
-
-    def _counted(self, outcome: tuple[Any, list[tuple[NoticeItem, str]]]) -> None:
-        result, failures = outcome
-        for item, message in failures:
-            _record(self.crawler.spider, item, "store_failed", message)
+    def _counted(self, batch: list[NoticeItem], outcome: BatchOutcome) -> None:
+        for position, message in outcome.failures:
+            _record(self.crawler.spider, batch[position], "store_failed", message)
+        result = outcome.result
         stats = self.crawler.stats
         stats.inc_value("veilleur/items_new", result.new)
         stats.inc_value("veilleur/items_changed", result.changed)
         stats.inc_value("veilleur/items_unchanged", result.unchanged)
+        if outcome.flagged:
+            stats.inc_value("veilleur/items_flagged", outcome.flagged)
         log.debug(
             "stored new=%d changed=%d unchanged=%d", result.new, result.changed, result.unchanged
         )
-
-    def _store_one_by_one(
-        self, batch: list[NoticeItem]
-    ) -> tuple[Any, list[tuple[NoticeItem, str]]]:
-        from db.session import session_scope
-        from db.store import StoreResult, upsert_notices
-
-        total = StoreResult()
-        failures: list[tuple[NoticeItem, str]] = []
-        for item in batch:
-            try:
-                with session_scope(self.database_url) as session:
-                    one = upsert_notices(session, [(item, item.decision)])
-            except Exception as exc:
-                failures.append((item, f"{type(exc).__name__}: {exc}"[:1000]))
-                continue
-            total.new += one.new
-            total.changed += one.changed
-            total.unchanged += one.unchanged
-        return total, failures

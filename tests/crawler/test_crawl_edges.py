@@ -93,6 +93,28 @@ def test_many_small_batches_are_all_stored_in_order(db_url: str) -> None:
     assert last_run(db_url).items_new == len(records)
 
 
+@pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
+def test_a_crawl_that_fills_a_batch_stores_from_its_writer(
+    sqlite_url: str, in_process: bool
+) -> None:
+    # the demo's records, one of them made to be flagged, so the flagged count crosses back too
+    records = demo_records()
+    records[0] = dict(records[0], objet="Fourniture et pose de caméras de vidéoprotection")
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records})) as server:
+        process = crawl_boamp(
+            sqlite_url, server, "--since", "2006-01-01", STORE_BATCH_SIZE=4,
+            STORE_IN_PROCESS=in_process,
+        )  # fmt: skip
+    assert process.returncode == 0, process.stderr[-2000:]
+    writer = "process" if in_process else "thread"
+    assert f"'veilleur/store_writer': '{writer}'" in process.stderr
+    with session_scope(sqlite_url) as session:
+        flagged = session.scalar(select(func.count()).where(Notice.flagged)) or 0
+    assert flagged >= 1
+    assert f"'veilleur/items_flagged': {flagged}," in process.stderr
+    assert count(sqlite_url, Notice) == len(records)
+
+
 def test_repeated_page_stops_the_window(sqlite_url: str) -> None:
     page = {"total_count": 500, "results": records_2006()[:10]}
 
