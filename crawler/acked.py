@@ -84,6 +84,10 @@ class AckedPriorityQueue(PriorityQueue):
             self.spider.crawler.stats.inc_value("veilleur/shared/requeued", moved)
         return moved
 
+    def worker_alive(self, worker: str) -> bool:
+        """True while ``worker`` (this one included) keeps its heartbeat fresh."""
+        return worker == self.worker or bool(self.server.exists(self.alive_prefix + worker))
+
     def push(self, request: Request) -> None:
         # a retried or redirected request comes back with the token of the one it replaces:
         # queue it afresh, then let the old one go (killed in between: read twice, harmless)

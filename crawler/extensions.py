@@ -6,6 +6,7 @@ vendors and map rows of what the crawl touched (:mod:`db.picture`)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +69,9 @@ class RunRecorder:
             "until": str(getattr(spider, "until", "")),
             "sample": str(getattr(spider, "sample", "") or ""),
         }
+        queue = getattr(self.crawler, "veilleur_queue", None)
+        if queue is not None:  # a shared crawl: this run is judged by this worker's heartbeat
+            args["worker"] = queue.worker
         with session_scope(self.database_url) as session:
             source = ensure_source(
                 session,
@@ -76,7 +80,7 @@ class RunRecorder:
                 licence=getattr(spider, "licence", None) or None,
                 base_url=getattr(spider, "base_url", None) or None,
             )
-            run = start_run(session, source, args)
+            run = start_run(session, source, args, self._worker_alive())
             self.run_id, self.source_id = run.id, source.id
         spider.run_id = self.run_id
         log.info("run_started source=%s run_id=%s %s", spider.name, self.run_id, args)
@@ -115,8 +119,13 @@ class RunRecorder:
         with session_scope(self.database_url) as session:
             record_errors(session, run_id=self.run_id, source_name=self.source_name, errors=errors)
 
+    def _worker_alive(self) -> Callable[[str], bool] | None:
+        """With a shared queue: whether a worker's heartbeat is still fresh (crawler/acked.py)."""
+        queue = getattr(self.crawler, "veilleur_queue", None)
+        return queue.worker_alive if queue is not None else None
+
     def spider_closed(self, spider: Any, reason: str) -> None:
-        from db.runs import finish_run, previous_run, set_watermark
+        from db.runs import finish_run, mark_interrupted_runs, previous_run, set_watermark
         from db.session import session_scope
 
         if self.run_id is None:
@@ -134,6 +143,9 @@ class RunRecorder:
             or _shared_queue(self.crawler)
         )
         with session_scope(self.database_url) as session:
+            if self.source_id is not None and self._worker_alive() is not None:
+                # a worker killed during a shared crawl: the last one to close says so
+                mark_interrupted_runs(session, self.source_id, self._worker_alive())
             if reason != "finished":
                 status = "error"
                 message_parts.append(f"crawl ended early: {reason}")

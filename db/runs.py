@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -75,23 +75,42 @@ def pid_alive(pid: int | None) -> bool:
     return True
 
 
-def mark_interrupted_runs(session: Session, source_id: int) -> int:
-    """Runs left 'running' by a crawl that died (SIGKILL, power cut) become 'interrupted'."""
+def mark_interrupted_runs(
+    session: Session, source_id: int, worker_alive: Callable[[str], bool] | None = None
+) -> int:
+    """Runs left 'running' by a crawl that died (SIGKILL, power cut) become 'interrupted'.
+
+    A run of a shared crawl (``args["worker"]``, possibly on another host) is judged by that
+    worker's heartbeat alone, through ``worker_alive``; without it, it is left as it is.
+    Any other run is judged by its process id on this host."""
     stale = session.scalars(
         select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
     ).all()
     count = 0
     for run in stale:
-        if run.pid != os.getpid() and not pid_alive(run.pid):
-            run.status = "interrupted"
-            run.finished_at = run.finished_at or utcnow()
-            run.message = (run.message or "") + "process ended without closing the run"
-            count += 1
+        worker = (run.args or {}).get("worker")
+        if worker:
+            if worker_alive is None or worker_alive(str(worker)):
+                continue
+            why = "worker's heartbeat stopped without closing the run"
+        elif run.pid == os.getpid() or pid_alive(run.pid):
+            continue
+        else:
+            why = "process ended without closing the run"
+        run.status = "interrupted"
+        run.finished_at = run.finished_at or utcnow()
+        run.message = (run.message or "") + why
+        count += 1
     return count
 
 
-def start_run(session: Session, source: Source, args: dict[str, str]) -> CrawlRun:
-    mark_interrupted_runs(session, source.id)
+def start_run(
+    session: Session,
+    source: Source,
+    args: dict[str, str],
+    worker_alive: Callable[[str], bool] | None = None,
+) -> CrawlRun:
+    mark_interrupted_runs(session, source.id, worker_alive)
     run = CrawlRun(source_id=source.id, args=args, pid=os.getpid(), status="running")
     session.add(run)
     session.flush()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -19,7 +21,7 @@ from db.migrate import upgrade
 from db.models import CrawlRun, Notice
 from db.session import session_scope
 from tests.crawling import ROOT, count, crawl, crawl_command, crawl_env, demo_records
-from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
+from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer, Reply
 
 REDIS_URL = os.environ.get("VEILLEUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -111,6 +113,11 @@ def test_two_workers_store_every_notice_once_and_read_no_page_twice(db_url: str)
     assert sum(seen) == len(records) and len(seen) == 2
 
 
+def _late(method: str, path: str, query: dict[str, str]) -> Reply | None:
+    time.sleep(0.2)
+    return None
+
+
 def test_a_worker_killed_halfway_loses_nothing(db_url: str) -> None:
     """SIGKILL one of two workers while it holds pages and unwritten notices: the other puts
     its requests back once its heartbeat expires and finishes the crawl (crawler/acked.py)."""
@@ -131,17 +138,19 @@ def test_a_worker_killed_halfway_loses_nothing(db_url: str) -> None:
     inflight = f"veilleur:boamp:{crawl_id}:requests:inflight:*"
     upgrade(db_url)
     try:
-        with ReplayServer(ods=ods) as server:
+        # each answer a little late, as a real portal's: the crawl cannot end before the kill
+        with ReplayServer(ods=ods, faults=[_late]) as server, contextlib.ExitStack() as files:
             command = _twelve_days_of_boamp(server.url, db_url, settings)
+            # logs to files: a worker blocked on a full pipe would leave all the work to the other
+            logs = [files.enter_context(tempfile.TemporaryFile(mode="w+")) for _ in range(2)]
             victim, survivor = (
-                subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)
+                subprocess.Popen(command, cwd=ROOT, env=env, stderr=log, text=True) for log in logs
             )
             held: dict[bytes, bytes] = {}
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and victim.poll() is None:
                 # halfway: some notices are committed and the victim holds pages in flight
-                if count(db_url, Notice) >= 300:
+                if count(db_url, Notice) >= 100:
                     keys = [
                         k for k in client.scan_iter(inflight) if f":{victim.pid}:".encode() in k
                     ]
@@ -152,7 +161,9 @@ def test_a_worker_killed_halfway_loses_nothing(db_url: str) -> None:
                 time.sleep(0.05)
             victim.wait(timeout=30)
             stored_at_kill = count(db_url, Notice)
-            output = survivor.communicate(timeout=240)[1]
+            survivor.wait(timeout=240)
+            logs[1].seek(0)
+            output = logs[1].read()
             left = [k for k in client.scan_iter(inflight)]
     finally:
         for key in client.scan_iter(f"veilleur:*:{crawl_id}:*"):
@@ -165,4 +176,10 @@ def test_a_worker_killed_halfway_loses_nothing(db_url: str) -> None:
         keys = list(session.scalars(select(Notice.source_id).where(Notice.source == "boamp")))
     assert sorted(keys) == sorted(r["idweb"] for r in records)  # each once, none lost
     assert "'veilleur/shared/requeued'" in output  # the victim's pages were put back
+    with session_scope(db_url) as session:
+        runs = {
+            pid: status for pid, status in session.execute(select(CrawlRun.pid, CrawlRun.status))
+        }
+    # the victim's run is not left 'running': the survivor, closing, found its heartbeat gone
+    assert runs == {victim.pid: "interrupted", survivor.pid: "ok"}
     assert left == []  # every taken page acknowledged (or put back and then acknowledged)
