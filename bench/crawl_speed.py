@@ -6,7 +6,9 @@ from the Opendatasoft emulator, then in the same run:
 * a bare Scrapy spider (no pipelines, no database) reads every record of the same server:
   the ceiling the network, the emulator and JSON decoding set on this machine today;
 * ``veilleur crawl boamp`` in a subprocess into SQLite and into PostgreSQL (if answering): a
-  first crawl, then an unchanged re-crawl (which must write no notice).
+  first crawl, then an unchanged re-crawl (which must write no notice); the first crawl once
+  more into a fresh database with its batches written from a thread (``STORE_IN_PROCESS=False``)
+  instead of the writer process, so the two are compared on the same machine state.
 
 Each line gives the time (process start included), notices/s, the ratio to the bare spider,
 and the crawl process's peak RSS. Prints figures; asserts nothing.
@@ -203,9 +205,31 @@ def bench(n: int) -> None:
                         f"({rate / bare:.2f})  peak RSS {rss / 1024:6.0f} MiB  "
                         f"[{stored(url)} stored{wrote}]"
                     )
+                    if what == "first crawl":  # the same crawl, its writer a thread
+                        _first_crawl_with_writer_thread(label, url, server.url, n, bare)
         finally:
             if pg:
                 drop_pg(pg)
+
+
+def _first_crawl_with_writer_thread(label: str, url: str, server: str, n: int, bare: float) -> None:
+    """The first crawl again into a fresh database, batches written from a thread of the crawl
+    (``STORE_IN_PROCESS=False``, as before the writer process): the writer process's gain,
+    measured in the same run."""
+    fresh = url.replace("bench.sqlite", "thread.sqlite") if label == "sqlite" else pg_url()
+    if fresh is None:
+        return
+    try:
+        command = [*crawl_command(fresh, server, n), "-s", "STORE_IN_PROCESS=False"]
+        seconds, rss, _ = run(command)
+        rate = n / seconds
+        print(
+            f"{label + ' first, thread':24s} {seconds:6.1f} s  {rate:7.0f} notices/s "
+            f"({rate / bare:.2f})  peak RSS {rss / 1024:6.0f} MiB  [{stored(fresh)} stored]"
+        )
+    finally:
+        if label == "postgresql":
+            drop_pg(fresh)
 
 
 def _notices_written_since(url: str, started: float) -> str:
