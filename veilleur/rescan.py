@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.flags import replace_flags
 from db.models.documents import Document, DocumentPage, NoticeDocument
 from db.models.notices import Notice
-from extract.fields import notice_text_fields
+from extract.fields import notice_texts
 from vocabulary.decision import Decision, TextField
 
 __all__ = ["RescanResult", "rescan_notice", "rescan_notices"]
@@ -79,16 +79,7 @@ def _reflag(
     document_ids: dict[str, int],
 ) -> tuple[bool, bool]:
     """Apply ``rules`` to one notice and its documents' pages; (flagged, changed)."""
-    texts = notice_text_fields(
-        title=notice.title,
-        description=notice.description,
-        buyer=notice.buyer_name,
-        lots=notice.lots or [],
-        extra=notice.extra_text,
-        descriptors=notice.descriptors or [],
-        cpv_codes=notice.cpv_codes or [],
-        pages=pages.get(notice.id, []),
-    )
+    texts = notice_texts(notice, pages.get(notice.id, []))
     decision = rules.evaluate(texts)
     if _same(notice, decision):
         return decision.flagged, False

@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from extract.deferred import DeferredDecision
-from extract.fields import notice_text_fields
+from extract.fields import notice_texts
 from vocabulary.items import NoticeItem
 from vocabulary.terms import NOTICE_KINDS
 
@@ -111,16 +111,7 @@ class FlagPipeline:
             for page in ref.pages
         ]
         pages += self._received_pages(item)
-        texts = notice_text_fields(
-            title=item.title,
-            description=item.description,
-            buyer=item.buyer_name,
-            lots=item.lots,
-            extra=item.extra_text,
-            descriptors=item.descriptors,
-            cpv_codes=item.cpv_codes,
-            pages=pages,
-        )
+        texts = notice_texts(item, pages)
         item.decision = DeferredDecision(self.ruleset.version, texts)
         return item
 

@@ -11,23 +11,14 @@ from db.batch_writer import store_batch
 from db.models import Notice
 from db.session import session_scope
 from extract.deferred import DeferredDecision
-from extract.fields import notice_text_fields
+from extract.fields import notice_texts
 from extract.rules import default_ruleset
 from tests.factories import boamp_items
 from vocabulary.items import NoticeItem
 
 
 def deferred(item: NoticeItem) -> DeferredDecision:
-    texts = notice_text_fields(
-        title=item.title,
-        description=item.description,
-        buyer=item.buyer_name,
-        lots=item.lots,
-        extra=item.extra_text,
-        descriptors=item.descriptors,
-        cpv_codes=item.cpv_codes,
-        pages=[],
-    )
+    texts = notice_texts(item)
     return DeferredDecision(default_ruleset().version, texts)
 
 
