@@ -219,7 +219,8 @@ class StoryLinker:
 
     An extension rather than a step of the command, so ``scrapy crawl NAME`` and
     ``veilleur crawl NAME`` store the same thing. Only notices published since the crawl's
-    first date are (re)linked; a linking failure is recorded against the run, never lost.
+    first date are (re)linked, and only when the crawl stored a new or changed notice; a
+    linking failure is recorded against the run, never lost.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -238,6 +239,16 @@ class StoryLinker:
         from db.picture import refresh_seen_since
         from db.session import session_scope
 
+        stats = self.crawler.stats
+        touched = int(stats.get_value("veilleur/items_new", 0)) + int(
+            stats.get_value("veilleur/items_changed", 0)
+        )
+        if reason == "finished" and not touched:
+            # nothing stored changed: the stories are as the last crawl that wrote left them
+            # (each crawl that stores links everything published since its first date)
+            stats.set_value("veilleur/linking", "skipped: nothing new or changed")
+            return
+        stats.set_value("veilleur/linking", "ran")
         try:
             with session_scope(self.database_url) as session:
                 link_all(session, since=getattr(spider, "since", None))

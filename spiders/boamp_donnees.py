@@ -11,7 +11,6 @@ Pure functions: no Scrapy, no database.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -66,20 +65,34 @@ def detect_shape(donnees: dict[str, Any]) -> str:
     return "unknown"
 
 
-def text_leaves(value: Any, key: str = "") -> Iterator[str]:
-    """Every text leaf of a JSON document, personal contact fields left out."""
-    if _PERSONAL_KEYS.match(key):
-        return
-    if isinstance(value, dict):
-        for child_key, child in value.items():
-            yield from text_leaves(child, str(child_key))
-    elif isinstance(value, list):
-        for child in value:
-            yield from text_leaves(child, key)
-    elif isinstance(value, str):
-        text = value.strip()
-        if text and not text.startswith(("http://", "https://")):
-            yield text
+def text_leaves(value: Any, key: str = "") -> list[str]:
+    """Every text leaf of a JSON document in document order, personal contact fields left out.
+
+    Collected by plain recursion into one list: a generator of ``yield from`` hands each leaf up
+    through every level of the document, which made this walk most of a record's parsing."""
+    leaves: list[str] = []
+
+    def walk(node: Any, name: str) -> None:
+        if _personal(name):
+            return
+        if isinstance(node, dict):
+            for child_key, child in node.items():
+                walk(child, str(child_key))
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, name)
+        elif isinstance(node, str):
+            text = node.strip()
+            if text and not text.startswith(("http://", "https://")):
+                leaves.append(text)
+
+    walk(value, key)
+    return leaves
+
+
+@lru_cache(maxsize=4096)
+def _personal(key: str) -> bool:
+    return _PERSONAL_KEYS.match(key) is not None
 
 
 _WANTED: dict[str, re.Pattern[str]] = {

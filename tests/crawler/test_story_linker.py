@@ -74,3 +74,13 @@ def test_the_crawl_itself_links_twins(both: tuple[str, str]) -> None:
     _, by_scrapy = both
     twins = {link for link in _stored(by_scrapy)[1] if link[1] == "twin" and link[3]}
     assert twins
+
+
+def test_an_unchanged_recrawl_leaves_the_stories_as_they_are(sqlite_url: str) -> None:
+    with demo_server() as server:
+        first = crawl("boamp", server, "--since", "2006-01-01", database_url=sqlite_url)
+        stories = _stored(sqlite_url)[1]
+        again = crawl("boamp", server, "--since", "2006-01-01", database_url=sqlite_url)
+    assert "'veilleur/linking': 'ran'" in first.process.stderr
+    assert "'veilleur/linking': 'skipped: nothing new or changed'" in again.process.stderr
+    assert _stored(sqlite_url)[1] == stories != set()
