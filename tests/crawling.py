@@ -78,6 +78,25 @@ def crawl_command(
     return command
 
 
+def start_crawl(
+    name: str,
+    server_url: str,
+    *args: str,
+    database_url: str,
+    settings: dict[str, Any] | None = None,
+    documents_dir: Path | None = None,
+    stderr: Any = subprocess.DEVNULL,
+) -> subprocess.Popen[str]:
+    """``veilleur crawl`` started in the background, for a test that kills something during it."""
+    command = crawl_command(
+        name, server_url, *args,
+        database_url=database_url, settings=settings, documents_dir=documents_dir,
+    )  # fmt: skip
+    return subprocess.Popen(
+        command, cwd=ROOT, env=crawl_env(), stdout=subprocess.DEVNULL, stderr=stderr, text=True
+    )
+
+
 def crawl_env(portals: Path | None = None, env: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of the crawl process: this checkout first on the path."""
     merged = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))

@@ -7,7 +7,6 @@ import copy
 import json
 import os
 import signal
-import subprocess
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,14 +18,12 @@ from sqlalchemy import func, select
 from db.models import CrawlRun, Notice, NoticeVersion
 from db.session import session_scope
 from tests.crawling import (
-    ROOT,
     count,
     crawl,
-    crawl_command,
-    crawl_env,
     demo_records,
     errors,
     last_run,
+    start_crawl,
 )
 from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer, Reply
 
@@ -282,6 +279,10 @@ def test_429_with_retry_after_is_retried(sqlite_url: str) -> None:
 # -- a killed crawl -------------------------------------------------------------------------
 
 
+#: the days ``many_records`` spreads its copies over (up to 59 copies)
+MANY_DAYS = ("--since", "2006-01-01", "--until", "2006-02-28")
+
+
 def many_records(n_copies: int) -> list[dict[str, Any]]:
     """Real records repeated under distinct ids, spread over distinct days."""
     out = []
@@ -302,23 +303,13 @@ def test_killed_crawl_rerun_stores_each_notice_once(sqlite_url: str, tmp_path: P
         return None
 
     with ReplayServer(ods=OpendatasoftEmulator({"boamp": records}), faults=[slow]) as server:
-        command = crawl_command(
+        process = start_crawl(
             "boamp",
             server.url,
-            "--since",
-            "2006-01-01",
-            "--until",
-            "2006-02-28",
+            *MANY_DAYS,
             database_url=sqlite_url,
             settings={"STORE_BATCH_SIZE": 20, "ODS_PAGE_SIZE": 10},
             documents_dir=tmp_path / "documents",
-        )
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=crawl_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and count(sqlite_url, Notice) < 60:
@@ -327,7 +318,7 @@ def test_killed_crawl_rerun_stores_each_notice_once(sqlite_url: str, tmp_path: P
         process.wait()
         partial = count(sqlite_url, Notice)
         server.faults.clear()
-        crawl_boamp(sqlite_url, server, "--since", "2006-01-01", "--until", "2006-02-28")
+        crawl_boamp(sqlite_url, server, *MANY_DAYS)
     with session_scope(sqlite_url) as session:
         keys = list(session.scalars(select(Notice.source_key)))
         statuses = list(session.scalars(select(CrawlRun.status).order_by(CrawlRun.id)))

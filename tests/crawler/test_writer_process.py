@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from db.models import CrawlRun, Notice
 from db.session import session_scope
-from tests.crawler.test_crawl_edges import many_records
-from tests.crawling import ROOT, count, crawl_command, crawl_env
+from tests.crawler.test_crawl_edges import MANY_DAYS, many_records
+from tests.crawling import count, start_crawl
 from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer, Reply
 
 SETTINGS = {"STORE_BATCH_SIZE": 20, "ODS_PAGE_SIZE": 10, "LOG_LEVEL": "INFO"}
@@ -50,24 +50,14 @@ def slow(method: str, path: str, query: dict[str, str]) -> Reply | None:
 
 
 def start(server: ReplayServer, url: str, tmp_path: Path) -> subprocess.Popen[str]:
-    command = crawl_command(
+    return start_crawl(
         "boamp",
         server.url,
-        "--since",
-        "2006-01-01",
-        "--until",
-        "2006-02-28",
+        *MANY_DAYS,
         database_url=url,
         settings=SETTINGS,
         documents_dir=tmp_path / "documents",
-    )
-    return subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=crawl_env(),
-        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
     )
 
 
