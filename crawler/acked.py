@@ -21,6 +21,8 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy_redis.queue import PriorityQueue
 
+from crawler.attached import acks_of, queue_of
+
 __all__ = ["AckTracker", "AckedPriorityQueue", "AckedRequests"]
 
 TOKEN = "veilleur_ack"
@@ -148,7 +150,7 @@ class AckedRequests:
 
     @property
     def queue(self) -> AckedPriorityQueue | None:
-        return getattr(self.crawler, "veilleur_queue", None)
+        return queue_of(self.crawler)
 
     def spider_opened(self, spider: Any) -> None:
         from twisted.internet import task
@@ -211,38 +213,37 @@ class AckTracker:
     def from_crawler(cls, crawler: Crawler) -> AckTracker:
         return cls(crawler)
 
-    def _acks(self) -> AckedRequests | None:
-        return getattr(self.crawler, "veilleur_acks", None)
-
     def process_spider_output(self, response: Any, result: Iterable[Any]) -> Iterator[Any]:
-        acks, token = self._acks(), _token(response)
+        acks, token = acks_of(self.crawler), _token(response)
         if acks is None or token is None:
             yield from result
             return
         try:
             for out in result:
-                if isinstance(out, Request):
-                    out.meta.pop(TOKEN, None)  # a meta copied from the page is not its own
-                else:
-                    acks.yielded(token)
-                yield out
+                yield _counted(out, acks, token)
         finally:
             acks.callback_done(token)
 
     async def process_spider_output_async(
         self, response: Any, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
-        acks, token = self._acks(), _token(response)
+        acks, token = acks_of(self.crawler), _token(response)
         if acks is None or token is None:
             async for out in result:
                 yield out
             return
         try:
             async for out in result:
-                if isinstance(out, Request):
-                    out.meta.pop(TOKEN, None)  # a meta copied from the page is not its own
-                else:
-                    acks.yielded(token)
-                yield out
+                yield _counted(out, acks, token)
         finally:
             acks.callback_done(token)
+
+
+def _counted(out: Any, acks: AckedRequests, token: str) -> Any:
+    """One output of a taken page's callback: an item counts towards the page's settling; a
+    request's meta, copied from the page, loses the page's token (it is not its own)."""
+    if isinstance(out, Request):
+        out.meta.pop(TOKEN, None)
+    else:
+        acks.yielded(token)
+    return out

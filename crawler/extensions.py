@@ -6,7 +6,6 @@ vendors and map rows of what the crawl touched (:mod:`db.picture`)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler import signals as veilleur_signals
+from crawler.attached import queue_of
 
 __all__ = [
     "PAGE_LEVEL_ERRORS",
@@ -69,7 +69,8 @@ class RunRecorder:
             "until": str(getattr(spider, "until", "")),
             "sample": str(getattr(spider, "sample", "") or ""),
         }
-        queue = getattr(self.crawler, "veilleur_queue", None)
+        queue = queue_of(self.crawler)
+        worker_alive = queue.worker_alive if queue is not None else None
         if queue is not None:  # a shared crawl: this run is judged by this worker's heartbeat
             args["worker"] = queue.worker
         with session_scope(self.database_url) as session:
@@ -80,7 +81,7 @@ class RunRecorder:
                 licence=getattr(spider, "licence", None) or None,
                 base_url=getattr(spider, "base_url", None) or None,
             )
-            run = start_run(session, source, args, self._worker_alive())
+            run = start_run(session, source, args, worker_alive)
             self.run_id, self.source_id = run.id, source.id
         spider.run_id = self.run_id
         log.info("run_started source=%s run_id=%s %s", spider.name, self.run_id, args)
@@ -119,11 +120,6 @@ class RunRecorder:
         with session_scope(self.database_url) as session:
             record_errors(session, run_id=self.run_id, source_name=self.source_name, errors=errors)
 
-    def _worker_alive(self) -> Callable[[str], bool] | None:
-        """With a shared queue: whether a worker's heartbeat is still fresh (crawler/acked.py)."""
-        queue = getattr(self.crawler, "veilleur_queue", None)
-        return queue.worker_alive if queue is not None else None
-
     def spider_closed(self, spider: Any, reason: str) -> None:
         from db.runs import finish_run, mark_interrupted_runs, previous_run, set_watermark
         from db.session import session_scope
@@ -143,9 +139,10 @@ class RunRecorder:
             or _shared_queue(self.crawler)
         )
         with session_scope(self.database_url) as session:
-            if self.source_id is not None and self._worker_alive() is not None:
+            queue = queue_of(self.crawler)
+            if self.source_id is not None and queue is not None:
                 # a worker killed during a shared crawl: the last one to close says so
-                mark_interrupted_runs(session, self.source_id, self._worker_alive())
+                mark_interrupted_runs(session, self.source_id, queue.worker_alive)
             if reason != "finished":
                 status = "error"
                 message_parts.append(f"crawl ended early: {reason}")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.attached import acks_of
 from extract.deferred import DeferredDecision
 from extract.fields import notice_texts
 from vocabulary.items import NoticeItem
@@ -182,13 +183,14 @@ class StorePipeline:
                 )
                 self.crawler.stats.set_value("veilleur/store_writer", "process")
             else:
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._writer = ThreadPoolExecutor(
-                    max_workers=1, thread_name_prefix="veilleur-store"
-                )
-                self.crawler.stats.set_value("veilleur/store_writer", "thread")
+                self._writer = self._thread_writer("thread")
         return self._writer
+
+    def _thread_writer(self, why: str) -> Executor:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.crawler.stats.set_value("veilleur/store_writer", why)
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="veilleur-store")
 
     async def _flush(self) -> None:
         import asyncio
@@ -229,24 +231,23 @@ class StorePipeline:
 
     async def _rewrite_in_thread(self, batch: list[NoticeItem], exc: Exception) -> BatchOutcome:
         import asyncio
-        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+        from concurrent.futures import ProcessPoolExecutor
 
         from db.batch_writer import store_batch
 
         if isinstance(self._writer, ProcessPoolExecutor):
             log.warning("store_writer_lost error=%s; writing from a thread", exc)
             self._writer.shutdown(wait=False, cancel_futures=True)
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veilleur-store")
-            self.crawler.stats.set_value("veilleur/store_writer", "thread after process lost")
+            self._writer = self._thread_writer("thread after process lost")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, store_batch, self.database_url, batch)
 
     def _settled(self) -> list[str]:
-        acks = getattr(self.crawler, "veilleur_acks", None)
+        acks = acks_of(self.crawler)
         return acks.settled() if acks is not None else []
 
     def _ack(self, tokens: list[str]) -> None:
-        acks = getattr(self.crawler, "veilleur_acks", None)
+        acks = acks_of(self.crawler)
         if acks is not None and tokens:
             acks.ack(tokens)
 
