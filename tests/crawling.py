@@ -85,15 +85,23 @@ def start_crawl(
     database_url: str,
     settings: dict[str, Any] | None = None,
     documents_dir: Path | None = None,
+    portals: Path | None = None,
     stderr: Any = subprocess.DEVNULL,
 ) -> subprocess.Popen[str]:
-    """``veilleur crawl`` started in the background, for a test that kills something during it."""
+    """``veilleur crawl`` started in the background, for a test that kills something during
+    it; in a session of its own, so that only what the test kills is killed."""
     command = crawl_command(
         name, server_url, *args,
         database_url=database_url, settings=settings, documents_dir=documents_dir,
     )  # fmt: skip
     return subprocess.Popen(
-        command, cwd=ROOT, env=crawl_env(), stdout=subprocess.DEVNULL, stderr=stderr, text=True
+        command,
+        cwd=ROOT,
+        env=crawl_env(portals),
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+        start_new_session=True,
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from db.models import CrawlRun, Document, Notice, NoticeDocument
 from db.session import session_scope
 from extract.ocr import ocr_available
 from tests.conftest import FIXTURES
-from tests.crawling import ROOT, crawl, crawl_command, crawl_env
+from tests.crawling import crawl, start_crawl
 from veilleur.demo.replay import Cassette, ReplayServer
 
 DOCS = FIXTURES / "documents"
@@ -59,20 +58,13 @@ def test_kill_9_while_reading_a_document_then_rerun(db_url: str, tmp_path: Path)
     sha = hashlib.sha256(SCAN.read_bytes()).hexdigest()
     stored_body = documents / sha[:2] / sha
     with ReplayServer(cassettes=[_cassette(tmp_path)]) as server:
-        command = crawl_command(
+        process = start_crawl(
             "documents_fixture",
             server.url,
             database_url=db_url,
             settings=SETTINGS,
             documents_dir=documents,
-        )
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=crawl_env(DOCS / "portals.toml"),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            portals=DOCS / "portals.toml",
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not stored_body.exists():
