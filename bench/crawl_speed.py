@@ -8,12 +8,14 @@ from the Opendatasoft emulator, then in the same run:
 * ``veilleur crawl boamp`` in a subprocess into SQLite and into PostgreSQL (if answering): a
   first crawl, then an unchanged re-crawl (which must write no notice); the first crawl once
   more into a fresh database with its batches written from a thread (``STORE_IN_PROCESS=False``)
-  instead of the writer process, so the two are compared on the same machine state.
+  instead of the writer process, and the re-crawl once more parsing every record
+  (``SKIP_UNCHANGED_RECORDS=False``), so each is compared with what it replaces on the same
+  machine state.
 
 Each line gives the time (process start included), notices/s, the ratio to the bare spider,
 and the crawl process's peak RSS. Prints figures; asserts nothing.
 
-    python bench/crawl_speed.py [N ...]      # e.g. 5000 20000 100000
+    python bench/crawl_speed.py [N ...] [--sqlite-only]     # e.g. 5000 20000 100000
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ class Bare(scrapy.Spider):
 
 process = CrawlerProcess({"LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS": 8,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "TELNETCONSOLE_ENABLED": False,
+    "WARN_ON_GENERATOR_RETURN_VALUE": False,
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor"})
 process.crawl(Bare)
 process.start()
@@ -176,7 +179,7 @@ def stored(url: str) -> int:
         return int(conn.execute(text("SELECT count(*) FROM notices")).scalar_one())
 
 
-def bench(n: int) -> None:
+def bench(n: int, with_postgresql: bool = True) -> None:
     data = records(n)
     print(f"\nrecords: {n} (real BOAMP demo records, repeated under distinct ids)")
     emulator = OpendatasoftEmulator({"boamp": data}, cache_selections=True)
@@ -186,30 +189,37 @@ def bench(n: int) -> None:
         bare_read = int(tail.strip().splitlines()[-1])
         bare = bare_read / bare_s
         print(
-            f"{'bare spider':24s} {bare_s:6.1f} s  {bare:7.0f} records/s  "
+            f"{'bare spider':30s} {bare_s:6.1f} s  {bare:7.0f} records/s  "
             f"(1.00)  peak RSS {bare_rss / 1024:6.0f} MiB  [{bare_read} read]"
         )
         targets = [("sqlite", f"sqlite:///{tmp}/bench.sqlite")]
-        pg = pg_url()
+        pg = pg_url() if with_postgresql else None
         if pg:
             targets.append(("postgresql", pg))
         try:
             for label, url in targets:
-                for what in ("first crawl", "re-crawl unchanged"):
-                    before = time.time()
-                    seconds, rss, _ = run(crawl_command(url, server.url, n))
-                    rate = n / seconds
-                    wrote = _notices_written_since(url, before) if what != "first crawl" else ""
-                    print(
-                        f"{label + ' ' + what:24s} {seconds:6.1f} s  {rate:7.0f} notices/s "
-                        f"({rate / bare:.2f})  peak RSS {rss / 1024:6.0f} MiB  "
-                        f"[{stored(url)} stored{wrote}]"
-                    )
-                    if what == "first crawl":  # the same crawl, its writer a thread
-                        _first_crawl_with_writer_thread(label, url, server.url, n, bare)
+                crawl = crawl_command(url, server.url, n)
+                _measured(f"{label} first crawl", crawl, url, n, bare, written=False)
+                _first_crawl_with_writer_thread(label, url, server.url, n, bare)
+                _measured(f"{label} re-crawl unchanged", crawl, url, n, bare, written=True)
+                every = [*crawl, "-s", "SKIP_UNCHANGED_RECORDS=False"]
+                _measured(f"{label} re-crawl, all parsed", every, url, n, bare, written=True)
         finally:
             if pg:
                 drop_pg(pg)
+
+
+def _measured(what: str, command: list[str], url: str, n: int, bare: float, written: bool) -> None:
+    """Runs one crawl and prints its line: time, rate, ratio to the bare spider, peak RSS, and
+    what the database holds after it (with the notices it wrote, for a re-crawl)."""
+    before = time.time()
+    seconds, rss, _ = run(command)
+    rate = n / seconds
+    wrote = _notices_written_since(url, before) if written else ""
+    print(
+        f"{what:30s} {seconds:6.1f} s  {rate:7.0f} notices/s ({rate / bare:.2f})  "
+        f"peak RSS {rss / 1024:6.0f} MiB  [{stored(url)} stored{wrote}]"
+    )
 
 
 def _first_crawl_with_writer_thread(label: str, url: str, server: str, n: int, bare: float) -> None:
@@ -221,12 +231,7 @@ def _first_crawl_with_writer_thread(label: str, url: str, server: str, n: int, b
         return
     try:
         command = [*crawl_command(fresh, server, n), "-s", "STORE_IN_PROCESS=False"]
-        seconds, rss, _ = run(command)
-        rate = n / seconds
-        print(
-            f"{label + ' first, thread':24s} {seconds:6.1f} s  {rate:7.0f} notices/s "
-            f"({rate / bare:.2f})  peak RSS {rss / 1024:6.0f} MiB  [{stored(fresh)} stored]"
-        )
+        _measured(f"{label} first, writer thread", command, fresh, n, bare, written=False)
     finally:
         if label == "postgresql":
             drop_pg(fresh)
@@ -248,10 +253,11 @@ def _notices_written_since(url: str, started: float) -> str:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [20_000]
+    with_postgresql = "--sqlite-only" not in sys.argv
+    sizes = [int(a) for a in sys.argv[1:] if a != "--sqlite-only"] or [20_000]
     print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
     for n in sizes:
-        bench(n)
+        bench(n, with_postgresql)
 
 
 if __name__ == "__main__":

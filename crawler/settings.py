@@ -64,6 +64,11 @@ COOKIES_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 # French text stays readable in exported feeds (the default escapes every accent).
 FEED_EXPORT_ENCODING = "utf-8"
+# Scrapy re-reads and re-parses a callback's source before calling it, to warn about a
+# generator returning a value; its cache is keyed weakly on the bound method, which dies with
+# each request, so the check ran again for every page: about a tenth of an unchanged re-crawl.
+# tests/crawler/test_settings.py makes the same check once, over every spider's callbacks.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 # Per machine: an operator chasing a source wants DEBUG without editing code.
 LOG_LEVEL = os.environ.get("VEILLEUR_LOG_LEVEL", "INFO")
 # Spiders use `async def start()` and the documents pipeline awaits asyncio futures.
@@ -109,6 +114,10 @@ STORE_BATCHES_AHEAD = 2
 # A crawl whose first batch fills up stores from a writer process (rules and database work on
 # the second core); False keeps the writer a thread of the crawl's process.
 STORE_IN_PROCESS = True
+# A record whose notice was stored from this very record (same payload, same parsing code,
+# same rules: crawler.base_spiders.unchanged) is counted unchanged without being parsed;
+# False parses every record again.
+SKIP_UNCHANGED_RECORDS = True
 
 # Linked documents (crawler.pipelines.documents): fetched and read in isolated workers under
 # extract.result.Limits, whose defaults suit a nightly crawl on a 2-core box; tests whose

@@ -14,7 +14,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 
-from db.session import session_scope
+from db.session import error_line, session_scope
 from db.store import StoreResult, upsert_notices
 from vocabulary.items import NoticeItem
 
@@ -47,21 +47,13 @@ def store_batch(database_url: str, batch: Sequence[NoticeItem]) -> BatchOutcome:
             with session_scope(database_url) as session:
                 one = upsert_notices(session, [(item, item.decision)])
         except Exception as exc:
-            outcome.failures.append((position, _one_line(exc)))
+            outcome.failures.append((position, error_line(exc)))
             continue
         outcome.result.new += one.new
         outcome.result.changed += one.changed
         outcome.result.unchanged += one.unchanged
     outcome.flagged = _flagged(batch)
     return outcome
-
-
-def _one_line(exc: Exception) -> str:
-    """The error's cause in one line: the driver's or serializer's own error rather than
-    SQLAlchemy's wrapper, which appends the whole statement and its parameters."""
-    cause = getattr(exc, "orig", None) or exc
-    first = (str(cause).strip().splitlines() or [""])[0]
-    return f"{type(cause).__name__}: {first}"[:1000]
 
 
 def _flagged(batch: Sequence[NoticeItem]) -> int:

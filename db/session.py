@@ -31,6 +31,7 @@ __all__ = [
     "check_url",
     "database_url",
     "describe_url",
+    "error_line",
     "get_engine",
     "session_scope",
     "sessionmaker_for",
@@ -164,3 +165,11 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session in a transaction: committed on success, rolled back on error."""
     with sessionmaker_for(url).begin() as session:
         yield session
+
+
+def error_line(exc: Exception) -> str:
+    """A database error's cause in one line: the driver's or serializer's own error rather
+    than SQLAlchemy's wrapper, which appends the whole statement and its parameters."""
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).strip().splitlines() or [""])[0]
+    return f"{type(cause).__name__}: {first}"[:1000]

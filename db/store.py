@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.flags import decision_columns, flag_rows, replace_flags
@@ -80,6 +80,7 @@ class _Stored(NamedTuple):
     content_hash: str
     version: int
     rules_version: str | None
+    record_digest: str | None
 
 
 def notice_snapshot(item: NoticeItem) -> dict[str, Any]:
@@ -211,13 +212,16 @@ def _stored_state(session: Session, keys: Iterable[_Key]) -> dict[_Key, _Stored]
                     Notice.content_hash,
                     Notice.version,
                     Notice.rules_version,
+                    Notice.record_digest,
                 ).where(
                     Notice.source == source,
                     Notice.source_key.in_(source_keys[start : start + _KEYS_PER_READ]),
                 )
             )
-            for key, notice_id, content_hash, version, rules_version in rows:
-                stored[(source, key)] = _Stored(notice_id, content_hash, version, rules_version)
+            for key, notice_id, content_hash, version, rules_version, digest in rows:
+                stored[(source, key)] = _Stored(
+                    notice_id, content_hash, version, rules_version, digest
+                )
     return stored
 
 
@@ -258,6 +262,7 @@ def _store_new_version(
             **_columns(item),
             source_id=item.source_id,
             content_hash=content_hash,
+            record_digest=item.record_digest,
             version=version,
             last_seen_at=now,
             updated_at=now,
@@ -286,6 +291,7 @@ def _new_notice_row(pending: _Pending, now: datetime) -> dict[str, Any]:
         "source_key": item.key,
         "source_id": item.source_id,
         "content_hash": content_hash,
+        "record_digest": item.record_digest,
         "version": 1,
         "first_seen_at": now,
         "last_seen_at": now,
@@ -349,6 +355,7 @@ def upsert_notices(session: Session, batch: Batch) -> StoreResult:
     document_ids = _document_ids(session, (item for item, _ in latest.values()))
     now = utcnow()
     new: list[_Pending] = []
+    digests: list[dict[str, Any]] = []
     for key, (item, decision) in latest.items():
         pending = (item, decision, item.content_hash())
         found = stored.get(key)
@@ -357,9 +364,18 @@ def upsert_notices(session: Session, batch: Batch) -> StoreResult:
         elif found.content_hash == pending[2]:
             result.reflagged += _refresh_unchanged(session, found, item, decision, document_ids)
             result.unchanged += 1
+            if item.record_digest and item.record_digest != found.record_digest:
+                digests.append({"notice_id": found.id, "digest": item.record_digest})
         else:
             _store_new_version(session, found, pending, document_ids, now)
             result.changed += 1
+    if digests:  # same notice from a record read anew (another parser, rules or payload)
+        session.execute(
+            update(_NOTICES)
+            .where(_NOTICES.c.id == bindparam("notice_id"))
+            .values(record_digest=bindparam("digest")),
+            digests,
+        )
     if new:
         _insert_new(session, new, document_ids, now)
         result.new += len(new)

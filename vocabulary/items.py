@@ -101,6 +101,9 @@ class NoticeItem:
     #: the rules' decision (a ``vocabulary.decision.Decision``, possibly computed lazily),
     #: set by the Flag pipeline
     decision: Any = None
+    #: digest of the record this notice was parsed from, for skipping it unchanged next time
+    #: (``crawler.base_spiders.unchanged``); None where the spider computes none
+    record_digest: str | None = None
 
     @property
     def key(self) -> str:
@@ -124,6 +127,6 @@ class NoticeItem:
 
 
 #: Notice fields that do not describe the notice itself
-_VOLATILE = frozenset({"raw", "fetched_from", "warnings", "decision"})
+_VOLATILE = frozenset({"raw", "fetched_from", "warnings", "decision", "record_digest"})
 #: fields added after notices were first stored
 _ADDED_LATER = ("publication_departements", "estimated_value_low")

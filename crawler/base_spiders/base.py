@@ -27,6 +27,7 @@ Spider arguments (``-a name=value`` or ``veilleur crawl NAME --since … --until
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
@@ -183,6 +184,53 @@ class BaseSpider(scrapy.Spider):
     def on_error(self, failure: Any) -> None:
         """Errback for a request that got no answer: recorded as ``request_failed``."""
         self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
+
+    # -- records stored unchanged (crawler.base_spiders.unchanged) -----------------------------
+
+    def record_digests(self, records: Mapping[str, Any]) -> dict[str, str]:
+        """The digest of each record (stored key → record as received), to set on the notice
+        it becomes (``NoticeItem.record_digest``) and to look up with ``stored_unchanged``."""
+        fingerprint: bytes | None = getattr(self, "_fingerprint", None)
+        if fingerprint is None:
+            from crawler.base_spiders.unchanged import parsing_fingerprint
+            from extract.rules import default_ruleset
+
+            declaration = [
+                (key.attribute, getattr(self, key.attribute, None)) for key in self.config_keys
+            ]
+            fingerprint = parsing_fingerprint(declaration, default_ruleset().version)
+            self._fingerprint = fingerprint
+        from crawler.base_spiders.unchanged import record_digest
+
+        return {key: record_digest(record, fingerprint) for key, record in records.items()}
+
+    def stored_unchanged(self, digests: Mapping[str, str], url: str) -> set[str]:
+        """The keys of ``digests`` stored from these very records: the caller skips them
+        unparsed and they count as seen and unchanged. None in a sampled run (a canary reads
+        its records) or with ``SKIP_UNCHANGED_RECORDS`` off; none either when the database
+        cannot say (recorded: the records are then parsed, and storing them changes nothing)."""
+        if not digests or self.sample is not None:
+            return set()
+        if not self.settings.getbool("SKIP_UNCHANGED_RECORDS", True):
+            return set()
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from db.session import error_line, session_scope
+        from db.unchanged import unchanged_keys
+
+        try:
+            with session_scope(self.settings.get("DATABASE_URL")) as session:
+                keys = unchanged_keys(session, self.name, digests)
+        except SQLAlchemyError as exc:
+            self.record_error(url, "unchanged_lookup", error_line(exc))
+            return set()
+        if keys:
+            stats = self.crawler.stats
+            stats.inc_value("veilleur/items_seen", len(keys))
+            stats.inc_value("veilleur/items_unchanged", len(keys))
+            stats.inc_value("veilleur/records_skipped_unchanged", len(keys))
+            self.notices_yielded += len(keys)
+        return keys
 
     def sample_exhausted(self) -> bool:
         """True once ``sample=N`` notices were yielded: stop scheduling more pages."""

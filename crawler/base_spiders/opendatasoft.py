@@ -38,7 +38,7 @@ from crawler.base_spiders.base import BaseSpider
 from crawler.base_spiders.config_keys import ConfigKey, Text, TextList, TextMap, notice_kind_key
 from crawler.base_spiders.fields import MAPPED_FIELDS
 from vocabulary.errors import BadRecordError
-from vocabulary.items import NoticeItem
+from vocabulary.items import NoticeItem, normalize_source_id
 from vocabulary.terms import NoticeKind
 
 __all__ = [
@@ -251,10 +251,20 @@ class OpendatasoftSpider(BaseSpider):
             return None
 
     def _records(self, records: list[Any], response: Response) -> Iterable[NoticeItem]:
+        by_key = {
+            normalize_source_id(str(record[self.id_field])): record
+            for record in records
+            if isinstance(record, dict) and record.get(self.id_field)
+        }
+        digests = self.record_digests(by_key)
+        unchanged = self.stored_unchanged(digests, response.url)
         for record in records:
             if self.sample_exhausted():
                 return
             record_id = record.get(self.id_field) if isinstance(record, dict) else None
+            key = normalize_source_id(str(record_id)) if record_id else ""
+            if key in unchanged:
+                continue  # stored from this very record: counted as seen and unchanged
             try:
                 if not isinstance(record, dict):
                     raise BadRecordError(f"record is a {type(record).__name__}, not an object")
@@ -273,6 +283,7 @@ class OpendatasoftSpider(BaseSpider):
             if notice is None:
                 continue
             notice.fetched_from = response.url
+            notice.record_digest = digests.get(key)
             self.count_notice()
             yield notice
 

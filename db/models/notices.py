@@ -31,6 +31,8 @@ class Notice(Base):
         UniqueConstraint("source", "source_key", name="uq_notices_source_key"),
         Index("ix_notices_published_at", "published_at"),
         Index("ix_notices_flagged_published", "flagged", "published_at"),
+        Index("ix_notices_record_digest", "source", "source_key", "record_digest"),
+        Index("ix_notices_source_updated", "source", "updated_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(100))
@@ -59,6 +61,10 @@ class Notice(Base):
     url: Mapped[str] = mapped_column(Text, default="")
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: digest of the record as the source sent it, with the parsing code and the rules that
+    #: read it (``crawler.base_spiders.unchanged``): the same digest again means the record
+    #: need not be parsed again. Empty for sources that do not compute one.
+    record_digest: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

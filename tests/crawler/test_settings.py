@@ -66,3 +66,35 @@ def test_setting_read_is_declared(module: str, name: str) -> None:
 
 def test_every_declared_setting_says_why() -> None:
     assert _declared_without_comment() == []
+
+
+def _generator_callbacks() -> list[tuple[str, str]]:
+    """(source, method) of every generator method of the sources' spider classes, each
+    function once (the sources a config file declares share their base's)."""
+    import inspect
+
+    from crawler.registry import source_names, spider_class
+
+    found: dict[str, tuple[str, str]] = {}
+    for name in source_names():
+        for attribute, member in inspect.getmembers(spider_class(name), inspect.isfunction):
+            if inspect.isgeneratorfunction(member):
+                found.setdefault(f"{member.__module__}.{member.__qualname__}", (name, attribute))
+    return sorted(found.values())
+
+
+def test_the_callbacks_scrapy_no_longer_checks_are_generator_methods() -> None:
+    # WARN_ON_GENERATOR_RETURN_VALUE is off for speed; the check below stands in for it
+    assert settings.WARN_ON_GENERATOR_RETURN_VALUE is False
+    assert ("boamp", "parse_page") in _generator_callbacks()
+
+
+@pytest.mark.parametrize(("source", "method"), _generator_callbacks())
+def test_no_spider_generator_returns_a_value(source: str, method: str) -> None:
+    """What Scrapy's per-page check warned about, once here: a callback that is a generator
+    and returns a value would have that value silently dropped."""
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from crawler.registry import spider_class
+
+    assert not is_generator_with_return_value(getattr(spider_class(source), method))

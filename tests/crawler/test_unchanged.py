@@ -1,0 +1,74 @@
+"""What a record's digest depends on (crawler.base_spiders.unchanged): each input changes it,
+and nothing else does."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from crawler.base_spiders.unchanged import code_fingerprint, parsing_fingerprint, record_digest
+from tests.crawling import demo_records
+
+RECORD = demo_records()[0]
+FINGERPRINT = parsing_fingerprint([("dataset", "boamp")], "rules@1")
+
+
+def test_the_same_record_has_the_same_digest() -> None:
+    assert record_digest(copy.deepcopy(RECORD), FINGERPRINT) == record_digest(RECORD, FINGERPRINT)
+
+
+def test_a_field_the_parser_ignores_still_changes_the_digest() -> None:
+    changed = dict(RECORD, some_field_no_parser_reads="x")
+    assert record_digest(changed, FINGERPRINT) != record_digest(RECORD, FINGERPRINT)
+
+
+def test_a_changed_deep_value_changes_the_digest() -> None:
+    changed = copy.deepcopy(RECORD)
+    changed["donnees"] = changed["donnees"].replace("a", "b", 1)
+    assert record_digest(changed, FINGERPRINT) != record_digest(RECORD, FINGERPRINT)
+
+
+def test_another_rules_version_changes_the_digest() -> None:
+    other = parsing_fingerprint([("dataset", "boamp")], "rules@2")
+    assert record_digest(RECORD, other) != record_digest(RECORD, FINGERPRINT)
+
+
+def test_another_declaration_changes_the_digest() -> None:
+    other = parsing_fingerprint([("dataset", "boamp"), ("where", "x")], "rules@1")
+    assert record_digest(RECORD, other) != record_digest(RECORD, FINGERPRINT)
+
+
+def test_the_declaration_order_does_not_matter() -> None:
+    one = parsing_fingerprint([("a", 1), ("b", [2])], "r")
+    assert one == parsing_fingerprint([("b", [2]), ("a", 1)], "r")
+
+
+def _package(tmp_path: Path) -> Path:
+    folder = tmp_path / "spiders"
+    folder.mkdir()
+    (folder / "boamp.py").write_text("X = 1\n", encoding="utf-8")
+    (folder / "portals.toml").write_text("[[opendatasoft]]\n", encoding="utf-8")
+    return folder
+
+
+def test_editing_a_parser_changes_the_code_fingerprint(tmp_path: Path) -> None:
+    folder = _package(tmp_path)
+    before = code_fingerprint([folder])
+    (folder / "boamp.py").write_text("X = 2\n", encoding="utf-8")
+    assert code_fingerprint([folder]) != before
+
+
+def test_editing_a_config_entry_changes_the_code_fingerprint(tmp_path: Path) -> None:
+    folder = _package(tmp_path)
+    before = code_fingerprint([folder])
+    (folder / "portals.toml").write_text("[[opendatasoft]]\nname = 'x'\n", encoding="utf-8")
+    assert code_fingerprint([folder]) != before
+
+
+def test_compiled_files_leave_the_code_fingerprint_alone(tmp_path: Path) -> None:
+    folder = _package(tmp_path)
+    before = code_fingerprint([folder])
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__" / "boamp.cpython-311.py").write_text("Y = 1\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("anything\n", encoding="utf-8")
+    assert code_fingerprint([folder]) == before
