@@ -207,11 +207,20 @@ class StorePipeline:
             self._counted(batch, store_batch(self.database_url, batch))
             self._ack(settled)
             return
+        from concurrent.futures.process import BrokenProcessPool
+
         writer = self._executor(full_batch=len(batch) >= self.batch_size)
+        loop = asyncio.get_running_loop()
         # submitted at once, so batches are written in the order they were filled
-        future = asyncio.get_running_loop().run_in_executor(
-            writer, store_batch, self.database_url, batch
-        )
+        try:
+            future = loop.run_in_executor(writer, store_batch, self.database_url, batch)
+        except BrokenProcessPool as exc:
+            # the writer process died while no batch of ours was running (the pool refuses new
+            # work): the batches it was given are written again first, in order, then this one
+            while self._pending:
+                await self._commit_oldest()
+            self._lose_writer_process(exc)
+            future = loop.run_in_executor(self._writer, store_batch, self.database_url, batch)
         self._pending.append((future, batch, settled))
         while len(self._pending) > self.ahead:  # back-pressure: wait for the oldest batch
             await self._commit_oldest()
@@ -231,16 +240,21 @@ class StorePipeline:
 
     async def _rewrite_in_thread(self, batch: list[NoticeItem], exc: Exception) -> BatchOutcome:
         import asyncio
-        from concurrent.futures import ProcessPoolExecutor
 
         from db.batch_writer import store_batch
+
+        self._lose_writer_process(exc)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, store_batch, self.database_url, batch)
+
+    def _lose_writer_process(self, exc: Exception) -> None:
+        """The writer process died (killed, out of memory): the crawl writes from a thread on."""
+        from concurrent.futures import ProcessPoolExecutor
 
         if isinstance(self._writer, ProcessPoolExecutor):
             log.warning("store_writer_lost error=%s; writing from a thread", exc)
             self._writer.shutdown(wait=False, cancel_futures=True)
             self._writer = self._thread_writer("thread after process lost")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, store_batch, self.database_url, batch)
 
     def _settled(self) -> list[str]:
         acks = acks_of(self.crawler)

@@ -9,13 +9,14 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from db.models import CrawlRun, Notice
 from db.session import session_scope
 from tests.crawler.test_crawl_edges import MANY_DAYS, many_records
 from tests.crawling import count, start_crawl
-from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer, Reply
+from veilleur.demo.replay import Fault, OpendatasoftEmulator, ReplayServer, Reply
 
 SETTINGS = {"STORE_BATCH_SIZE": 20, "ODS_PAGE_SIZE": 10, "LOG_LEVEL": "INFO"}
 
@@ -49,6 +50,13 @@ def slow(method: str, path: str, query: dict[str, str]) -> Reply | None:
     return None
 
 
+def slower(method: str, path: str, query: dict[str, str]) -> Reply | None:
+    # a batch of 20 notices takes two pages, a second: the writer waits for work most of the
+    # time, so it is killed between batches and the crawl meets a pool that refuses new work
+    time.sleep(0.5)
+    return None
+
+
 def start(server: ReplayServer, url: str, tmp_path: Path) -> subprocess.Popen[str]:
     return start_crawl(
         "boamp",
@@ -71,9 +79,10 @@ def wait_for_writer(process: subprocess.Popen[str], url: str) -> int:
     raise AssertionError("the crawl never started its writer process")
 
 
-def test_a_killed_writer_loses_no_notice(sqlite_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("pace", [slow, slower], ids=["while writing", "between batches"])
+def test_a_killed_writer_loses_no_notice(sqlite_url: str, tmp_path: Path, pace: Fault) -> None:
     records = many_records(20)  # 400 notices over 20 days
-    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records}), faults=[slow]) as server:
+    with ReplayServer(ods=OpendatasoftEmulator({"boamp": records}), faults=[pace]) as server:
         process = start(server, sqlite_url, tmp_path)
         os.kill(wait_for_writer(process, sqlite_url), signal.SIGKILL)
         server.faults.clear()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Cassette", "OpendatasoftEmulator", "ReplayServer", "Reply"]
+__all__ = ["Cassette", "Fault", "OpendatasoftEmulator", "ReplayServer", "Reply"]
 
 Reply = tuple[int, dict[str, str], bytes]
 Fault = Callable[[str, str, dict[str, str]], Reply | None]
