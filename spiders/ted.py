@@ -40,7 +40,7 @@ from spiders.parsers.ted_xml import (
     parse_ted_xml,
 )
 from vocabulary.errors import SpiderArgumentError
-from vocabulary.items import NoticeItem
+from vocabulary.items import NoticeItem, normalize_source_id
 from vocabulary.terms import NoticeKind
 
 __all__ = ["TedSpider", "build_query", "notice_from_hit"]
@@ -226,16 +226,26 @@ class TedSpider(BaseSpider):
             and canonical_publication_number(str(hit.get("publication-number") or ""))
             not in earlier
         )
-        new = 0
+        hits: dict[str, dict[str, Any]] = {}
         for hit in payload["notices"]:
-            if self.sample_exhausted() or not isinstance(hit, dict):
+            if not isinstance(hit, dict):
                 continue
             number = canonical_publication_number(str(hit.get("publication-number") or ""))
-            if not number or number in self.seen_numbers:
-                continue
+            if number and number not in self.seen_numbers:
+                hits.setdefault(number, hit)
+        # a notice stored from this very hit needs no second download of its XML: a published
+        # TED notice never changes (a correction is a notice of its own)
+        digests = self.record_digests({normalize_source_id(n): h for n, h in hits.items()})
+        unchanged = self.stored_unchanged(digests, response.url)
+        new = 0
+        for number, hit in hits.items():
+            if self.sample_exhausted():
+                break
             self.seen_numbers.add(number)
             new += 1
-            yield self.xml_request(hit, number)
+            key = normalize_source_id(number)
+            if key not in unchanged:
+                yield self.xml_request(hit, number, digests[key])
         yield from self._next_page(payload, response, new)
 
     def _next_page(self, payload: dict[str, Any], response: Response, new: int) -> Iterable[Any]:
@@ -269,7 +279,7 @@ class TedSpider(BaseSpider):
     def on_search_error(self, failure: Any) -> None:
         self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
 
-    def xml_request(self, hit: dict[str, Any], number: str) -> scrapy.Request:
+    def xml_request(self, hit: dict[str, Any], number: str, digest: str) -> scrapy.Request:
         links = hit.get("links")
         xml_links = links.get("xml") if isinstance(links, dict) else None
         url: Any = None
@@ -280,7 +290,7 @@ class TedSpider(BaseSpider):
             self._rehost(str(url)),
             callback=self.parse_notice,
             errback=self.on_xml_error,
-            meta={"hit": hit, "number": number},
+            meta={"hit": hit, "number": number, "digest": digest},
         )
 
     def _rehost(self, url: str) -> str:
@@ -302,6 +312,9 @@ class TedSpider(BaseSpider):
         if notice.key != number and not notice.source_id[:1].isdigit():
             notice.source_id = number  # SDK-style notices carry no publication number
         notice.raw["search_hit"] = response.meta["hit"]
+        # only a notice read from its XML is skipped next time: one stored from its search hit
+        # alone (below) has its XML asked for again
+        notice.record_digest = response.meta["digest"]
         self.count_notice()
         yield notice
 

@@ -81,6 +81,33 @@ def test_run_with_recorded_bad_documents_still_finishes(ted_crawl) -> None:
     assert runs(url)[-1].items_seen == 12, result.stderr[-2000:]
 
 
+@pytest.fixture(scope="module")
+def ted_recrawl(tmp_path_factory: pytest.TempPathFactory):
+    """The same window crawled twice: the XML paths the second crawl asked for, its run."""
+    url = sqlite_database(tmp_path_factory.mktemp("ted-twice"))
+    with ReplayServer(cassettes=[Cassette(CASSETTE)]) as server:
+        crawl("ted", server, *WINDOW, database_url=url)
+        before = len(server.requests)
+        second = crawl("ted", server, *WINDOW, database_url=url).process
+        asked = [path for _, path, *_ in server.requests[before:] if path.endswith("/xml")]
+    return url, second, asked
+
+
+def test_a_recrawl_downloads_only_the_xml_that_failed(ted_recrawl) -> None:
+    # a notice stored from its XML is not downloaded again; the two kept from their search hit
+    # after their XML failed are asked for again
+    _, second, asked = ted_recrawl
+    assert sorted(p.rsplit("/", 2)[-2] for p in asked) == ["999001-2021", "999002-2021"], (
+        second.stderr[-2000:]
+    )
+
+
+def test_a_recrawl_counts_every_notice_seen_and_unchanged(ted_recrawl) -> None:
+    url, _, _ = ted_recrawl
+    run = runs(url)[-1]
+    assert (run.items_seen, run.items_new, run.items_unchanged) == (12, 0, 12)
+
+
 def test_stuck_token_stops_and_is_recorded(tmp_path: Path) -> None:
     url = sqlite_database(tmp_path)
     cassette = Cassette(CASSETTE)
