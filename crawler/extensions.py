@@ -250,7 +250,7 @@ class StoryLinker:
             with session_scope(self.database_url) as session:
                 link_all(session, since=getattr(spider, "since", None))
                 # buyers, vendors and the map follow the stories just linked
-                refresh_seen_since(session, self.opened)
+                refresh_seen_since(session, self.opened, spider.name)
         except Exception as exc:  # recorded against the run; the stored notices stay
             log.exception("linking_failed source=%s", spider.name)
             self.crawler.signals.send_catch_log(

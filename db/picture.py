@@ -374,10 +374,15 @@ def picture_rows_for(session: Session, notice_id: int) -> list[NoticeParty]:
 __all__ += ["picture_rows_for"]
 
 
-def refresh_seen_since(session: Session, seen_since: datetime) -> int:
-    """Refresh what a crawl touched: notices seen at or after ``seen_since`` and the notices
-    they link to (a new contract changes its tender's amount on the map)."""
-    seen = list(session.scalars(select(Notice.id).where(Notice.last_seen_at >= seen_since)))
+def refresh_seen_since(session: Session, seen_since: datetime, source: str | None = None) -> int:
+    """Refresh what a crawl touched: notices it wrote (new or changed) at or after
+    ``seen_since`` (of its ``source``, read through ``ix_notices_source_updated`` rather than
+    by reading every stored notice), and the notices they link to (a new contract changes its
+    tender's amount on the map)."""
+    written = select(Notice.id).where(Notice.updated_at >= seen_since)
+    if source is not None:
+        written = written.where(Notice.source == source)
+    seen = list(session.scalars(written))
     targets: set[int] = set()
     for chunk in _chunks(seen):
         targets.update(

@@ -4,14 +4,21 @@ award, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import NoticeFacet, NoticeParty, Party
-from db.picture import amount_of, name_key, party_refs, refresh_picture, siren_of
+from db.picture import (
+    amount_of,
+    name_key,
+    party_refs,
+    refresh_picture,
+    refresh_seen_since,
+    siren_of,
+)
 from db.picture_queries import (
     PictureFilters,
     departement_counts,
@@ -157,6 +164,15 @@ def test_refreshing_twice_keeps_one_row_per_notice_and_party(db_url: str) -> Non
         refresh_picture(s, [contract.id])
         rows = s.scalars(select(NoticeParty).where(NoticeParty.notice_id == contract.id)).all()
         assert sorted(r.role for r in rows) == ["buyer", "supplier"]
+
+
+def test_a_crawl_refreshes_what_it_wrote_of_its_own_source(db_url: str) -> None:
+    with session_scope(db_url) as s:
+        store(s, lyon_tender(source_id="18-000001"), decision(VIDEO))  # before the crawl
+        opened = datetime.now(UTC)
+        store(s, lyon_tender(), decision(VIDEO))
+        store(s, lyon_contract(), decision(VIDEO))  # another source's crawl, meanwhile
+        assert refresh_seen_since(s, opened, "boamp") == 1
 
 
 def test_party_search_finds_by_name_prefix_and_by_siret(db_url: str) -> None:
