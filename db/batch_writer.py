@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 
 from db.session import error_line, session_scope
+from db.statistics import analyze_if_outgrown
 from db.store import StoreResult, upsert_notices
 from vocabulary.items import NoticeItem
 
@@ -38,6 +39,7 @@ def store_batch(database_url: str, batch: Sequence[NoticeItem]) -> BatchOutcome:
     try:
         with session_scope(database_url) as session:
             result = upsert_notices(session, [(item, item.decision) for item in batch])
+        _keep_statistics(database_url)
         return BatchOutcome(result, _flagged(batch))
     except Exception:
         log.exception("store_batch_failed size=%d; storing one by one", len(batch))
@@ -54,6 +56,18 @@ def store_batch(database_url: str, batch: Sequence[NoticeItem]) -> BatchOutcome:
         outcome.result.unchanged += one.unchanged
     outcome.flagged = _flagged(batch)
     return outcome
+
+
+def _keep_statistics(database_url: str) -> None:
+    """The planner's statistics follow a bulk load (``db.statistics``); a failure to gather
+    them costs speed, never a stored batch."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with session_scope(database_url) as session:
+            analyze_if_outgrown(session)
+    except SQLAlchemyError as exc:
+        log.warning("analyse_failed error=%s", error_line(exc))
 
 
 def _flagged(batch: Sequence[NoticeItem]) -> int:
