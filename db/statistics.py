@@ -4,7 +4,7 @@ PostgreSQL plans from statistics that ``ANALYZE`` (or autovacuum, once a minute 
 gathers. A first crawl or a backfill grows ``notices`` from nothing to 100 000 rows in minutes:
 planned from an empty table's statistics, the crawl's own look-ups by source and key (what is
 stored of a batch, which records are unchanged) read every notice of the source through the
-wrong index, each batch slower than the last. So after a batch, when the notices changed since
+wrong index, each batch slower than the last. So after a batch, when the notices added since
 the last analysis outnumber those it counted (the table has at least doubled), the tables a
 crawl writes are analyzed again: a handful of times over a backfill, each a sample of the rows.
 See https://www.postgresql.org/docs/current/populate.html#POPULATE-ANALYZE ("Run ANALYZE
@@ -21,7 +21,13 @@ __all__ = ["analyze_if_outgrown"]
 
 #: below this many changed rows, the statistics are left to autovacuum
 MIN_CHANGES = 1000
-_TABLES = "notices, notice_versions, flags, notice_links"
+# notices by the columns the crawl and the linker look up: with a column list PostgreSQL skips
+# the expression indexes, and gathering statistics for the full-text one evaluates to_tsvector
+# on every sampled notice (6.6 s for 5 000 BOAMP notices; 0.14 s with the list)
+_TABLES = (
+    "notices (id, source, source_key, record_digest, updated_at, published_at, procedure_key,"
+    " kind), notice_versions, flags, notice_links"
+)
 
 
 def analyze_if_outgrown(session: Session) -> bool:
@@ -29,14 +35,19 @@ def analyze_if_outgrown(session: Session) -> bool:
     True when it did."""
     if session.get_bind().dialect.name != "postgresql":
         return False
+    # the rows counted now against those the last analysis counted (-1: never analyzed); an
+    # analysis of some columns leaves n_mod_since_analyze as it was, so it cannot be the test
     row = session.execute(
         text(
-            "SELECT s.n_mod_since_analyze, c.reltuples FROM pg_stat_user_tables s "
+            "SELECT s.n_live_tup, c.reltuples FROM pg_stat_user_tables s "
             "JOIN pg_class c ON c.oid = s.relid WHERE s.relname = 'notices' "
             "AND s.schemaname = current_schema()"
         )
     ).one_or_none()
-    if row is None or row[0] < max(MIN_CHANGES, row[1]):
+    if row is None:
+        return False
+    live, counted = row[0], max(row[1], 0)
+    if live - counted < max(MIN_CHANGES, counted):
         return False
     session.execute(text(f"ANALYZE {_TABLES}"))
     return True
