@@ -112,9 +112,11 @@ def test_held_lock_released_on_exit(db_url: str) -> None:
 
 
 def test_heartbeat_extends_lease(db_url: str) -> None:
-    # held well past its 0.6 s time to live: only the heartbeat keeps it ours
-    with held_lock(db_url, "nightly", "a", ttl=0.6, heartbeat=True):
-        time.sleep(1.5)
+    # held more than twice its 1.5 s time to live: only the heartbeat (every 0.5 s) keeps it
+    # ours. A shorter lease failed on a loaded machine, where the heartbeat thread can wait
+    # for a core longer than 0.4 s.
+    with held_lock(db_url, "nightly", "a", ttl=1.5, heartbeat=True):
+        time.sleep(3.5)
         assert not _acquire(db_url, "nightly", "b", ttl=60)
 
 
