@@ -2,7 +2,7 @@
 
 Real BOAMP records over loopback into SQLite and PostgreSQL: a first crawl, then a second in
 which the portal changed one record's title and published one record more, then a third with
-``SKIP_UNCHANGED_RECORDS`` off. ``CollectItems`` shows which records went through the
+``SKIP_UNCHANGED_RECORDS`` off, then a sampled canary run. ``CollectItems`` shows which records went through the
 pipelines, the runs what was counted.
 """
 
@@ -76,11 +76,16 @@ def crawls(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict
         flags_after_second = _flags_of_others(url, retitled, NEW_ID)
         every = {**collecting(out / "third.jsonl"), "SKIP_UNCHANGED_RECORDS": False}
         third = crawl("boamp", server, *WINDOW, database_url=url, settings=every).process
+        third_run = last_run(url)
+        canary = collecting(out / "canary.jsonl")
+        sampled = crawl(
+            "boamp", server, *WINDOW, "--sample", "5", database_url=url, settings=canary
+        ).process
     return {
         "url": url,
         "out": out,
-        "processes": (first, second, third),
-        "runs": (first_run, second_run, last_run(url)),
+        "processes": (first, second, third, sampled),
+        "runs": (first_run, second_run, third_run),
         "records": len(later_records),
         "retitled": retitled,
         "flags": (flags_after_first, flags_after_second),
@@ -140,3 +145,8 @@ def test_with_the_skip_off_every_record_is_read(crawls: dict[str, Any]) -> None:
 def test_with_the_skip_off_nothing_is_written(crawls: dict[str, Any]) -> None:
     run = crawls["runs"][2]
     assert (run.items_new, run.items_changed, run.items_unchanged) == (0, 0, crawls["records"])
+
+
+def test_a_sampled_run_reads_its_records(crawls: dict[str, Any]) -> None:
+    # a canary checks that the source still parses: it reads the records it counts
+    assert len(_ids(crawls["out"], "canary.jsonl")) == 5
