@@ -245,7 +245,7 @@ class TedSpider(BaseSpider):
             new += 1
             key = normalize_source_id(number)
             if key not in unchanged:
-                yield self.xml_request(hit, number, digests[key])
+                yield self.xml_request(hit, number, digests.get(key))
         yield from self._next_page(payload, response, new)
 
     def _next_page(self, payload: dict[str, Any], response: Response, new: int) -> Iterable[Any]:
@@ -279,7 +279,7 @@ class TedSpider(BaseSpider):
     def on_search_error(self, failure: Any) -> None:
         self.record_error(failure.request.url, "request_failed", repr(failure.value)[:500])
 
-    def xml_request(self, hit: dict[str, Any], number: str, digest: str) -> scrapy.Request:
+    def xml_request(self, hit: dict[str, Any], number: str, digest: str | None) -> scrapy.Request:
         links = hit.get("links")
         xml_links = links.get("xml") if isinstance(links, dict) else None
         url: Any = None

@@ -189,7 +189,8 @@ class BaseSpider(scrapy.Spider):
 
     def record_digests(self, records: Mapping[str, Any]) -> dict[str, str]:
         """The digest of each record (stored key → record as received), to set on the notice
-        it becomes (``NoticeItem.record_digest``) and to look up with ``stored_unchanged``."""
+        it becomes (``NoticeItem.record_digest``) and to look up with ``stored_unchanged``; a
+        record that has none is left out (it is read every time)."""
         fingerprint: bytes | None = getattr(self, "_fingerprint", None)
         if fingerprint is None:
             from crawler.base_spiders.unchanged import parsing_fingerprint
@@ -202,7 +203,8 @@ class BaseSpider(scrapy.Spider):
             self._fingerprint = fingerprint
         from crawler.base_spiders.unchanged import record_digest
 
-        return {key: record_digest(record, fingerprint) for key, record in records.items()}
+        digests = {key: record_digest(record, fingerprint) for key, record in records.items()}
+        return {key: digest for key, digest in digests.items() if digest is not None}
 
     def stored_unchanged(self, digests: Mapping[str, str], url: str) -> set[str]:
         """The keys of ``digests`` stored from these very records: the caller skips them

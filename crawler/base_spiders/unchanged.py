@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -58,11 +59,23 @@ def parsing_fingerprint(declaration: Iterable[tuple[str, Any]], rules_version: s
     return digest.digest()
 
 
-def record_digest(record: Any, fingerprint: bytes) -> str:
-    """The digest of one record as received, under a ``parsing_fingerprint``. Keys are taken
+def record_digest(record: Any, fingerprint: bytes) -> str | None:
+    """The digest of one record as received, under a ``parsing_fingerprint`` (None when the
+    record cannot be written out, see below). Keys are taken
     in the order the source sent them (a portal writes them in its schema's order): a payload
     reordered is parsed once more, which stores nothing new, and sorting them cost three
     times the rest of the digest."""
+    try:
+        payload = orjson.dumps(record, default=repr)
+    except orjson.JSONEncodeError:
+        # what orjson will not write (an integer beyond 64 bits, which Python's json reader
+        # keeps whole in a TED search answer; nesting deeper than 254) goes through the
+        # standard library's writer; a record neither can write has no digest: it is read
+        # every time, as before digests
+        try:
+            payload = json.dumps(record, default=repr, ensure_ascii=False).encode()
+        except (ValueError, TypeError, RecursionError):
+            return None
     digest = hashlib.sha256(fingerprint)  # sha256 runs on the CPU's SHA extensions where
-    digest.update(orjson.dumps(record, default=repr))  # present: twice blake2b's speed here
+    digest.update(payload)  # present: twice blake2b's speed here
     return digest.hexdigest()[:32]

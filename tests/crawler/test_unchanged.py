@@ -28,6 +28,19 @@ def test_a_changed_deep_value_changes_the_digest() -> None:
     assert record_digest(changed, FINGERPRINT) != record_digest(RECORD, FINGERPRINT)
 
 
+def test_a_number_orjson_cannot_write_still_has_a_digest() -> None:
+    # Python's json reader (TED's search answers) keeps a long integer whole
+    huge = dict(RECORD, count=10**30)
+    assert record_digest(huge, FINGERPRINT) != record_digest(dict(RECORD, count=1), FINGERPRINT)
+
+
+def test_a_record_no_writer_can_write_has_no_digest() -> None:
+    deep: dict[str, object] = {}
+    for _ in range(5000):  # past orjson's nesting limit and Python's recursion limit
+        deep = {"x": deep}
+    assert record_digest(dict(RECORD, deep=deep), FINGERPRINT) is None
+
+
 def test_another_rules_version_changes_the_digest() -> None:
     other = parsing_fingerprint([("dataset", "boamp")], "rules@2")
     assert record_digest(RECORD, other) != record_digest(RECORD, FINGERPRINT)
