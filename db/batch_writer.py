@@ -67,7 +67,7 @@ def _keep_statistics(database_url: str) -> None:
         with session_scope(database_url) as session:
             analyze_if_outgrown(session)
     except SQLAlchemyError as exc:
-        log.warning("analyse_failed error=%s", error_line(exc))
+        log.warning("analyze_failed error=%s", error_line(exc))
 
 
 def _flagged(batch: Sequence[NoticeItem]) -> int:

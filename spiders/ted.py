@@ -235,7 +235,8 @@ class TedSpider(BaseSpider):
                 hits.setdefault(number, hit)
         # a notice stored from this very hit needs no second download of its XML: a published
         # TED notice never changes (a correction is a notice of its own)
-        digests = self.record_digests({normalize_source_id(n): h for n, h in hits.items()})
+        keys = {number: normalize_source_id(number) for number in hits}
+        digests = self.record_digests({keys[n]: hit for n, hit in hits.items()})
         unchanged = self.stored_unchanged(digests, response.url)
         new = 0
         for number, hit in hits.items():
@@ -243,7 +244,7 @@ class TedSpider(BaseSpider):
                 break
             self.seen_numbers.add(number)
             new += 1
-            key = normalize_source_id(number)
+            key = keys[number]
             if key not in unchanged:
                 yield self.xml_request(hit, number, digests.get(key))
         yield from self._next_page(payload, response, new)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -191,20 +192,22 @@ class BaseSpider(scrapy.Spider):
         """The digest of each record (stored key → record as received), to set on the notice
         it becomes (``NoticeItem.record_digest``) and to look up with ``stored_unchanged``; a
         record that has none is left out (it is read every time)."""
-        fingerprint: bytes | None = getattr(self, "_fingerprint", None)
-        if fingerprint is None:
-            from crawler.base_spiders.unchanged import parsing_fingerprint
-            from extract.rules import default_ruleset
-
-            declaration = [
-                (key.attribute, getattr(self, key.attribute, None)) for key in self.config_keys
-            ]
-            fingerprint = parsing_fingerprint(declaration, default_ruleset().version)
-            self._fingerprint = fingerprint
         from crawler.base_spiders.unchanged import record_digest
 
+        fingerprint = self._parsing_fingerprint
         digests = {key: record_digest(record, fingerprint) for key, record in records.items()}
         return {key: digest for key, digest in digests.items() if digest is not None}
+
+    @cached_property
+    def _parsing_fingerprint(self) -> bytes:
+        """This spider's ``parsing_fingerprint``: its code, its declaration, the rules."""
+        from crawler.base_spiders.unchanged import parsing_fingerprint
+        from extract.rules import default_ruleset
+
+        declaration = [
+            (key.attribute, getattr(self, key.attribute, None)) for key in self.config_keys
+        ]
+        return parsing_fingerprint(declaration, default_ruleset().version)
 
     def stored_unchanged(self, digests: Mapping[str, str], url: str) -> set[str]:
         """The keys of ``digests`` stored from these very records: the caller skips them

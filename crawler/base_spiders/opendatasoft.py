@@ -251,18 +251,15 @@ class OpendatasoftSpider(BaseSpider):
             return None
 
     def _records(self, records: list[Any], response: Response) -> Iterable[NoticeItem]:
-        by_key = {
-            normalize_source_id(str(record[self.id_field])): record
-            for record in records
-            if isinstance(record, dict) and record.get(self.id_field)
-        }
-        digests = self.record_digests(by_key)
+        ids = [
+            record.get(self.id_field) if isinstance(record, dict) else None for record in records
+        ]
+        keys = [normalize_source_id(str(record_id)) if record_id else "" for record_id in ids]
+        digests = self.record_digests({k: r for k, r in zip(keys, records, strict=True) if k})
         unchanged = self.stored_unchanged(digests, response.url)
-        for record in records:
+        for record, record_id, key in zip(records, ids, keys, strict=True):
             if self.sample_exhausted():
                 return
-            record_id = record.get(self.id_field) if isinstance(record, dict) else None
-            key = normalize_source_id(str(record_id)) if record_id else ""
             if key in unchanged:
                 continue  # stored from this very record: counted as seen and unchanged
             try:
