@@ -23,8 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from db.models.base import utcnow
 from db.models.notices import Notice
@@ -78,13 +79,24 @@ def _filled(value: Any) -> bool:
     return True
 
 
+#: tracked fields read back as their length: a BOAMP description runs to several kilobytes,
+#: and the run's every written notice is read
+_TEXT_FIELDS = frozenset(
+    name for name in TRACKED_FIELDS if isinstance(getattr(Notice, name).type, String)
+)
+
+
+def _fill_column(name: str) -> ColumnElement[Any]:
+    column = getattr(Notice, name)
+    return func.length(column) if name in _TEXT_FIELDS else column
+
+
 def field_fill(session: Session, run: CrawlRun) -> tuple[int, dict[str, float]]:
     """(notices written by the run, fill rate of each tracked field among them)."""
     source = session.get(Source, run.source_id)
     if source is None:
         return 0, {}
-    columns = [getattr(Notice, name) for name in TRACKED_FIELDS]
-    query = select(*columns).where(
+    query = select(*(_fill_column(name) for name in TRACKED_FIELDS)).where(
         Notice.source == source.name, Notice.updated_at >= run.started_at
     )
     if run.finished_at is not None:
@@ -96,7 +108,7 @@ def field_fill(session: Session, run: CrawlRun) -> tuple[int, dict[str, float]]:
     for row in session.execute(query.execution_options(yield_per=1000)):
         total += 1
         for name, value in zip(TRACKED_FIELDS, row, strict=True):
-            counts[name] += _filled(value)
+            counts[name] += bool(value) if name in _TEXT_FIELDS else _filled(value)
     if total == 0:
         return 0, {}
     return total, {name: round(counts[name] / total, 4) for name in TRACKED_FIELDS}
@@ -117,8 +129,11 @@ def _previous_runs(session: Session, run: CrawlRun, limit: int) -> list[CrawlRun
     )
 
 
-def source_issues(session: Session, run: CrawlRun) -> list[HealthIssue]:
-    """What is wrong with ``run`` compared with the source's previous runs (no writes)."""
+def source_issues(
+    session: Session, run: CrawlRun, fill_rates: tuple[int, dict[str, float]] | None = None
+) -> list[HealthIssue]:
+    """What is wrong with ``run`` compared with the source's previous runs (no writes);
+    ``fill_rates`` is :func:`field_fill`'s answer for the run when the caller has it."""
     issues: list[HealthIssue] = []
     previous = _previous_runs(session, run, HISTORY)
     if run.items_seen == 0 and any(p.items_seen > 0 for p in previous):
@@ -126,7 +141,7 @@ def source_issues(session: Session, run: CrawlRun) -> list[HealthIssue]:
         issues.append(
             HealthIssue("zero_items", f"zero notices where run #{had.id} had {had.items_seen}")
         )
-    total, fill = field_fill(session, run)
+    total, fill = fill_rates if fill_rates is not None else field_fill(session, run)
     if total < MIN_NOTICES:
         return issues
     history: list[dict[str, Any]] = []
@@ -155,7 +170,7 @@ def evaluate_run(session: Session, run_id: int) -> list[HealthIssue]:
     if run is None:
         return []
     total, fill = field_fill(session, run)
-    issues = source_issues(session, run)
+    issues = source_issues(session, run, (total, fill))
     args = dict(run.args or {})
     args["field_fill"] = {**fill, "_notices": total}
     run.args = args

@@ -81,3 +81,9 @@ def test_failing_sources_lists_the_source(session: Session) -> None:
     _history(session)
     evaluate_run(session, _run(session, []).id)
     assert failing_sources(session) == ["decp"]
+
+
+def test_an_empty_text_counts_as_not_filled(session: Session) -> None:
+    items = [dataclasses.replace(i, buyer_name="") for i in _contracts()[:8]]
+    total, fill = field_fill(session, _run(session, items))
+    assert (total, fill["buyer_name"], fill["title"]) == (8, 0.0, 1.0)
