@@ -14,11 +14,10 @@ from typing import Any
 from sqlalchemy import String, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from db.chunked import in_chunks
 from db.models.picture import NoticeParty, PartyCount, PartyLink
 
 __all__ = ["recount_parties", "year_expr"]
-
-_CHUNK = 500
 
 
 def year_expr(column: Any, dialect: str) -> Any:
@@ -28,16 +27,13 @@ def year_expr(column: Any, dialect: str) -> Any:
     return func.substr(func.cast(column, String), 1, 4)
 
 
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int] | None]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
-
-
 def recount_parties(session: Session, party_ids: Collection[int] | None = None) -> None:
     """Rebuild the counts and counterparts of ``party_ids``, or of every party."""
     year = year_expr(NoticeParty.published_at, session.get_bind().dialect.name)
     other = NoticeParty.__table__.alias("other")
-    chunks = [None] if party_ids is None else _chunks(sorted(set(party_ids)))
+    chunks: Iterable[Sequence[int] | None] = (
+        [None] if party_ids is None else in_chunks(sorted(set(party_ids)))
+    )
     for chunk in chunks:
         counts = select(
             NoticeParty.party_id,

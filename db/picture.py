@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
+from db.chunked import in_chunks
 from db.models.notices import Notice, NoticeLink
 from db.models.picture import NoticeFacet, NoticeParty, Party
 from db.party_counts import recount_parties
@@ -38,7 +39,6 @@ from vocabulary.places import departements_of_siren
 
 __all__ = ["PartyRef", "amount_of", "name_key", "party_refs", "refresh_picture", "siren_of"]
 
-_CHUNK = 500
 _LEGAL_FORMS = re.compile(
     r"\b(sas|sasu|sarl|eurl|sa|snc|scop|sca|scs|gie|sem|spl|eirl|ei|ste|societe|soc)\b"
 )
@@ -121,11 +121,6 @@ def party_refs(
     return out
 
 
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
-
-
 @dataclass
 class _Known:
     id: int
@@ -149,10 +144,10 @@ class _PartyBook:
         )
         for n in todo:
             self.sirens_by_name[n] = set()
-        for i in range(0, len(todo), _CHUNK):
+        for chunk in in_chunks(todo):
             for key, siren in self.session.execute(
                 select(Party.name_key, Party.siren).where(
-                    Party.name_key.in_(todo[i : i + _CHUNK]), Party.siren.is_not(None)
+                    Party.name_key.in_(chunk), Party.siren.is_not(None)
                 )
             ):
                 if siren:
@@ -175,11 +170,9 @@ class _PartyBook:
     def ensure(self, refs: list[PartyRef]) -> None:
         """Every ref's party exists and knows the ref's name and SIRET."""
         wanted = sorted({r.key for r in refs} - set(self.known))
-        for i in range(0, len(wanted), _CHUNK):
+        for chunk in in_chunks(wanted):
             for pid, key, names, sirets in self.session.execute(
-                select(Party.id, Party.key, Party.names, Party.sirets).where(
-                    Party.key.in_(wanted[i : i + _CHUNK])
-                )
+                select(Party.id, Party.key, Party.names, Party.sirets).where(Party.key.in_(chunk))
             ):
                 self.known[key] = _Known(pid, list(names or []), list(sirets or []))
         new: dict[str, dict[str, Any]] = {}
@@ -191,10 +184,9 @@ class _PartyBook:
                 }  # fmt: skip
         if new:
             self.session.execute(insert(Party), list(new.values()))
-            keys = list(new)
-            for i in range(0, len(keys), _CHUNK):
+            for chunk in in_chunks(list(new)):
                 for pid, key in self.session.execute(
-                    select(Party.id, Party.key).where(Party.key.in_(keys[i : i + _CHUNK]))
+                    select(Party.id, Party.key).where(Party.key.in_(chunk))
                 ):
                     self.known[key] = _Known(pid, [], [], dirty=True)
         for r in refs:
@@ -354,7 +346,7 @@ def refresh_picture(
     book = _PartyBook(session)
     months: set[str | None] = set()
     touched: set[int] = set()
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         _refresh_chunk(session, book, chunk, months, touched)
     book.flush()
     recount(session, None if everything else months)
@@ -384,7 +376,7 @@ def refresh_seen_since(session: Session, seen_since: datetime, source: str | Non
         written = written.where(Notice.source == source)
     seen = list(session.scalars(written))
     targets: set[int] = set()
-    for chunk in _chunks(seen):
+    for chunk in in_chunks(seen):
         targets.update(
             int(t)
             for t in session.scalars(

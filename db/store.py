@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from db.chunked import in_chunks
 from db.flags import decision_columns, flag_rows, replace_flags
 from db.fulltext import notices_indexed_after
 from db.linking.scoring import RELATION_BY_KIND
@@ -52,9 +53,6 @@ _ITEM_COLUMNS = (
     "url",
     "raw",
 )
-#: keys per ``IN`` list when reading what is stored (SQLite caps bound parameters)
-_KEYS_PER_READ = 500
-
 # the tables, for Core inserts of a batch's rows (the ORM's bulk path adds per-row bookkeeping)
 _NOTICES = cast(Table, Notice.__table__)
 _VERSIONS = cast(Table, NoticeVersion.__table__)
@@ -204,7 +202,7 @@ def _stored_state(session: Session, keys: Iterable[_Key]) -> dict[_Key, _Stored]
         by_source.setdefault(source, []).append(key)
     stored: dict[_Key, _Stored] = {}
     for source, source_keys in by_source.items():
-        for start in range(0, len(source_keys), _KEYS_PER_READ):
+        for chunk in in_chunks(source_keys):
             rows = session.execute(
                 select(
                     Notice.source_key,
@@ -215,7 +213,7 @@ def _stored_state(session: Session, keys: Iterable[_Key]) -> dict[_Key, _Stored]
                     Notice.record_digest,
                 ).where(
                     Notice.source == source,
-                    Notice.source_key.in_(source_keys[start : start + _KEYS_PER_READ]),
+                    Notice.source_key.in_(chunk),
                 )
             )
             for key, notice_id, content_hash, version, rules_version, digest in rows:

@@ -12,13 +12,12 @@ from typing import cast
 from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.orm import Session
 
+from db.chunked import in_chunks
 from db.models.documents import NoticeDocument
 from db.models.notices import Notice
 
 __all__ = ["unchanged_keys"]
 
-#: keys per ``IN`` list (SQLite caps bound parameters)
-_KEYS_PER_READ = 500
 _NOTICES = cast(Table, Notice.__table__)
 _DOCUMENTS = cast(Table, NoticeDocument.__table__)
 # Core, built once: asked once a page of records, where the ORM's per-call work showed
@@ -34,11 +33,8 @@ def unchanged_keys(session: Session, source: str, digests: Mapping[str, str]) ->
     """The keys of ``digests`` (stored key → record digest) whose notice was stored from a
     record with that very digest, and none of whose documents still waits to be fetched: a
     crawl can skip these records without parsing them, storing them would change nothing."""
-    keys = list(digests)
     found: set[str] = set()
-    for start in range(0, len(keys), _KEYS_PER_READ):
-        rows = session.execute(
-            _STORED_DIGESTS, {"source": source, "keys": keys[start : start + _KEYS_PER_READ]}
-        )
+    for keys in in_chunks(list(digests)):
+        rows = session.execute(_STORED_DIGESTS, {"source": source, "keys": keys})
         found.update(key for key, digest in rows if digests[key] == digest)
     return found
