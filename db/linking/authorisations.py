@@ -20,6 +20,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.chunked import in_chunks
 from db.linking.scoring import TENDER_KINDS, LinkRow, buyer_key
 from db.models.notices import Notice
 
@@ -58,16 +59,19 @@ def communes_named(title: str, description: str) -> set[str]:
 
 def link_authorisations(session: Session, rows: list[LinkRow], linker: object) -> int:
     """Edges from each authorisation to the purchases of the commune it names."""
-    query = select(Notice.id, Notice.description).where(Notice.kind == "authorisation")
-    described: dict[int, str] = {r[0]: r[1] or "" for r in session.execute(query)}
+    acts = [row for row in rows if row.kind == "authorisation"]
+    if not acts:
+        return 0
+    described: dict[int, str] = {}
+    for chunk in in_chunks([act.id for act in acts]):
+        query = select(Notice.id, Notice.description).where(Notice.id.in_(chunk))
+        described.update((notice_id, text or "") for notice_id, text in session.execute(query))
     purchases: dict[str, list[LinkRow]] = defaultdict(list)
     for row in rows:
         if row.kind in (*TENDER_KINDS, "contract") and _ABOUT.search(row.title):
             purchases[buyer_key(row.buyer)].append(row)
     added = 0
-    for act in rows:
-        if act.kind != "authorisation":
-            continue
+    for act in acts:
         for commune in communes_named(act.title, described.get(act.id) or ""):
             for cand in purchases.get(commune, []):
                 if not _near(act.published, cand.published):
