@@ -56,8 +56,12 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # A BOAMP page is ~2 MB at most; documents have their own cap in the documents pipeline.
 DOWNLOAD_MAXSIZE = env_int("VEILLEUR_DOWNLOAD_MAXSIZE", 64 * 1024 * 1024)
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
-# Nobody should be able to drive a crawler remotely.
+# Nobody should be able to drive a crawler remotely: no telnet console, and none of Scrapy's
+# remote control (on by default since 2.19: an HTTP server on localhost that runs the Python
+# code it is sent, with its token left in a file of the user's home). Left out of EXTENSIONS
+# too, so a crawl does not import aiohttp for it at every start.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 # Open data portals need no session; cookies would only make requests differ between runs.
 COOKIES_ENABLED = False
 # Scrapy's default request fingerprints dedupe identical URLs; API pages are unique anyway.
@@ -91,6 +95,7 @@ EXTENSIONS = {
     "crawler.extensions.RunRecorder": 100,
     # Periodic "N notices (x/s), y flagged" lines for long runs (on from the CLI).
     "crawler.extensions.ProgressReporter": 200,
+    "scrapy.extensions.remote_control.RemoteControl": None,  # see REMOTE_CONTROL_ENABLED
 }
 # Progress lines are for a person watching; a scheduled crawl's log stays quiet.
 VEILLEUR_PROGRESS = os.environ.get("VEILLEUR_PROGRESS", "") == "1"

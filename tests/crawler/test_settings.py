@@ -98,3 +98,13 @@ def test_no_spider_generator_returns_a_value(source: str, method: str) -> None:
     from crawler.registry import spider_class
 
     assert not is_generator_with_return_value(getattr(spider_class(source), method))
+
+
+def test_no_crawl_loads_scrapys_remote_code_server() -> None:
+    from scrapy.settings import Settings
+    from scrapy.utils.conf import build_component_list
+
+    project = Settings()
+    project.setmodule(settings, priority="project")
+    loaded = build_component_list(project.getwithbase("EXTENSIONS"))
+    assert "scrapy.extensions.remote_control.RemoteControl" not in loaded
