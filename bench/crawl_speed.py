@@ -10,7 +10,8 @@ from the Opendatasoft emulator, then in the same run:
   more into a fresh database with its batches written from a thread (``STORE_IN_PROCESS=False``)
   instead of the writer process, and the re-crawl once more parsing every record
   (``SKIP_UNCHANGED_RECORDS=False``), so each is compared with what it replaces on the same
-  machine state.
+  machine state; then the linking pass over the whole store and over its last day only (what a
+  night's crawl links).
 
 Each line gives the time (process start included), notices/s, the ratio to the bare spider,
 and the crawl process's peak RSS. Prints figures; asserts nothing.
@@ -204,6 +205,7 @@ def bench(n: int, with_postgresql: bool = True) -> None:
                 _measured(f"{label} re-crawl unchanged", crawl, url, n, bare, written=True)
                 every = [*crawl, "-s", "SKIP_UNCHANGED_RECORDS=False"]
                 _measured(f"{label} re-crawl, all parsed", every, url, n, bare, written=True)
+                _linking(label, url, n)
         finally:
             if pg:
                 drop_pg(pg)
@@ -220,6 +222,21 @@ def _measured(what: str, command: list[str], url: str, n: int, bare: float, writ
         f"{what:30s} {seconds:6.1f} s  {rate:7.0f} notices/s ({rate / bare:.2f})  "
         f"peak RSS {rss / 1024:6.0f} MiB  [{stored(url)} stored{wrote}]"
     )
+
+
+def _linking(label: str, url: str, n: int) -> None:
+    """The linking pass a crawl runs when it wrote something: over the whole store (as a
+    first crawl does), then over the last day only (as a night's crawl does), each rolled back."""
+    from db.linking import link_all
+    from db.session import session_scope
+
+    for what, since in (("whole store", None), ("last day", last_day(n))):
+        started = time.perf_counter()
+        with session_scope(url) as session:
+            link_all(session, since=since)
+            session.rollback()
+        seconds = time.perf_counter() - started
+        print(f"{label + ' linking, ' + what:30s} {seconds:6.2f} s")
 
 
 def _first_crawl_with_writer_thread(label: str, url: str, server: str, n: int, bare: float) -> None:

@@ -59,11 +59,11 @@ class RunRecorder:
         return ext
 
     def spider_opened(self, spider: Any) -> None:
-        from db.migrate import upgrade
+        from db.migrate import upgrade_if_behind
         from db.runs import ensure_source, start_run
         from db.session import session_scope
 
-        upgrade(self.database_url)
+        upgrade_if_behind(self.database_url)  # `scrapy crawl` too; a no-op when up to date
         args = {
             "since": str(getattr(spider, "since", "")),
             "until": str(getattr(spider, "until", "")),

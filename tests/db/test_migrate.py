@@ -4,6 +4,8 @@ revisions written after the head."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ from sqlalchemy import text
 from db.migrate import MIGRATIONS_DIR, MigrationError, alembic_config, head, new_revision, upgrade
 from db.session import get_engine
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def _scripts() -> list:
     return list(ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions())
@@ -21,6 +25,16 @@ def _scripts() -> list:
 
 def test_history_has_one_head() -> None:
     assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads() == [head()]
+
+
+def test_the_head_is_read_from_the_files_without_alembic() -> None:
+    """Every writing command asks for the head at its start; Alembic is imported only when a
+    migration must run."""
+    probe = "import sys; from db.migrate import head; head(); print('alembic' in sys.modules)"
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert ran.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("script", _scripts(), ids=lambda s: s.revision)
