@@ -150,6 +150,20 @@ def lyon_tender(**changes: Any) -> NoticeItem:
     return replace(base, **changes)
 
 
+def lyon_deliberation() -> NoticeItem:
+    """SYNTHETIC: the council deliberation approving the real Lyon contract (the corpus holds
+    none of Lyon), in the shape SCDL sources give."""
+    return NoticeItem(
+        source="delib_lyon",
+        source_id="2018/4012",
+        kind="deliberation",
+        url="",
+        title="Extension de la vidéoprotection des espaces publics Mermoz Nord - Lyon 8e",
+        buyer_siret="21690123100011",
+        published_at=date(2018, 9, 24),
+    )
+
+
 def ted_item(name: str) -> NoticeItem:
     """The recorded TED notice ``name`` (a file of the demo's ``ted/xml/``)."""
     return parse_ted_xml((TED_XML / name).read_bytes())

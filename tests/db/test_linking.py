@@ -13,6 +13,7 @@ from db.linking import link_all, story
 from tests import factories
 from tests.factories import boamp_ted_twins as twins
 from tests.factories import lyon_contract as _lyon
+from tests.factories import lyon_deliberation
 from tests.factories import lyon_tender as _synthetic_tender
 from tests.factories import ted_item as ted
 from vocabulary.items import NoticeItem
@@ -110,19 +111,7 @@ def test_contract_published_long_before_the_tender_not_linked(session: Session) 
 
 def test_deliberation_linked_to_the_purchase_it_approves(session: Session) -> None:
     contract = store(session, _lyon())
-    # SYNTHETIC deliberation (the corpus holds none of Lyon): the shape SCDL sources give
-    delib = store(
-        session,
-        NoticeItem(
-            source="delib_lyon",
-            source_id="2018/4012",
-            kind="deliberation",
-            url="",
-            title="Extension de la vidéoprotection des espaces publics Mermoz Nord - Lyon 8e",
-            buyer_siret="21690123100011",
-            published_at=date(2018, 9, 24),
-        ),
-    )
+    delib = store(session, lyon_deliberation())
     link_all(session)
     assert [(link.notice_id, link.target_notice_id, link.relation) for link in links(session)] == [
         (delib.id, contract.id, "deliberation_of")

@@ -4,7 +4,7 @@ concern among notices published before it, which are read by key, not all at onc
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from db.linking import link_all
 from tests import factories
 from tests.factories import boamp_ted_twins as twins
 from tests.factories import lyon_contract as _lyon
+from tests.factories import lyon_deliberation
 from tests.factories import lyon_tender as _tender
 from tests.factories import ted_item as ted
 from vocabulary.items import NoticeItem
@@ -52,19 +53,8 @@ def test_a_contract_in_the_window_finds_its_earlier_tender(session: Session) -> 
 
 def test_a_deliberation_in_the_window_finds_the_earlier_purchase(session: Session) -> None:
     contract = store(session, _lyon())
-    delib = store(
-        session,
-        NoticeItem(  # SYNTHETIC deliberation, the shape SCDL sources give (as in test_linking)
-            source="delib_lyon",
-            source_id="2018/4012",
-            kind="deliberation",
-            url="",
-            title="Extension de la vidéoprotection des espaces publics Mermoz Nord - Lyon 8e",
-            buyer_siret="21690123100011",
-            published_at=date(2018, 9, 24),
-        ),
-    )
-    link_all(session, since=date(2018, 9, 24))
+    delib = store(session, lyon_deliberation())
+    link_all(session, since=delib.published_at)
     assert edges(session) == [(delib.id, contract.id, "deliberation_of")]
 
 
