@@ -119,6 +119,10 @@ STORE_BATCHES_AHEAD = 2
 # A crawl whose first batch fills up stores from a writer process (rules and database work on
 # the second core); False keeps the writer a thread of the crawl's process.
 STORE_IN_PROCESS = True
+# PostgreSQL: each batch is written over this many connections at once, split by notice key
+# (db.batch_writer.store_batch): the server's full-text work on one part overlaps the
+# client's on the other. SQLite writes one transaction at a time and ignores it.
+STORE_CONNECTIONS = env_int("VEILLEUR_STORE_CONNECTIONS", 2)
 # A record whose notice was stored from this very record (same payload, same parsing code,
 # same rules: crawler.base_spiders.unchanged) is counted unchanged without being parsed;
 # False parses every record again.

@@ -134,6 +134,7 @@ class StorePipeline:
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 500)
         self.ahead = max(1, crawler.settings.getint("STORE_BATCHES_AHEAD", 2))
         self.in_process = crawler.settings.getbool("STORE_IN_PROCESS", True)
+        self.connections = crawler.settings.getint("STORE_CONNECTIONS", 1)
         self.buffer: list[NoticeItem] = []
         self._opened = False
         self._writer: Executor | None = None
@@ -204,7 +205,7 @@ class StorePipeline:
         # acknowledged once this batch is committed (crawler/acked.py)
         settled = self._settled()
         if not self._opened:  # a test driving the pipeline by hand
-            self._counted(batch, store_batch(self.database_url, batch))
+            self._counted(batch, store_batch(self.database_url, batch, self.connections))
             self._ack(settled)
             return
         from concurrent.futures.process import BrokenProcessPool
@@ -213,14 +214,18 @@ class StorePipeline:
         loop = asyncio.get_running_loop()
         # submitted at once, so batches are written in the order they were filled
         try:
-            future = loop.run_in_executor(writer, store_batch, self.database_url, batch)
+            future = loop.run_in_executor(
+                writer, store_batch, self.database_url, batch, self.connections
+            )
         except BrokenProcessPool as exc:
             # the writer process died while no batch of ours was running (the pool refuses new
             # work): the batches it was given are written again first, in order, then this one
             while self._pending:
                 await self._commit_oldest()
             self._lose_writer_process(exc)
-            future = loop.run_in_executor(self._writer, store_batch, self.database_url, batch)
+            future = loop.run_in_executor(
+                self._writer, store_batch, self.database_url, batch, self.connections
+            )
         self._pending.append((future, batch, settled))
         while len(self._pending) > self.ahead:  # back-pressure: wait for the oldest batch
             await self._commit_oldest()
@@ -245,7 +250,9 @@ class StorePipeline:
 
         self._lose_writer_process(exc)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, store_batch, self.database_url, batch)
+        return await loop.run_in_executor(
+            self._writer, store_batch, self.database_url, batch, self.connections
+        )
 
     def _lose_writer_process(self, exc: Exception) -> None:
         """The writer process died (killed, out of memory): the crawl writes from a thread on."""

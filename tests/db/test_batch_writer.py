@@ -3,11 +3,12 @@ notice; flagged notices counted among those the rules read."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 from sqlalchemy import func, select
 
-from db.batch_writer import store_batch
+from db.batch_writer import key_parts, store_batch
 from db.models import Notice
 from db.session import session_scope
 from extract.deferred import DeferredDecision
@@ -65,3 +66,34 @@ def test_a_batch_crosses_to_another_process_and_back_unchanged(db_url: str) -> N
     # what the writer process receives is the pickled batch
     items = pickle.loads(pickle.dumps(with_decisions(boamp_items())))
     assert store_batch(db_url, items).result.new == len(items)
+
+
+def test_over_two_connections_a_bad_notice_keeps_its_position_in_the_batch(db_url: str) -> None:
+    items = with_decisions(boamp_items())
+    items[2].raw = {"unserializable": object()}
+    outcome = store_batch(db_url, items, connections=2)
+    assert [position for position, _ in outcome.failures] == [2]
+
+
+def test_over_two_connections_every_notice_is_stored(db_url: str) -> None:
+    items = with_decisions(boamp_items())
+    outcome = store_batch(db_url, items, connections=2)
+    assert (outcome.result.new, stored(db_url)) == (len(items), len(items))
+
+
+def test_over_two_connections_the_later_version_of_a_notice_is_the_one_kept(db_url: str) -> None:
+    items = boamp_items()
+    later = dataclasses.replace(items[0], title="Avis rectificatif : vidéoprotection")
+    store_batch(db_url, with_decisions([*items, later]), connections=2)
+    with session_scope(db_url) as session:
+        title = session.scalar(select(Notice.title).where(Notice.source_key == items[0].key))
+    assert title == later.title
+
+
+def test_key_parts_hold_each_notice_whole() -> None:
+    items = boamp_items()
+    batch = [*items, items[0], items[0]]  # read three times, as re-read pages repeat it
+    parts = key_parts(batch, 2)
+    part_of = {position: n for n, part in enumerate(parts) for position in part}
+    assert (sorted(part_of), len(parts)) == (list(range(len(batch))), 2)
+    assert {part_of[i] for i, item in enumerate(batch) if item.key == items[0].key} == {part_of[0]}
