@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.chunked import in_chunks
+from db.linking.edges import Linker
 from db.linking.scoring import TENDER_KINDS, LinkRow, buyer_key
 from db.models.notices import Notice
 
@@ -57,7 +58,7 @@ def communes_named(title: str, description: str) -> set[str]:
     return {buyer_key(n) for n in names if buyer_key(n)}
 
 
-def link_authorisations(session: Session, rows: list[LinkRow], linker: object) -> int:
+def link_authorisations(session: Session, rows: list[LinkRow], linker: Linker) -> int:
     """Edges from each authorisation to the purchases of the commune it names."""
     acts = [row for row in rows if row.kind == "authorisation"]
     if not acts:
@@ -87,7 +88,7 @@ def link_authorisations(session: Session, rows: list[LinkRow], linker: object) -
                     f"{cand.kind} about cameras, video or drones"
                 )
                 target = (cand.source, cand.key, cand.id)
-                added += linker.add(act.id, target, RELATION, reason, 0.6)  # type: ignore[attr-defined]
+                added += linker.add(act.id, target, RELATION, reason, 0.6)
     return added
 
 
