@@ -8,7 +8,9 @@ is committed (``StorePipeline`` acknowledges, after a batch commits, the pages w
 and items had all finished before that batch was handed to its writer thread). A worker that
 finds the queue empty (and each worker at start) puts back the in-flight requests of workers
 whose heartbeat has expired. A page read twice is harmless: the store writes nothing for an
-unchanged notice, and the duplicate filter drops the requests the page yields again.
+unchanged notice, and the duplicate filter drops the requests the page yields again. A new
+request is marked seen and queued in one step (``AtomicScheduler``), so a worker killed while
+queuing the pages it found cannot leave one marked seen that no worker will ever read.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from typing import Any
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
 
 from crawler.attached import acks_of, queue_of
 
-__all__ = ["AckTracker", "AckedPriorityQueue", "AckedRequests"]
+__all__ = ["AckTracker", "AckedPriorityQueue", "AckedRequests", "AtomicScheduler"]
 
 TOKEN = "veilleur_ack"
 
@@ -50,6 +53,31 @@ return #entries
 """
 
 
+# KEYS: duplicate filter, queue. ARGV: fingerprint, score, request. Queues a request whose
+# fingerprint is new, in one step: scrapy-redis marks it seen, then queues it, in two commands,
+# and a worker killed between them left a page marked seen that no worker would ever read.
+_PUSH_NEW = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
+
+class AtomicScheduler(Scheduler):
+    """scrapy-redis's scheduler whose filtered requests are marked seen and queued at once."""
+
+    def enqueue_request(self, request: Request) -> bool:
+        queue = self.queue
+        if request.dont_filter or not isinstance(queue, AckedPriorityQueue):
+            return bool(super().enqueue_request(request))
+        if not queue.push_new(request, self.df.key, self.df.request_fingerprint(request)):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+
 class AckedPriorityQueue(PriorityQueue):
     """scrapy-redis's priority queue whose pops stay in flight until acknowledged."""
 
@@ -63,6 +91,7 @@ class AckedPriorityQueue(PriorityQueue):
         self.inflight = self.inflight_prefix + self.worker
         self.alive = self.alive_prefix + self.worker
         self._pop = server.register_script(_POP)
+        self._push_new = server.register_script(_PUSH_NEW)
         self._requeue = server.register_script(_REQUEUE)
         self._looked = 0.0
         self.heartbeat()
@@ -97,6 +126,18 @@ class AckedPriorityQueue(PriorityQueue):
         super().push(request)
         if token is not None:
             self.ack([token])
+
+    def push_new(self, request: Request, seen_key: str, fingerprint: str) -> bool:
+        """Queue ``request`` unless ``fingerprint`` is in the set ``seen_key``, and add it
+        there, in one step. False when it was already seen."""
+        token = request.meta.pop(TOKEN, None)
+        data = self._encode_request(request)  # one that cannot be encoded marks nothing seen
+        added = self._push_new(
+            keys=[seen_key, self.key], args=[fingerprint, -request.priority, data]
+        )
+        if token is not None:
+            self.ack([token])
+        return bool(added)
 
     def pop(self, timeout: int = 0) -> Request | None:
         got = self._pop(keys=[self.key, self.inflight])

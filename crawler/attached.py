@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from crawler.acked import AckedPriorityQueue, AckedRequests
 
-__all__ = ["acks_of", "queue_of"]
+__all__ = ["acks_of", "queue_of", "shares_queue"]
 
 
 def queue_of(crawler: Any) -> AckedPriorityQueue | None:
@@ -20,3 +20,8 @@ def queue_of(crawler: Any) -> AckedPriorityQueue | None:
 def acks_of(crawler: Any) -> AckedRequests | None:
     """The crawl's acknowledgements (None without a shared queue)."""
     return getattr(crawler, "veilleur_acks", None)
+
+
+def shares_queue(settings: Any) -> bool:
+    """True when this crawl's requests go through a Redis queue other workers share."""
+    return bool(settings.getbool("VEILLEUR_SHARED_QUEUE"))

@@ -13,7 +13,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler import signals as veilleur_signals
-from crawler.attached import queue_of
+from crawler.attached import queue_of, shares_queue
 
 __all__ = [
     "PAGE_LEVEL_ERRORS",
@@ -207,7 +207,7 @@ class RunRecorder:
 
 
 def _shared_queue(crawler: Crawler) -> bool:
-    return "scrapy_redis" in str(crawler.settings.get("SCHEDULER", ""))
+    return shares_queue(crawler.settings)
 
 
 class StoryLinker:

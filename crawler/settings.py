@@ -172,8 +172,10 @@ SCHEDULER = "scrapy.core.scheduler.Scheduler"
 # A worker whose shared queue runs dry waits this long for the others' next pages before it
 # closes (crawler.extensions.SharedQueueGrace, on only with a shared queue).
 VEILLEUR_SHARED_IDLE_SECONDS = 15.0
+VEILLEUR_SHARED_QUEUE = False
 if os.environ.get("VEILLEUR_REDIS_URL"):
-    SCHEDULER = "scrapy_redis.scheduler.Scheduler"
+    SCHEDULER = "crawler.acked.AtomicScheduler"  # scrapy-redis's, marking and queuing at once
+    VEILLEUR_SHARED_QUEUE = True
     DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
     SCHEDULER_PERSIST = True  # a restarted worker picks up where the others are
     REDIS_URL = os.environ["VEILLEUR_REDIS_URL"]

@@ -34,6 +34,7 @@ import orjson
 import scrapy
 from scrapy.http import Response
 
+from crawler.attached import shares_queue
 from crawler.base_spiders.base import BaseSpider
 from crawler.base_spiders.config_keys import ConfigKey, Text, TextList, TextMap, notice_kind_key
 from crawler.base_spiders.fields import MAPPED_FIELDS
@@ -139,7 +140,7 @@ class OpendatasoftSpider(BaseSpider):
     def private_queue(self) -> bool:
         """False when workers share a Redis queue: its duplicate filter then keeps a page that
         two workers both ask for (the first window, at start) from being read twice."""
-        return "scrapy_redis" not in str(self.settings.get("SCHEDULER", ""))
+        return not shares_queue(self.settings)
 
     @property
     def _page_digests(self) -> dict[DateWindow, dict[str, int]]:
