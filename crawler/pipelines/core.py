@@ -139,6 +139,7 @@ class StorePipeline:
         self._opened = False
         self._writer: Executor | None = None
         self._pending: list[tuple[Any, list[NoticeItem], list[str]]] = []
+        self._committing: Any = None  # an asyncio.Lock, made on the crawl's loop
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -151,6 +152,10 @@ class StorePipeline:
         self._opened = True
 
     async def process_item(self, item: NoticeItem) -> NoticeItem:
+        if len(self._pending) > self.ahead:
+            # the writer is behind: this item (and the page it came from) waits here, so the
+            # crawl stops parsing pages instead of piling their notices up in memory
+            await self._wait_for_room()
         self.buffer.append(item)
         self.crawler.stats.inc_value("veilleur/items_seen")
         if len(self.buffer) >= self.batch_size:
@@ -159,8 +164,7 @@ class StorePipeline:
 
     async def close_spider(self) -> None:
         await self._flush()
-        while self._pending:
-            await self._commit_oldest()
+        await self._wait_for_room(0)
         self._ack(self._settled())  # pages that yielded no notice since the last batch
         if self._writer is not None:
             self._writer.shutdown(wait=True)
@@ -220,26 +224,45 @@ class StorePipeline:
         except BrokenProcessPool as exc:
             # the writer process died while no batch of ours was running (the pool refuses new
             # work): the batches it was given are written again first, in order, then this one
-            while self._pending:
-                await self._commit_oldest()
+            await self._wait_for_room(0)
             self._lose_writer_process(exc)
             future = loop.run_in_executor(
                 self._writer, store_batch, self.database_url, batch, self.connections
             )
         self._pending.append((future, batch, settled))
-        while len(self._pending) > self.ahead:  # back-pressure: wait for the oldest batch
-            await self._commit_oldest()
+        waiting = self.crawler.stats.get_value("veilleur/store_batches_waiting_max", 0)
+        self.crawler.stats.set_value(
+            "veilleur/store_batches_waiting_max", max(waiting, len(self._pending))
+        )
+        await self._wait_for_room()
+
+    async def _wait_for_room(self, room: int | None = None) -> None:
+        """Wait until at most ``room`` (``STORE_BATCHES_AHEAD``) batches are handed to the
+        writer and not committed. One caller at a time takes the oldest, in order: items
+        waiting side by side must not each count and acknowledge a batch."""
+        import asyncio
+
+        limit = self.ahead if room is None else room
+        if self._committing is None:
+            self._committing = asyncio.Lock()
+        while len(self._pending) > limit:
+            async with self._committing:
+                if len(self._pending) > limit:
+                    await self._commit_oldest()
 
     async def _commit_oldest(self) -> None:
+        """Count and acknowledge the oldest batch once committed; it stays counted as waiting
+        until then."""
         from concurrent.futures.process import BrokenProcessPool
 
-        future, batch, settled = self._pending.pop(0)
+        future, batch, settled = self._pending[0]
         try:
             outcome = await future
         except BrokenProcessPool as exc:
             # the writer process died (killed, out of memory): its batches were not committed
             # (one transaction each), so they are written again from a thread, in order
             outcome = await self._rewrite_in_thread(batch, exc)
+        self._pending.pop(0)
         self._counted(batch, outcome)
         self._ack(settled)
 
