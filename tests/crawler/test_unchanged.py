@@ -4,6 +4,7 @@ and nothing else does."""
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
 from crawler.base_spiders.unchanged import code_fingerprint, parsing_fingerprint, record_digest
@@ -39,6 +40,27 @@ def test_a_record_no_writer_can_write_has_no_digest() -> None:
     for _ in range(5000):  # past orjson's nesting limit and Python's recursion limit
         deep = {"x": deep}
     assert record_digest(dict(RECORD, deep=deep), FINGERPRINT) is None
+
+
+def test_digesting_leaves_no_copy_inside_a_long_text() -> None:
+    # a notice in flight keeps its record's strings: writing one out with orjson would make
+    # CPython keep a UTF-8 copy inside it (2 more bytes per accented letter) for its life
+    text = RECORD["donnees"]
+    record = dict(RECORD, donnees=text[:1] + text[1:])  # a new string, never written out yet
+    size = sys.getsizeof(record["donnees"])
+    record_digest(record, FINGERPRINT)
+    assert sys.getsizeof(record["donnees"]) == size
+
+
+def test_a_long_text_under_another_field_changes_the_digest() -> None:
+    moved = dict(RECORD, donnees=None, other=RECORD["donnees"])
+    assert record_digest(moved, FINGERPRINT) != record_digest(dict(RECORD, other=None), FINGERPRINT)
+
+
+def test_a_long_text_with_a_lone_surrogate_has_a_digest() -> None:
+    # Python's json reader keeps an unpaired \ud800 escape as a lone surrogate
+    odd = dict(RECORD, donnees=RECORD["donnees"] + "\ud800")
+    assert record_digest(odd, FINGERPRINT) not in (None, record_digest(RECORD, FINGERPRINT))
 
 
 def test_another_rules_version_changes_the_digest() -> None:
