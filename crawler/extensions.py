@@ -136,7 +136,7 @@ class RunRecorder:
         quiet = (
             getattr(spider, "frozen", False)
             or getattr(spider, "nothing_new_expected", False)
-            or _shared_queue(self.crawler)
+            or shares_queue(self.crawler.settings)
         )
         with session_scope(self.database_url) as session:
             queue = queue_of(self.crawler)
@@ -154,7 +154,7 @@ class RunRecorder:
                 # every file it reads was unchanged since it was last read completely
                 status = "ok"
                 message_parts.append("every file unchanged since the last read")
-            elif seen == 0 and _shared_queue(self.crawler) and not page_errors:
+            elif seen == 0 and shares_queue(self.crawler.settings) and not page_errors:
                 # a worker of a shared crawl: the others may have taken every page first
                 status = "ok"
                 message_parts.append("shared crawl: the other workers read every page")
@@ -204,10 +204,6 @@ class RunRecorder:
             status,
             seen,
         )
-
-
-def _shared_queue(crawler: Crawler) -> bool:
-    return shares_queue(crawler.settings)
 
 
 class StoryLinker:

@@ -81,8 +81,8 @@ def record_digest(record: Any, fingerprint: bytes) -> str | None:
         short: dict[Any, Any] = {}
         for key, value in record.items():
             if isinstance(value, str) and len(value) >= _LONG_TEXT:
-                text = value.encode("utf-8", "surrogatepass")
-                digest.update(b"\x00%d:%s\x00%d:" % (len(str(key)), str(key).encode(), len(text)))
+                name, text = str(key).encode(), value.encode("utf-8", "surrogatepass")
+                digest.update(b"\x00%d:%s\x00%d:" % (len(name), name, len(text)))
                 digest.update(text)
                 short[key] = None  # its place in the order, its text hashed above
             else:

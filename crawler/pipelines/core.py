@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import os
@@ -139,7 +140,7 @@ class StorePipeline:
         self._opened = False
         self._writer: Executor | None = None
         self._pending: list[tuple[Any, list[NoticeItem], list[str]]] = []
-        self._committing: Any = None  # an asyncio.Lock, made on the crawl's loop
+        self._committing = asyncio.Lock()  # bound to the crawl's loop on first use
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -198,8 +199,6 @@ class StorePipeline:
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="veilleur-store")
 
     async def _flush(self) -> None:
-        import asyncio
-
         from db.batch_writer import store_batch
 
         if not self.buffer:
@@ -230,21 +229,14 @@ class StorePipeline:
                 self._writer, store_batch, self.database_url, batch, self.connections
             )
         self._pending.append((future, batch, settled))
-        waiting = self.crawler.stats.get_value("veilleur/store_batches_waiting_max", 0)
-        self.crawler.stats.set_value(
-            "veilleur/store_batches_waiting_max", max(waiting, len(self._pending))
-        )
+        self.crawler.stats.max_value("veilleur/store_batches_waiting_max", len(self._pending))
         await self._wait_for_room()
 
     async def _wait_for_room(self, room: int | None = None) -> None:
         """Wait until at most ``room`` (``STORE_BATCHES_AHEAD``) batches are handed to the
         writer and not committed. One caller at a time takes the oldest, in order: items
         waiting side by side must not each count and acknowledge a batch."""
-        import asyncio
-
         limit = self.ahead if room is None else room
-        if self._committing is None:
-            self._committing = asyncio.Lock()
         while len(self._pending) > limit:
             async with self._committing:
                 if len(self._pending) > limit:
@@ -267,8 +259,6 @@ class StorePipeline:
         self._ack(settled)
 
     async def _rewrite_in_thread(self, batch: list[NoticeItem], exc: Exception) -> BatchOutcome:
-        import asyncio
-
         from db.batch_writer import store_batch
 
         self._lose_writer_process(exc)
