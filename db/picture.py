@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select
@@ -48,10 +49,17 @@ _FILLERS = {0.0, 9999999.0, 99999999.0}
 _SAME_PURCHASE = ("awards", "contract_of")
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str | None) -> str:
-    """A name folded for matching: no accents, lower case, no legal form, no punctuation."""
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower().replace(".", "")
+    """A name folded for matching: no accents, lower case, no legal form, no punctuation.
+
+    Cached: a refresh asks for the same buyers' and vendors' names several times a notice
+    (half of a first crawl's picture refresh went into folding them again)."""
+    text = name or ""
+    if not text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower().replace(".", "")
     text = _LEGAL_FORMS.sub(" ", _NOT_WORD.sub(" ", text))
     return " ".join(text.split())[:240]
 
