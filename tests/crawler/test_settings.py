@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,22 @@ def test_no_crawl_loads_scrapys_remote_code_server() -> None:
     project.setmodule(settings, priority="project")
     loaded = build_component_list(project.getwithbase("EXTENSIONS"))
     assert "scrapy.extensions.remote_control.RemoteControl" not in loaded
+
+
+def test_a_crawls_extensions_are_built_without_importing_the_remote_control() -> None:
+    """Scrapy imports every module its EXTENSIONS setting names, even one set to None; the
+    remote control's imports aiohttp's client and server at every crawl's start."""
+    script = (
+        "import sys\n"
+        "from scrapy.settings import Settings\n"
+        "from scrapy.utils.conf import build_component_list\n"
+        "from crawler import settings\n"
+        "project = Settings()\n"
+        "project.setmodule(settings, priority='project')\n"
+        "build_component_list(project.get_component_priority_dict_with_base('EXTENSIONS'))\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('aiohttp', 'scrapy.extensions.remote'))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
