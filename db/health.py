@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, func, select
+from sqlalchemy import JSON, String, Text, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -71,24 +71,23 @@ class HealthIssue:
     field: str | None = None
 
 
-def _filled(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str | list | dict):
-        return len(value) > 0
-    return True
+#: what an empty JSON field holds as stored text (SQLAlchemy writes None as JSON ``null``)
+_EMPTY_JSON = ("null", "[]", "{}", '""')
 
 
-#: tracked fields read back as their length: a BOAMP description runs to several kilobytes,
-#: and the run's every written notice is read
-_TEXT_FIELDS = frozenset(
-    name for name in TRACKED_FIELDS if isinstance(getattr(Notice, name).type, String)
-)
-
-
-def _fill_column(name: str) -> ColumnElement[Any]:
+def _filled_count(name: str) -> ColumnElement[Any]:
+    """How many of the selected notices have field ``name`` filled: a text of at least one
+    character, a JSON value other than null or empty, any other value not NULL. Counted by
+    the database: a backfill's run writes 100 000 notices, and reading them back into Python to
+    count cost a 20 000-notice first crawl about half a second."""
     column = getattr(Notice, name)
-    return func.length(column) if name in _TEXT_FIELDS else column
+    if isinstance(column.type, String):
+        filled = column != ""  # not length(): SQLite would count a description's characters
+    elif isinstance(column.type, JSON):
+        filled = and_(column.is_not(None), cast(column, Text).not_in(_EMPTY_JSON))
+    else:
+        filled = column.is_not(None)
+    return func.coalesce(func.sum(case((filled, 1), else_=0)), 0)
 
 
 def field_fill(session: Session, run: CrawlRun) -> tuple[int, dict[str, float]]:
@@ -96,22 +95,18 @@ def field_fill(session: Session, run: CrawlRun) -> tuple[int, dict[str, float]]:
     source = session.get(Source, run.source_id)
     if source is None:
         return 0, {}
-    query = select(*(_fill_column(name) for name in TRACKED_FIELDS)).where(
+    query = select(func.count(), *(_filled_count(name) for name in TRACKED_FIELDS)).where(
         Notice.source == source.name, Notice.updated_at >= run.started_at
     )
     if run.finished_at is not None:
         query = query.where(Notice.updated_at <= run.finished_at)
-    counts = dict.fromkeys(TRACKED_FIELDS, 0)
-    total = 0
-    # streamed: a backfill's run writes 100 000 notices, whose descriptions alone would not
-    # fit a small server's memory at once
-    for row in session.execute(query.execution_options(yield_per=1000)):
-        total += 1
-        for name, value in zip(TRACKED_FIELDS, row, strict=True):
-            counts[name] += bool(value) if name in _TEXT_FIELDS else _filled(value)
-    if total == 0:
+    total, *counts = session.execute(query).one()
+    if not total:
         return 0, {}
-    return total, {name: round(counts[name] / total, 4) for name in TRACKED_FIELDS}
+    return total, {
+        name: round(int(count) / total, 4)
+        for name, count in zip(TRACKED_FIELDS, counts, strict=True)
+    }
 
 
 def _previous_runs(session: Session, run: CrawlRun, limit: int) -> list[CrawlRun]:

@@ -87,3 +87,16 @@ def test_an_empty_text_counts_as_not_filled(session: Session) -> None:
     items = [dataclasses.replace(i, buyer_name="") for i in _contracts()[:8]]
     total, fill = field_fill(session, _run(session, items))
     assert (total, fill["buyer_name"], fill["title"]) == (8, 0.0, 1.0)
+
+
+def test_an_empty_list_counts_as_not_filled(session: Session) -> None:
+    items = _contracts()[:8]
+    items = [
+        dataclasses.replace(i, cpv_codes=[], departements=[], estimated_value=None)
+        if n % 2
+        else dataclasses.replace(i, cpv_codes=["32323500"], departements=["13"])
+        for n, i in enumerate(items)
+    ]
+    total, fill = field_fill(session, _run(session, items))
+    assert (total, fill["cpv_codes"], fill["departements"]) == (8, 0.5, 0.5)
+    assert fill["estimated_value"] == sum(i.estimated_value is not None for i in items) / 8
