@@ -61,10 +61,7 @@ def store_batch(
     outcome = BatchOutcome(StoreResult())
     written = _parts_pool().map(_store_part, repeat(database_url), repeat(batch), parts)
     for positions, part in zip(parts, written, strict=True):
-        outcome.result.new += part.result.new
-        outcome.result.changed += part.result.changed
-        outcome.result.unchanged += part.result.unchanged
-        outcome.result.reflagged += part.result.reflagged
+        outcome.result.add(part.result)
         outcome.flagged += part.flagged
         outcome.failures.extend((positions[i], line) for i, line in part.failures)
     outcome.failures.sort()
@@ -115,9 +112,7 @@ def _store_whole(database_url: str, batch: Sequence[NoticeItem]) -> BatchOutcome
         except Exception as exc:
             outcome.failures.append((position, error_line(exc)))
             continue
-        outcome.result.new += one.new
-        outcome.result.changed += one.changed
-        outcome.result.unchanged += one.unchanged
+        outcome.result.add(one)  # counted once committed
     outcome.flagged = _flagged(batch)
     return outcome
 

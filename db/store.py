@@ -70,6 +70,13 @@ class StoreResult:
     unchanged: int = 0
     reflagged: int = 0
 
+    def add(self, other: StoreResult) -> None:
+        """Count ``other``'s notices in this result too (the parts of one batch)."""
+        self.new += other.new
+        self.changed += other.changed
+        self.unchanged += other.unchanged
+        self.reflagged += other.reflagged
+
 
 class _Stored(NamedTuple):
     """What the database holds of a notice, enough to decide what a new copy changes."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from db.batch_writer import key_parts, store_batch
 from db.models import Notice
@@ -97,3 +97,15 @@ def test_key_parts_hold_each_notice_whole() -> None:
     part_of = {position: n for n, part in enumerate(parts) for position in part}
     assert (sorted(part_of), len(parts)) == (list(range(len(batch))), 2)
     assert {part_of[i] for i, item in enumerate(batch) if item.key == items[0].key} == {part_of[0]}
+
+
+def test_stored_one_by_one_the_notices_flagged_anew_are_counted(db_url: str) -> None:
+    store_batch(db_url, with_decisions(boamp_items()))
+    with session_scope(db_url) as session:  # flagged by rules older than today's
+        session.execute(update(Notice).values(rules_version="0-older"))
+    again = with_decisions(boamp_items())
+    bad = with_decisions(boamp_items())[0]
+    bad.source_id, bad.raw = "BAD-1", {"unserializable": object()}
+    outcome = store_batch(db_url, [*again, bad])
+    assert [position for position, _ in outcome.failures] == [len(again)]
+    assert (outcome.result.unchanged, outcome.result.reflagged) == (len(again), len(again))
