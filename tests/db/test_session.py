@@ -1,22 +1,34 @@
-"""``db.session``: one engine and one session factory per database, sessions in transactions."""
+"""``db.session``: one engine per database, sessions in transactions that keep no engine alive."""
 
 from __future__ import annotations
+
+import gc
+import weakref
 
 import pytest
 from sqlalchemy import text
 
-from db.session import get_engine, session_scope, sessionmaker_for
+from db.session import get_engine, session_scope
 
 
-def test_one_session_factory_serves_every_session_of_a_database(sqlite_url: str) -> None:
-    assert sessionmaker_for(sqlite_url) is sessionmaker_for(sqlite_url)
+def test_a_session_scope_uses_the_databases_engine(sqlite_url: str) -> None:
+    with session_scope(sqlite_url) as session:
+        assert session.get_bind() is get_engine(sqlite_url)
 
 
-def test_a_new_engine_gets_a_new_session_factory(sqlite_url: str) -> None:
-    before = sessionmaker_for(sqlite_url)
+def _read_once(url: str) -> None:
+    with session_scope(url) as session:
+        session.execute(text("SELECT 1"))
+
+
+def test_a_session_scope_keeps_no_engine_alive_once_forgotten(sqlite_url: str) -> None:
+    """A process that opens many databases (a test run, a web app serving several) must not
+    keep every engine and its pooled connections for good."""
+    _read_once(sqlite_url)
+    engine = weakref.ref(get_engine(sqlite_url))
     get_engine.cache_clear()
-    after = sessionmaker_for(sqlite_url)
-    assert after is not before and after.kw["bind"] is get_engine(sqlite_url)
+    gc.collect()
+    assert engine() is None
 
 
 def test_a_session_scope_commits_what_it_wrote(sqlite_url: str) -> None:
