@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import pickle
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +25,7 @@ from db.statistics import analyze_if_outgrown
 from db.store import StoreResult, upsert_notices
 from vocabulary.items import NoticeItem
 
-__all__ = ["MAX_CONNECTIONS", "BatchOutcome", "key_parts", "store_batch"]
+__all__ = ["MAX_CONNECTIONS", "BatchOutcome", "key_parts", "store_batch", "store_pickled_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,13 @@ def store_batch(
         outcome.failures.extend((positions[i], line) for i, line in part.failures)
     outcome.failures.sort()
     return outcome
+
+
+def store_pickled_batch(database_url: str, payload: bytes, connections: int = 1) -> BatchOutcome:
+    """:func:`store_batch` of a batch the crawl pickled itself, so that it keeps the batch in that
+    one form while the writer process has it (``crawler.pipelines.core``)."""
+    batch: list[NoticeItem] = pickle.loads(payload)
+    return store_batch(database_url, batch, connections)
 
 
 def key_parts(batch: Sequence[NoticeItem], count: int) -> list[list[int]]:

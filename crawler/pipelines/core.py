@@ -6,7 +6,9 @@ import asyncio
 import logging
 import math
 import os
-from concurrent.futures import Executor
+import pickle
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import Crawler
@@ -27,9 +29,37 @@ log = logging.getLogger(__name__)
 
 
 def _record(spider: Any, item: NoticeItem, error_kind: str, message: str) -> None:
+    _record_at(spider, _origin(item), error_kind, message)
+
+
+def _origin(item: NoticeItem) -> tuple[str, str]:
+    """Where a notice's errors are recorded: the page it was read from, its source id."""
+    return (item.fetched_from or item.url, item.source_id)
+
+
+def _record_at(spider: Any, origin: tuple[str, str], error_kind: str, message: str) -> None:
     record_error = getattr(spider, "record_error", None)
     if record_error is not None:
-        record_error(item.fetched_from or item.url, error_kind, message, item.source_id)
+        record_error(origin[0], error_kind, message, origin[1])
+
+
+@dataclass
+class _Handed:
+    """A batch handed to the writer and not yet committed. To a writer process it is kept in
+    the pickled form the process receives, not as notices as well: a batch held both ways was
+    the largest part of a first crawl's memory after the records in flight. It is unpickled
+    only if that process dies and the batch must be written again from a thread."""
+
+    future: Any
+    notices: list[NoticeItem] | bytes
+    origins: list[tuple[str, str]]
+    settled: list[str]
+
+    def items(self) -> list[NoticeItem]:
+        if isinstance(self.notices, bytes):
+            loaded: list[NoticeItem] = pickle.loads(self.notices)
+            return loaded
+        return self.notices
 
 
 class ValidatePipeline:
@@ -139,7 +169,7 @@ class StorePipeline:
         self.buffer: list[NoticeItem] = []
         self._opened = False
         self._writer: Executor | None = None
-        self._pending: list[tuple[Any, list[NoticeItem], list[str]]] = []
+        self._pending: list[_Handed] = []
         self._committing = asyncio.Lock()  # bound to the crawl's loop on first use
 
     @classmethod
@@ -178,7 +208,6 @@ class StorePipeline:
         if self._writer is None:
             if self.in_process and full_batch:
                 import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
 
                 from crawler.writer_process import warm_up
 
@@ -210,29 +239,42 @@ class StorePipeline:
         # acknowledged once this batch is committed (crawler/acked.py)
         settled = self._settled()
         if not self._opened:  # a test driving the pipeline by hand
-            self._counted(batch, store_batch(self.database_url, batch, self.connections))
+            outcome = store_batch(self.database_url, batch, self.connections)
+            self._counted([_origin(item) for item in batch], outcome)
             self._ack(settled)
             return
         from concurrent.futures.process import BrokenProcessPool
 
         writer = self._executor(full_batch=len(batch) >= self.batch_size)
-        loop = asyncio.get_running_loop()
+        handed = _Handed(None, batch, [_origin(item) for item in batch], settled)
         # submitted at once, so batches are written in the order they were filled
         try:
-            future = loop.run_in_executor(
-                writer, store_batch, self.database_url, batch, self.connections
-            )
+            handed.future = self._submit(writer, handed)
         except BrokenProcessPool as exc:
             # the writer process died while no batch of ours was running (the pool refuses new
             # work): the batches it was given are written again first, in order, then this one
             await self._wait_for_room(0)
             self._lose_writer_process(exc)
-            future = loop.run_in_executor(
-                self._writer, store_batch, self.database_url, batch, self.connections
-            )
-        self._pending.append((future, batch, settled))
+            handed.notices = batch
+            handed.future = self._submit(self._writer, handed)
+        del batch  # a batch for a writer process lives on pickled only (``_Handed``)
+        self._pending.append(handed)
         self.crawler.stats.max_value("veilleur/store_batches_waiting_max", len(self._pending))
         await self._wait_for_room()
+
+    def _submit(self, writer: Executor | None, handed: _Handed) -> Any:
+        from db.batch_writer import store_batch, store_pickled_batch
+
+        loop = asyncio.get_running_loop()
+        if isinstance(writer, ProcessPoolExecutor):
+            items = handed.items()
+            handed.notices = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
+            return loop.run_in_executor(
+                writer, store_pickled_batch, self.database_url, handed.notices, self.connections
+            )
+        return loop.run_in_executor(
+            writer, store_batch, self.database_url, handed.items(), self.connections
+        )
 
     async def _wait_for_room(self, room: int | None = None) -> None:
         """Wait until at most ``room`` (``STORE_BATCHES_AHEAD``) batches are handed to the
@@ -249,16 +291,16 @@ class StorePipeline:
         until then."""
         from concurrent.futures.process import BrokenProcessPool
 
-        future, batch, settled = self._pending[0]
+        handed = self._pending[0]
         try:
-            outcome = await future
+            outcome = await handed.future
         except BrokenProcessPool as exc:
             # the writer process died (killed, out of memory): its batches were not committed
             # (one transaction each), so they are written again from a thread, in order
-            outcome = await self._rewrite_in_thread(batch, exc)
+            outcome = await self._rewrite_in_thread(handed.items(), exc)
         self._pending.pop(0)
-        self._counted(batch, outcome)
-        self._ack(settled)
+        self._counted(handed.origins, outcome)
+        self._ack(handed.settled)
 
     async def _rewrite_in_thread(self, batch: list[NoticeItem], exc: Exception) -> BatchOutcome:
         from db.batch_writer import store_batch
@@ -271,8 +313,6 @@ class StorePipeline:
 
     def _lose_writer_process(self, exc: Exception) -> None:
         """The writer process died (killed, out of memory): the crawl writes from a thread on."""
-        from concurrent.futures import ProcessPoolExecutor
-
         if isinstance(self._writer, ProcessPoolExecutor):
             log.warning("store_writer_lost error=%s; writing from a thread", exc)
             self._writer.shutdown(wait=False, cancel_futures=True)
@@ -287,9 +327,9 @@ class StorePipeline:
         if acks is not None and tokens:
             acks.ack(tokens)
 
-    def _counted(self, batch: list[NoticeItem], outcome: BatchOutcome) -> None:
+    def _counted(self, origins: list[tuple[str, str]], outcome: BatchOutcome) -> None:
         for position, message in outcome.failures:
-            _record(self.crawler.spider, batch[position], "store_failed", message)
+            _record_at(self.crawler.spider, origins[position], "store_failed", message)
         result = outcome.result
         stats = self.crawler.stats
         stats.inc_value("veilleur/items_new", result.new)

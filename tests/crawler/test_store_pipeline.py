@@ -4,6 +4,8 @@ file: while the writer is behind, items wait instead of piling up in batches."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
@@ -47,3 +49,31 @@ def test_items_that_waited_are_all_stored(sqlite_url: str) -> None:
     asyncio.run(_feed(StorePipeline.from_crawler(crawler), ITEMS))
     assert count(sqlite_url, Notice) == len(ITEMS)
     assert crawler.stats.get_value("veilleur/items_new") == len(ITEMS)
+
+
+def test_batches_handed_to_the_writer_process_are_held_pickled_only(sqlite_url: str) -> None:
+    """While the writer process has them, a crawl keeps its batches in the form it sent, not
+    as notices too (it rewrites them from that form if the process dies)."""
+    crawler = _crawler(sqlite_url)
+    crawler.settings.frozen = False
+    crawler.settings.set("STORE_IN_PROCESS", True)
+    crawler.settings.set("STORE_BATCHES_AHEAD", 3)  # three batches handed, none waited for
+    notices: list[weakref.ref[NoticeItem]] = []
+
+    async def feed() -> int:
+        pipeline = StorePipeline.from_crawler(crawler)
+        pipeline.open_spider()
+        for n in range(60):
+            item = notice_item(source_id=f"W-{n}")
+            notices.append(weakref.ref(item))
+            await pipeline.process_item(item)
+        del item
+        gc.collect()
+        # the writer process is still starting: none of the three batches is committed yet
+        held = sum(ref() is not None for ref in notices)
+        await pipeline.close_spider()
+        return held
+
+    assert asyncio.run(feed()) == 0
+    assert count(sqlite_url, Notice) == 60
+    assert crawler.stats.get_value("veilleur/store_writer") == "process"
