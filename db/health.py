@@ -87,7 +87,7 @@ def _filled_count(name: str) -> ColumnElement[Any]:
         filled = and_(column.is_not(None), cast(column, Text).not_in(_EMPTY_JSON))
     else:
         filled = column.is_not(None)
-    return func.coalesce(func.sum(case((filled, 1), else_=0)), 0)
+    return func.sum(case((filled, 1), else_=0))  # NULL only when no row: field_fill stops
 
 
 def field_fill(session: Session, run: CrawlRun) -> tuple[int, dict[str, float]]:

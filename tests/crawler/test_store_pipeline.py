@@ -20,12 +20,13 @@ from vocabulary.items import NoticeItem
 ITEMS = [notice_item(source_id=f"T-{i}") for i in range(400)]
 
 
-def _crawler(url: str) -> Crawler:
+def _crawler(url: str, **overrides: object) -> Crawler:
     settings = {
         "DATABASE_URL": url,
         "STORE_BATCH_SIZE": 20,
         "STORE_BATCHES_AHEAD": 1,
         "STORE_IN_PROCESS": False,
+        **overrides,
     }
     return get_crawler(Spider, settings)
 
@@ -54,10 +55,8 @@ def test_items_that_waited_are_all_stored(sqlite_url: str) -> None:
 def test_batches_handed_to_the_writer_process_are_held_pickled_only(sqlite_url: str) -> None:
     """While the writer process has them, a crawl keeps its batches in the form it sent, not
     as notices too (it rewrites them from that form if the process dies)."""
-    crawler = _crawler(sqlite_url)
-    crawler.settings.frozen = False
-    crawler.settings.set("STORE_IN_PROCESS", True)
-    crawler.settings.set("STORE_BATCHES_AHEAD", 3)  # three batches handed, none waited for
+    # three batches handed, none waited for
+    crawler = _crawler(sqlite_url, STORE_IN_PROCESS=True, STORE_BATCHES_AHEAD=3)
     notices: list[weakref.ref[NoticeItem]] = []
 
     async def feed() -> int:
