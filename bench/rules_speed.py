@@ -97,7 +97,10 @@ def build_rules(tmp: Path, n_terms: int, vocabulary: list[str] | None, shipped: 
         f'[ruleset]\nname = "scale"\nversion = "{n_terms}"\n'
         f'[[rule]]\nid = "scale.real"\ncategory = "videosurveillance"\nterms = {_toml_list(real)}\n'
         + (
-            f'[[rule]]\nid = "scale.synthetic"\ncategory = "pad"\nweight = 0.1\nterms = {_toml_list(extra)}\n'
+            # a category of the vocabulary (rule files may name no other); at weight 0.1 a
+            # padding term alone never flags
+            f'[[rule]]\nid = "scale.synthetic"\ncategory = "videosurveillance"\nweight = 0.1\n'
+            f"terms = {_toml_list(extra)}\n"
             if extra
             else ""
         ),
