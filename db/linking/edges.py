@@ -28,7 +28,6 @@ _LINK_FIELDS = (
     Notice.cpv_codes,
     Notice.published_at,
     Notice.related_ids,
-    Notice.extra_text,
     Notice.procedure_key,
     Notice.awardees,
     Notice.departements,
@@ -49,9 +48,8 @@ def _load_rows(session: Session, *where: ColumnElement[bool]) -> list[LinkRow]:
             r[8],
             list(r[9] or []),
             r[10] or "",
-            r[11] or "",
+            list(r[11] or []),
             list(r[12] or []),
-            list(r[13] or []),
         )
         for r in session.execute(select(*_LINK_FIELDS).where(*where))
     ]

@@ -119,7 +119,6 @@ class LinkRow:
     cpv: list[str]
     published: date | None
     related: list[str]
-    text: str
     procedure_key: str
     awardees: list[dict[str, Any]]
     departements: list[str]

@@ -20,7 +20,7 @@ TENDER = LinkRow(
     id=1, source="boamp", key="18-999999", kind="tender",
     title="Extension de la vidéoprotection des espaces publics du quartier Mermoz Nord",
     buyer="Ville de Lyon", siret="21690123100011", cpv=["35125300"],
-    published=date(2018, 6, 1), related=[], text="", procedure_key="", awardees=[],
+    published=date(2018, 6, 1), related=[], procedure_key="", awardees=[],
     departements=["69"],
 )  # fmt: skip
 CONTRACT = replace(
