@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
@@ -244,6 +244,10 @@ _COLUMNS = (
 )  # fmt: skip
 
 
+_NOTICE_PARTIES = cast(Table, NoticeParty.__table__)
+_NOTICE_FACETS = cast(Table, NoticeFacet.__table__)
+
+
 def _superseded(session: Session, ids: Sequence[int]) -> set[int]:
     """Notices of ``ids`` whose purchase has a later award or contract (its amount counts)."""
     rows = session.scalars(
@@ -332,10 +336,10 @@ def _refresh_chunk(
     # the tables, not the mapped classes: a Core executemany skips the ORM's bulk-insert
     # bookkeeping, a third of a crawl's picture refresh
     if parties:
-        session.execute(insert(NoticeParty.__table__), parties)
+        session.execute(insert(_NOTICE_PARTIES), parties)
         touched.update(p["party_id"] for p in parties)
     if facets:
-        session.execute(insert(NoticeFacet.__table__), facets)
+        session.execute(insert(_NOTICE_FACETS), facets)
         months.update(month_of(f["published_at"]) for f in facets)
 
 
