@@ -58,9 +58,10 @@ def communes_named(title: str, description: str) -> set[str]:
     return {buyer_key(n) for n in names if buyer_key(n)}
 
 
-def link_authorisations(session: Session, rows: list[LinkRow], linker: Linker) -> int:
-    """Edges from each authorisation to the purchases of the commune it names."""
-    acts = [row for row in rows if row.kind == "authorisation"]
+def link_authorisations(session: Session, since: date | None, linker: Linker) -> int:
+    """Edges from each authorisation of the window to the purchases of the commune it names
+    (purchases of the window too)."""
+    acts = linker.window(since, Notice.kind == "authorisation")
     if not acts:
         return 0
     described: dict[int, str] = {}
@@ -68,8 +69,8 @@ def link_authorisations(session: Session, rows: list[LinkRow], linker: Linker) -
         query = select(Notice.id, Notice.description).where(Notice.id.in_(chunk))
         described.update((notice_id, text or "") for notice_id, text in session.execute(query))
     purchases: dict[str, list[LinkRow]] = defaultdict(list)
-    for row in rows:
-        if row.kind in (*TENDER_KINDS, "contract") and _ABOUT.search(row.title):
+    for row in linker.window(since, Notice.kind.in_((*TENDER_KINDS, "contract"))):
+        if _ABOUT.search(row.title):
             purchases[buyer_key(row.buyer)].append(row)
     added = 0
     for act in acts:

@@ -15,7 +15,7 @@ from db.chunked import in_chunks
 from db.linking.scoring import LinkRow
 from db.models.notices import Notice, NoticeLink
 
-__all__ = ["Linker"]
+__all__ = ["Linker", "published_since"]
 
 _LINK_FIELDS = (
     Notice.id,
@@ -34,7 +34,18 @@ _LINK_FIELDS = (
 )
 
 
+def published_since(since: date | None) -> tuple[ColumnElement[bool], ...]:
+    """The window ``since`` opens: notices published on or after it, or undated."""
+    if since is None:
+        return ()
+    return (or_(Notice.published_at >= since, Notice.published_at.is_(None)),)
+
+
 def _load_rows(session: Session, *where: ColumnElement[bool]) -> list[LinkRow]:
+    """Linking rows in date order (undated last), then by id: a step comparing candidates
+    keeps the first of equal scores, so their order is fixed here, not left to the database."""
+    query = select(*_LINK_FIELDS).where(*where)
+    query = query.order_by(Notice.published_at.is_(None), Notice.published_at, Notice.id)
     return [
         LinkRow(
             r[0],
@@ -51,18 +62,21 @@ def _load_rows(session: Session, *where: ColumnElement[bool]) -> list[LinkRow]:
             list(r[11] or []),
             list(r[12] or []),
         )
-        for r in session.execute(select(*_LINK_FIELDS).where(*where))
+        for r in session.execute(query)
     ]
 
 
 class Linker:
     """Adds or refreshes edges, remembering the existing ones to stay idempotent and fast.
 
-    It reads only what a linking pass needs: the notices published in the window being
-    linked, with their existing edges; the purchases of every date only when the window holds
-    a contract or a deliberation to match against them; and the notices a window's notice
-    names, by key. A night's crawl into a store of years thus reads its own days, not every
-    stored notice (which cost ~35 µs a stored notice, at every crawl that wrote)."""
+    It reads only what a linking step acts on: the notices of the window being linked that
+    the step can link (those declaring related ids, TED notices, contracts, deliberations,
+    authorisations), with their existing edges; the purchases of every date only when the
+    window holds a contract or a deliberation to match against them; and the notices a
+    window's notice names, by key. A night's crawl into a store of years thus reads its own
+    days, not every stored notice (which cost ~35 µs a stored notice, at every crawl that
+    wrote), and a backfill's linking does not hold its whole window at once (~1 KB a notice,
+    most of a first crawl's memory at its end)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -70,31 +84,27 @@ class Linker:
         self.relations: set[tuple[int, str]] = set()
         self._links_read: set[int] = set()
         self._all_links_read = False
-        self._windows: dict[date | None, list[LinkRow]] = {}
         self._purchases: dict[tuple[str, ...], list[LinkRow]] = {}
 
-    def window(self, since: date | None) -> list[LinkRow]:
-        """The notices published since ``since`` (or undated; every notice when None), with
-        their existing edges, read once per linking pass."""
-        if since not in self._windows:
-            if since is None:
-                rows = _load_rows(self.session)
-                self._read_all_links()
-            else:
-                published = Notice.published_at
-                rows = _load_rows(self.session, or_(published >= since, published.is_(None)))
-                self._read_links([r.id for r in rows])
-            self._windows[since] = rows
-        return self._windows[since]
+    def rows(self, *where: ColumnElement[bool]) -> list[LinkRow]:
+        """The notices matching ``where``, in date order, without their edges (candidates
+        that edges point at, never from)."""
+        return _load_rows(self.session, *where)
+
+    def window(self, since: date | None, *where: ColumnElement[bool]) -> list[LinkRow]:
+        """The notices published since ``since`` (or undated; every notice when None) that
+        match ``where``, in date order, with their existing edges."""
+        rows = _load_rows(self.session, *published_since(since), *where)
+        if since is None:
+            self._read_all_links()
+        else:
+            self._read_links([r.id for r in rows])
+        return rows
 
     def purchases(self, kinds: tuple[str, ...]) -> list[LinkRow]:
         """The notices of these kinds, of every date."""
         if kinds not in self._purchases:
-            everything = self._windows.get(None)
-            if everything is not None:
-                self._purchases[kinds] = [r for r in everything if r.kind in kinds]
-            else:
-                self._purchases[kinds] = _load_rows(self.session, Notice.kind.in_(kinds))
+            self._purchases[kinds] = _load_rows(self.session, Notice.kind.in_(kinds))
         return self._purchases[kinds]
 
     def ids_of(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:

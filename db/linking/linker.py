@@ -22,19 +22,20 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from db.linking.authorisations import link_authorisations
-from db.linking.edges import Linker
+from db.linking.edges import Linker, published_since
 from db.linking.scoring import (
     RELATION_BY_KIND,
     TENDER_KINDS,
+    TWIN_WINDOW_DAYS,
     LinkRow,
     TenderIndex,
     best_contract,
@@ -60,6 +61,9 @@ log = logging.getLogger(__name__)
 
 #: notices whose texts and raw records are read per query when looking for quoted numbers
 _TEXT_CHUNK = 500
+#: days of TED notices twinned at a time (their BOAMP candidates span TWIN_WINDOW_DAYS more
+#: on each side)
+_TWIN_SLICE_DAYS = 7
 
 
 @dataclass
@@ -80,21 +84,15 @@ class LinkStats:
         )
 
 
-def _rows(linker: Linker, since: date | None, kinds: Iterable[str] | None = None) -> list[LinkRow]:
-    """The notices to (re)link: of these kinds, published since ``since`` (or undated)."""
-    rows = linker.window(since)
-    if kinds is None:
-        return rows
-    wanted = set(kinds)
-    return [r for r in rows if r.kind in wanted]
-
-
 def link_declared(session: Session, since: date | None = None, linker: Linker | None = None) -> int:
     """Edges from each notice to the same-source notices its ``related_ids`` name."""
     linker = linker or Linker(session)
+    # a notice declaring nothing stores "[]" (the filter keeps a superset: a JSON null is
+    # read and declares nothing)
+    declaring = linker.window(since, cast(Notice.related_ids, String) != "[]")
     declared = [
         (row, key)
-        for row in _rows(linker, since)
+        for row in declaring
         for key in dict.fromkeys(normalize_source_id(str(rid)) for rid in row.related)
         if key != row.key
     ]
@@ -108,73 +106,117 @@ def link_declared(session: Session, since: date | None = None, linker: Linker | 
     return added
 
 
-def _quoted_twins(
-    session: Session, linker: Linker, ted: list[LinkRow], boamp: list[LinkRow]
-) -> int:
+def _quoted_twins(session: Session, linker: Linker, since: date | None) -> int:
     """Twins that name each other: a TED text quoting a BOAMP id, a BOAMP one quoting OJS."""
     quotes = [
-        (row, quoted)
-        for row, (extra_text,) in _with_columns(session, ted, Notice.extra_text)
+        (notice_id, key, quoted)
+        for notice_id, key, (extra_text,) in _window_texts(session, since, "ted", Notice.extra_text)
         for quoted in boamp_quotes(extra_text or "")
     ]
-    index = linker.ids_of(("boamp", normalize_source_id(quoted)) for _, quoted in quotes)
+    index = linker.ids_of(("boamp", normalize_source_id(quoted)) for _, _, quoted in quotes)
     added = 0
-    for row, quoted in quotes:
+    for notice_id, ted_key, quoted in quotes:
         key = normalize_source_id(quoted)
-        reason = f"TED notice {row.key} quotes BOAMP notice {quoted}"
-        added += linker.add(row.id, ("boamp", key, index.get(("boamp", key))), "twin", reason, 1.0)
-    if not boamp or not linker.holds("ted"):
+        reason = f"TED notice {ted_key} quotes BOAMP notice {quoted}"
+        target = ("boamp", key, index.get(("boamp", key)))
+        added += linker.add(notice_id, target, "twin", reason, 1.0)
+    if not linker.holds("ted"):
         return added  # no TED notice stored: no BOAMP record can quote one
-    for start in range(0, len(boamp), _TEXT_CHUNK):
-        refs = [
-            (row, ref)
-            for row, (extra_text, raw) in _with_columns(
-                session, boamp[start : start + _TEXT_CHUNK], Notice.extra_text, Notice.raw
-            )
-            for ref in ojs_refs(
-                f"{extra_text or ''} {json.dumps(raw or '', ensure_ascii=False, default=str)}"
-            )
-        ]
-        index = linker.ids_of(("ted", normalize_source_id(ref)) for _, ref in refs)
-        for row, ref in refs:
-            ted_id = index.get(("ted", normalize_source_id(ref)))
-            if ted_id is not None:
-                reason = f"BOAMP notice {row.key} quotes TED notice {ref}"
-                added += linker.add(ted_id, ("boamp", row.key, row.id), "twin", reason, 1.0)
+    chunk: list[tuple[int, str, str]] = []
+    texts = _window_texts(session, since, "boamp", Notice.extra_text, Notice.raw)
+    for notice_id, key, (extra_text, raw) in texts:
+        raw_text = json.dumps(raw or "", ensure_ascii=False, default=str)
+        chunk.extend((notice_id, key, ref) for ref in ojs_refs(f"{extra_text or ''} {raw_text}"))
+        if len(chunk) >= _TEXT_CHUNK:
+            added += _twin_quoted_ted(linker, chunk)
+            chunk = []
+    return added + _twin_quoted_ted(linker, chunk)
+
+
+def _twin_quoted_ted(linker: Linker, refs: list[tuple[int, str, str]]) -> int:
+    """Edges from the TED notices that BOAMP notices quote (OJS numbers) to those notices."""
+    index = linker.ids_of(("ted", normalize_source_id(ref)) for _, _, ref in refs)
+    added = 0
+    for notice_id, key, ref in refs:
+        ted_id = index.get(("ted", normalize_source_id(ref)))
+        if ted_id is not None:
+            reason = f"BOAMP notice {key} quotes TED notice {ref}"
+            added += linker.add(ted_id, ("boamp", key, notice_id), "twin", reason, 1.0)
     return added
 
 
-def _with_columns(
-    session: Session, rows: list[LinkRow], *columns: Any
-) -> Iterator[tuple[LinkRow, tuple[Any, ...]]]:
-    """Each row with these columns of its notice (the texts and raw records a linking pass
-    reads whole), read a chunk at a time: holding every raw record of a large backfill at once
-    cost ~60 KB of memory per notice, and every notice's extra text ~1 KB."""
-    for start in range(0, len(rows), _TEXT_CHUNK):
-        chunk = rows[start : start + _TEXT_CHUNK]
-        query = select(Notice.id, *columns).where(Notice.id.in_([r.id for r in chunk]))
-        values: dict[int, tuple[Any, ...]] = {
-            notice_id: tuple(rest) for notice_id, *rest in session.execute(query)
-        }
-        for row in chunk:
-            yield row, values.pop(row.id, (None,) * len(columns))
+def _window_texts(
+    session: Session, since: date | None, source: str, *columns: Any
+) -> Iterator[tuple[int, str, tuple[Any, ...]]]:
+    """Each notice of ``source`` in the window with these columns (the texts and raw records
+    read whole), a chunk at a time in id order: holding every raw record of a large backfill
+    at once cost ~60 KB of memory per notice."""
+    last_id = 0
+    while True:
+        query = (
+            select(Notice.id, Notice.source_key, *columns)
+            .where(Notice.source == source, Notice.id > last_id, *published_since(since))
+            .order_by(Notice.id)
+            .limit(_TEXT_CHUNK)
+        )
+        chunk = session.execute(query).all()
+        for notice_id, key, *values in chunk:
+            yield notice_id, key, tuple(values)
+        if len(chunk) < _TEXT_CHUNK:
+            return
+        last_id = chunk[-1][0]
 
 
 def link_twins(session: Session, since: date | None = None, linker: Linker | None = None) -> int:
-    """TED ↔ BOAMP: quoted identifiers first, else same département/kind/dates + fuzzy names."""
+    """TED ↔ BOAMP: quoted identifiers first, else same département/kind/dates + fuzzy names.
+
+    The TED notices of the window are read ``_TWIN_SLICE_DAYS`` at a time, and the BOAMP
+    candidates as the dates advance (each within ``TWIN_WINDOW_DAYS`` of a TED notice of the
+    slice, read once): a backfill holds about a month of BOAMP notices, not its whole window."""
     linker = linker or Linker(session)
-    ted = [r for r in _rows(linker, since) if r.source == "ted"]
-    boamp = [r for r in _rows(linker, since) if r.source == "boamp"]
-    added = _quoted_twins(session, linker, ted, boamp)
-    if not ted:
-        return added  # the BOAMP candidates below are only read for TED notices
+    added = _quoted_twins(session, linker, since)
+    ted_dates = select(func.min(Notice.published_at), func.max(Notice.published_at)).where(
+        Notice.source == "ted", *published_since(since)
+    )
+    first, last = session.execute(ted_dates).one()
+    if first is None or last is None:
+        return added  # no dated TED notice: nothing to twin by dates
+    margin = timedelta(days=TWIN_WINDOW_DAYS)
+    pool: list[LinkRow] = []  # BOAMP candidates read so far, in date order
+    read_until: date | None = None
+    day = first
+    while day <= last:
+        end = day + timedelta(days=_TWIN_SLICE_DAYS - 1)
+        ted = linker.window(since, Notice.source == "ted", Notice.published_at.between(day, end))
+        day = end + timedelta(days=1)
+        if not ted:
+            continue
+        lowest = min(r.published for r in ted if r.published) - margin
+        read_from = lowest if since is None else max(lowest, since)
+        if read_until is not None:
+            read_from = max(read_from, read_until + timedelta(days=1))
+        read_until = end + margin
+        pool = [r for r in pool if r.published and r.published >= lowest]
+        pool += linker.rows(
+            Notice.source == "boamp",
+            Notice.published_at >= read_from,
+            Notice.published_at <= read_until,
+        )
+        added += _twins_by_dates(linker, ted, pool)
+    return added
+
+
+def _twins_by_dates(linker: Linker, ted: list[LinkRow], pool: list[LinkRow]) -> int:
+    """Each TED notice without a twin yet → the BOAMP notice of ``pool`` (date order) most
+    like it."""
     by_kind: dict[str, list[LinkRow]] = defaultdict(list)
-    for row in sorted((r for r in boamp if r.published), key=lambda r: r.published or date.min):
+    for row in pool:
         by_kind[row.kind].append(row)
     days_of = {
         kind: [r.published.toordinal() for r in rows if r.published]
         for kind, rows in by_kind.items()
     }
+    added = 0
     for row in ted:
         if linker.has(row.id, "twin"):
             continue
@@ -193,7 +235,7 @@ def link_contracts(
 ) -> int:
     """DECP contracts → the tender/award they came from, best candidate only, with a reason."""
     linker = linker or Linker(session)
-    contracts = _rows(linker, since, ["contract"])
+    contracts = linker.window(since, Notice.kind == "contract")
     if not contracts:
         return 0
     tenders = TenderIndex.of(linker.purchases(TENDER_KINDS))
@@ -215,7 +257,7 @@ def link_deliberations(
 ) -> int:
     """Council deliberations → the purchase they approve (same SIREN, a year apart at most)."""
     linker = linker or Linker(session)
-    deliberations = _rows(linker, since, ["deliberation"])
+    deliberations = linker.window(since, Notice.kind == "deliberation")
     if not deliberations:
         return 0
     by_siren: dict[str, list[LinkRow]] = defaultdict(list)
@@ -240,7 +282,7 @@ def link_all(session: Session, since: date | None = None) -> LinkStats:
         twins=link_twins(session, since, linker),
         contracts=link_contracts(session, since, linker),
         deliberations=link_deliberations(session, since, linker),
-        authorisations=link_authorisations(session, _rows(linker, since), linker),
+        authorisations=link_authorisations(session, since, linker),
     )
     session.flush()
     log.info(
