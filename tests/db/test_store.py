@@ -138,3 +138,18 @@ def test_a_stored_batch_is_searchable_like_notices_added_one_by_one(session: Ses
         assert session.execute(text("SELECT count(*) FROM fulltext_deferred")).scalar() == 0
         session.execute(text("INSERT INTO notices_fts(notices_fts) VALUES ('rebuild')"))
         assert {word: _found(session, word) for word in words} == hits
+
+
+def test_each_new_notice_of_a_batch_gets_its_own_version_and_flags(session: Session) -> None:
+    items = boamp_items()[:5]
+    upsert_notices(session, [(item, decision(i == 3)) for i, item in enumerate(items)])
+    versions = session.execute(
+        select(Notice.source_key, NoticeVersion.data["title"].as_string())
+        .join(NoticeVersion, NoticeVersion.notice_id == Notice.id)
+        .order_by(Notice.source_key)
+    ).all()
+    flagged = session.scalars(select(Notice.source_key).join(Flag, Flag.notice_id == Notice.id))
+    assert (versions, list(flagged)) == (
+        sorted((item.key, item.title) for item in items),
+        [items[3].key],
+    )
