@@ -29,8 +29,9 @@ def copy_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]])
     its column's bind processing, a missing column given its Python-side default.
 
     A batch of notices sent as one multi-row INSERT is a statement of some 10 000 parameters,
-    which psycopg parses anew every time (it caches only statements under 4 KB and 50
-    parameters, https://www.psycopg.org/psycopg3/docs/advanced/prepare.html): that parsing was
+    which psycopg parses anew every time (it caches the parsing of statements under 4 KB and 50
+    parameters only: ``MAX_CACHED_STATEMENT_LENGTH`` in
+    https://github.com/psycopg/psycopg/blob/master/psycopg/psycopg/_queries.py): that parsing was
     about a fifth of a PostgreSQL first crawl's writer. COPY sends the rows as data
     (https://www.psycopg.org/psycopg3/docs/basic/copy.html)."""
     if not rows:
