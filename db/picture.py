@@ -334,7 +334,7 @@ def _refresh_chunk(
             )
         facets += _facets(row, None if row.id in superseded else amount)
     # the tables, not the mapped classes: a Core executemany skips the ORM's bulk-insert
-    # bookkeeping, a third of a crawl's picture refresh
+    # bookkeeping (refreshing 51 000 notices: 3.34 → 3.14 s)
     if parties:
         session.execute(insert(_NOTICE_PARTIES), parties)
         touched.update(p["party_id"] for p in parties)
