@@ -244,10 +244,6 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-_NOTICE_PARTIES = cast(Table, NoticeParty.__table__)
-_NOTICE_FACETS = cast(Table, NoticeFacet.__table__)
-
-
 def _superseded(session: Session, ids: Sequence[int]) -> set[int]:
     """Notices of ``ids`` whose purchase has a later award or contract (its amount counts)."""
     rows = session.scalars(
@@ -333,13 +329,12 @@ def _refresh_chunk(
                 }
             )
         facets += _facets(row, None if row.id in superseded else amount)
-    # the tables, not the mapped classes: a Core executemany skips the ORM's bulk-insert
-    # bookkeeping (refreshing 51 000 notices: 3.34 → 3.14 s)
+    # into the tables, skipping the ORM's bulk-insert bookkeeping (51 000 notices 3.34 → 3.14 s)
     if parties:
-        session.execute(insert(_NOTICE_PARTIES), parties)
+        session.execute(insert(cast(Table, NoticeParty.__table__)), parties)
         touched.update(p["party_id"] for p in parties)
     if facets:
-        session.execute(insert(_NOTICE_FACETS), facets)
+        session.execute(insert(cast(Table, NoticeFacet.__table__)), facets)
         months.update(month_of(f["published_at"]) for f in facets)
 
 

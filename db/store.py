@@ -13,8 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import String, Table, any_, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.chunked import in_chunks
@@ -24,7 +23,7 @@ from db.linking.scoring import RELATION_BY_KIND
 from db.models.base import utcnow
 from db.models.documents import Document, NoticeDocument
 from db.models.notices import Flag, Notice, NoticeLink, NoticeVersion
-from db.upsert import copy_rows, insert_ignore
+from db.upsert import insert_ignore, insert_keyed_rows
 from vocabulary.decision import Decision
 from vocabulary.items import NoticeItem, normalize_source_id
 
@@ -305,29 +304,6 @@ def _new_notice_row(pending: _Pending, now: datetime) -> dict[str, Any]:
     }
 
 
-def _inserted_notices(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert new notices' rows; the row id of each stored key. PostgreSQL takes them by COPY
-    and is asked their ids after (``db.upsert.copy_rows``); SQLite in one INSERT returning
-    them, which costs it no parsing worth saving."""
-    if session.get_bind().dialect.name != "postgresql":
-        inserted = session.execute(
-            insert(_NOTICES).returning(_NOTICES.c.id, _NOTICES.c.source_key), rows
-        )
-        return {key: notice_id for notice_id, key in inserted}
-    copy_rows(session, _NOTICES, rows)
-    keys_by_source: dict[str, list[str]] = {}
-    for row in rows:
-        keys_by_source.setdefault(row["source"], []).append(row["source_key"])
-    ids: dict[str, int] = {}
-    for source, keys in keys_by_source.items():
-        query = select(_NOTICES.c.id, _NOTICES.c.source_key).where(
-            _NOTICES.c.source == source,
-            _NOTICES.c.source_key == any_(bindparam("keys", keys, type_=ARRAY(String))),
-        )
-        ids.update({key: notice_id for notice_id, key in session.execute(query)})
-    return ids
-
-
 def _insert_new(
     session: Session, new: list[_Pending], document_ids: dict[str, int], now: datetime
 ) -> None:
@@ -336,7 +312,7 @@ def _insert_new(
     rows = [_new_notice_row(pending, now) for pending in new]
     ids: dict[str, int] = {}
     with notices_indexed_after(session.connection(), ids.values):
-        ids.update(_inserted_notices(session, rows))
+        ids.update(insert_keyed_rows(session, _NOTICES, rows))
     versions, flags, links = [], [], []
     for item, decision, content_hash in new:
         notice_id = ids[item.key]

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, String, Table, any_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["copy_rows", "insert_ignore"]
+__all__ = ["copy_rows", "insert_ignore", "insert_keyed_rows"]
 
 
 def insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -21,6 +21,30 @@ def insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]]) -> N
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     session.execute(module.insert(table).on_conflict_do_nothing(), rows)
+
+
+def insert_keyed_rows(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> dict[str, int]:
+    """Insert new rows of a table keyed by (``source``, ``source_key``), such as notices; the
+    row id of each ``source_key``. PostgreSQL takes them by :func:`copy_rows` and is asked
+    their ids after; SQLite in one INSERT returning them, which costs it no parsing worth
+    saving."""
+    if session.get_bind().dialect.name != "postgresql":
+        inserted = session.execute(insert(table).returning(table.c.id, table.c.source_key), rows)
+        return {key: row_id for row_id, key in inserted}
+    copy_rows(session, table, rows)
+    keys_by_source: dict[str, list[str]] = {}
+    for row in rows:
+        keys_by_source.setdefault(row["source"], []).append(row["source_key"])
+    ids: dict[str, int] = {}
+    for source, keys in keys_by_source.items():
+        query = select(table.c.id, table.c.source_key).where(
+            table.c.source == source,
+            table.c.source_key == any_(bindparam("keys", keys, type_=postgresql.ARRAY(String))),
+        )
+        ids.update({key: row_id for row_id, key in session.execute(query)})
+    return ids
 
 
 def copy_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
