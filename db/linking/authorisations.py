@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.chunked import in_chunks
-from db.linking.edges import Linker
+from db.linking.edges import Linker, published_since
 from db.linking.scoring import TENDER_KINDS, LinkRow, buyer_key
 from db.models.notices import Notice
 
@@ -69,7 +69,9 @@ def link_authorisations(session: Session, since: date | None, linker: Linker) ->
         query = select(Notice.id, Notice.description).where(Notice.id.in_(chunk))
         described.update((notice_id, text or "") for notice_id, text in session.execute(query))
     purchases: dict[str, list[LinkRow]] = defaultdict(list)
-    for row in linker.window(since, Notice.kind.in_((*TENDER_KINDS, "contract"))):
+    # the purchases are only pointed at: read without their edges
+    kinds = (*TENDER_KINDS, "contract")
+    for row in linker.rows(*published_since(since), Notice.kind.in_(kinds)):
         if _ABOUT.search(row.title):
             purchases[buyer_key(row.buyer)].append(row)
     added = 0
