@@ -138,12 +138,13 @@ def _keep_statistics(database_url: str) -> None:
 
 
 def _flagged(batch: Sequence[NoticeItem]) -> int:
-    """Notices of the batch the rules read and flagged (an unchanged notice is not read)."""
+    """Notices of the batch the store read the decision of and flagged (an unchanged notice's
+    is not read, even where the crawl ran the rules ahead of need)."""
     count = 0
     for item in batch:
         decision = item.decision
         if decision is None:
             continue
-        if getattr(decision, "evaluated", True) and decision.flagged:
+        if getattr(decision, "read", True) and decision.flagged:
             count += 1
     return count

@@ -20,17 +20,24 @@ __all__ = ["DeferredDecision"]
 class DeferredDecision:
     """``Decision``'s attributes, read through to a decision computed on first use."""
 
-    __slots__ = ("_decision", "_texts", "rules_version")
+    __slots__ = ("_decision", "_read", "_texts", "rules_version")
 
     def __init__(self, rules_version: str, texts: Sequence[TextField]) -> None:
         self.rules_version = rules_version
         self._texts: list[TextField] | None = list(texts)
         self._decision: Decision | None = None
+        self._read = False
 
     @property
     def evaluated(self) -> bool:
         """True once the rules have run on it (a flagged count counts only these)."""
         return self._decision is not None
+
+    @property
+    def read(self) -> bool:
+        """True once one of the decision's fields was read (by the store, for a notice it
+        writes); the rules may have run earlier, ahead of need (``crawler.pipelines.core``)."""
+        return self._read
 
     def resolve(self) -> Decision:
         if self._decision is None:
@@ -50,6 +57,7 @@ class DeferredDecision:
         # probes __setstate__ on an instance whose slots are still empty) is not ours
         if name.startswith("_"):
             raise AttributeError(name)
+        self._read = True
         return getattr(self.resolve(), name)
 
     def __getstate__(self) -> tuple[str, list[TextField] | None, Decision | None]:
@@ -57,3 +65,4 @@ class DeferredDecision:
 
     def __setstate__(self, state: tuple[str, list[TextField] | None, Decision | None]) -> None:
         self.rules_version, self._texts, self._decision = state
+        self._read = False  # read where it is used: the writer process reads its own copy

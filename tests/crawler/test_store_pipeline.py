@@ -13,6 +13,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler.pipelines.core import StorePipeline
 from db.models import Notice
+from extract.deferred import DeferredDecision
+from extract.fields import notice_texts
+from extract.rules import default_ruleset
 from tests.crawling import count
 from tests.factories import notice_item
 from vocabulary.items import NoticeItem
@@ -76,3 +79,34 @@ def test_batches_handed_to_the_writer_process_are_held_pickled_only(sqlite_url: 
     assert asyncio.run(feed()) == 0
     assert count(sqlite_url, Notice) == 60
     assert crawler.stats.get_value("veilleur/store_writer") == "process"
+
+
+def _decided_later(count: int) -> list[NoticeItem]:
+    """Items as FlagPipeline leaves them, every other one with a title the rules flag."""
+    titles = ("Fourniture et pose de caméras de vidéoprotection urbaine", "Travaux de voirie")
+    items = [notice_item(source_id=f"D-{n}", title=titles[n % 2]) for n in range(count)]
+    for item in items:
+        item.decision = DeferredDecision(default_ruleset().version, notice_texts(item))
+    return items
+
+
+def test_items_waiting_for_a_busy_writer_process_run_the_rules_in_the_crawl(
+    sqlite_url: str,
+) -> None:
+    crawler = _crawler(sqlite_url, STORE_IN_PROCESS=True)
+    items = _decided_later(100)
+    asyncio.run(_feed(StorePipeline.from_crawler(crawler), items))
+    # the writer process is still starting when the third batch's items arrive: they wait,
+    # and decide meanwhile; the first two batches were handed over undecided
+    assert sum(item.decision.evaluated for item in items) == 60
+    assert crawler.stats.get_value("veilleur/items_flagged") == 50
+
+
+def test_items_do_not_run_the_rules_in_the_crawl_while_the_writer_keeps_up(
+    sqlite_url: str,
+) -> None:
+    crawler = _crawler(sqlite_url, STORE_IN_PROCESS=True, STORE_BATCHES_AHEAD=10)
+    items = _decided_later(100)
+    asyncio.run(_feed(StorePipeline.from_crawler(crawler), items))
+    assert not any(item.decision.evaluated for item in items)
+    assert crawler.stats.get_value("veilleur/items_flagged") == 50

@@ -62,6 +62,19 @@ def test_an_unchanged_batch_runs_no_rules(db_url: str) -> None:
     assert not any(item.decision.evaluated for item in again)
 
 
+def test_an_unchanged_batch_decided_ahead_counts_none_flagged(db_url: str) -> None:
+    # the crawl ran the rules while it waited for the writer; the store reads none of them
+    items = boamp_items()
+    items[0].title = "Fourniture et pose de caméras de vidéoprotection urbaine"
+    store_batch(db_url, with_decisions(items))
+    again = boamp_items()
+    again[0].title = items[0].title
+    for item in with_decisions(again):
+        item.decision.resolve()
+    assert default_ruleset().evaluate(notice_texts(again[0])).flagged
+    assert store_batch(db_url, again).flagged == 0
+
+
 def test_a_batch_crosses_to_another_process_and_back_unchanged(db_url: str) -> None:
     # what the writer process receives is the pickled batch
     items = pickle.loads(pickle.dumps(with_decisions(boamp_items())))

@@ -20,6 +20,14 @@ def test_reading_a_field_runs_the_rules_once() -> None:
     assert decision.evaluated and decision.resolve() is decision.resolve()
 
 
+def test_rules_run_ahead_of_need_are_not_read_until_a_field_is() -> None:
+    decision = DeferredDecision(default_ruleset().version, TEXTS)
+    decision.resolve()
+    assert (decision.evaluated, decision.read) == (True, False)
+    assert decision.flagged
+    assert decision.read
+
+
 def test_the_rules_version_is_read_without_running_them() -> None:
     decision = DeferredDecision(default_ruleset().version, TEXTS)
     assert decision.rules_version == default_ruleset().version
