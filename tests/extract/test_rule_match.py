@@ -139,6 +139,42 @@ def test_budget_keeps_what_it_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert decision.flagged and decision.categories == ("videosurveillance",)
 
 
+def _read_in_chunks_of(size: int, text: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    with monkeypatch.context() as patch:
+        patch.setattr(rules_module, "_SCAN_CHUNK", size)
+        return repr(RULESET.explain(text))
+
+
+def _scanned_in_chunks_of(size: int, text: str, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    with monkeypatch.context() as patch:
+        patch.setattr(rules_module, "_SCAN_CHUNK", size)
+        seen = _Seen()
+        found, stopped_at = RULESET._scan(fold(text), 0, seen, None)
+        return found, stopped_at, repr(seen)
+
+
+@pytest.mark.parametrize("size", [1, 7, 64])
+def test_a_text_read_in_chunks_matches_as_read_at_once(
+    size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every rule example once, so that terms of every length straddle the chunks' edges
+    text = " ; ".join(random.Random(size).sample(PHRASES, len(PHRASES)))
+    whole = _scanned_in_chunks_of(len(text) + 1, text, monkeypatch)
+    assert len(whole[0]) > 100
+    assert _scanned_in_chunks_of(size, text, monkeypatch) == whole
+    assert _read_in_chunks_of(size, text, monkeypatch) == repr(RULESET.explain(text))
+
+
+def test_a_budget_reached_in_chunks_stops_where_it_stops_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rules_module, "MAX_MATCHES_PER_FIELD", 50)
+    text = "caméra de vidéoprotection, drone de la police. " * 200
+    whole = RULESET.explain(text)
+    assert whole.partial
+    assert _read_in_chunks_of(33, text, monkeypatch) == repr(whole)
+
+
 def test_a_normal_text_is_not_partial() -> None:
     assert not RULESET.explain("Extension du système de vidéoprotection urbaine").partial
 
