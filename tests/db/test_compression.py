@@ -1,0 +1,74 @@
+"""PostgreSQL compresses the large columns with lz4 (migration 0014), where pglz cost a first
+crawl's server twice the CPU."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from db.migrate import alembic_config, upgrade
+from db.session import get_engine, session_scope
+from db.store import upsert_notices
+from tests.conftest import pg_database
+from veilleur.demo import DEMO_DATA
+from vocabulary.items import NoticeItem
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    with pg_database() as url:
+        yield url
+
+
+def _real_notice() -> NoticeItem:
+    """A recorded BOAMP record: its ``donnees`` document (a few KB) as the description."""
+    record = json.loads((DEMO_DATA / "boamp" / "records.json").read_text(encoding="utf-8"))[0]
+    return NoticeItem(
+        source="boamp",
+        source_id=record["idweb"],
+        kind="tender",
+        title=record["objet"],
+        url=record["url_avis"],
+        description=record["donnees"] * 3,
+        raw=record,
+    )
+
+
+def _methods(url: str) -> dict[str, str]:
+    """Column -> the compression the column asks for ('l' lz4, 'p' pglz, '' the default)."""
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT attname, attcompression FROM pg_attribute "
+                "WHERE attrelid = 'notices'::regclass AND attname IN ('raw', 'description')"
+            )
+        )
+        return {name: str(method) for name, method in rows}
+
+
+def test_a_stored_notice_is_compressed_with_lz4(pg_url: str) -> None:
+    with session_scope(pg_url) as session:
+        upsert_notices(session, [(_real_notice(), None)])
+    with get_engine(pg_url).connect() as conn:
+        methods = conn.execute(
+            text(
+                "SELECT pg_column_compression(description), pg_column_compression(raw) FROM notices"
+            )
+        ).one()
+    assert tuple(methods) == ("lz4", "lz4")
+
+
+def test_downgrading_gives_the_columns_back_their_default(pg_url: str) -> None:
+    cfg = alembic_config(pg_url)
+    with get_engine(pg_url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+    assert _methods(pg_url) == {"raw": "", "description": ""}
+    upgrade(pg_url)
+    assert _methods(pg_url) == {"raw": "l", "description": "l"}
