@@ -30,7 +30,7 @@ class DeferredDecision:
 
     @property
     def evaluated(self) -> bool:
-        """True once the rules have run on it (a flagged count counts only these)."""
+        """True once the rules have run on it, here or before it was pickled."""
         return self._decision is not None
 
     @property

@@ -28,14 +28,13 @@ from __future__ import annotations
 import logging
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import ahocorasick_rs
-
+from extract.automaton import KeyAutomaton
 from extract.rule_file import (
     Exclusion,
     Negation,
@@ -69,8 +68,6 @@ MAX_HITS_PER_RULE_FIELD = 3
 #: a real 100 000-character PDF page gives < 1 000 matches; a price schedule naming a camera
 #: on every row gives ~300 per KB, so this stops it near 200 KB
 MAX_MATCHES_PER_FIELD = 60_000
-#: characters of a field the automaton reads at a time (``RuleSet._matches``)
-_SCAN_CHUNK = 1 << 16
 _EXISTENCE = ("requires", "context")  # kinds that only need to be seen once
 
 
@@ -185,30 +182,15 @@ class RuleSet:
             ):
                 for t in words:
                     add(t, i, kind)
-        keys: list[str] = []
-        self._terms: list[tuple[_Term, ...]] = []  # by the automaton's pattern index
+        keyed: list[tuple[str, tuple[_Term, ...]]] = []
         for key, terms in table.items():
             # keys start with a space: the automaton only reports matches at a word start,
             # so short terms ("IA", "CSU") do not fire inside every word that contains them
             fixed = tuple(_Term(t.owner, t.kind, t.prefix, t.length + 1) for t in terms)
             # after a space; right after punctuation, "(vidéoprotection"; right after a
             # sentence end, ".Vidéoprotection"
-            for start in (" ", BREAK, END):
-                keys.append(start + key)
-                self._terms.append(fixed)
-        # ahocorasick-rs's DFA walks the folded text about twice as fast as pyahocorasick
-        # (35 against 74 µs for a BOAMP notice's 8.8 KB, bench/notice_costs.py), and reports
-        # the same matches in the same order: by end, the longest key first
-        self._automaton = (
-            ahocorasick_rs.AhoCorasick(
-                keys,
-                matchkind=ahocorasick_rs.MatchKind.Standard,
-                implementation=ahocorasick_rs.Implementation.DFA,
-            )
-            if keys
-            else None
-        )
-        self._longest_key = max(map(len, keys), default=0)
+            keyed += [(start + key, fixed) for start in (" ", BREAK, END)]
+        self._automaton = KeyAutomaton(keyed)
         self._n_patterns = len(table)  # folded keys (each added after a space, BREAK and END)
 
     @property
@@ -216,35 +198,18 @@ class RuleSet:
         """Number of folded patterns in the automaton (terms and their variants)."""
         return self._n_patterns
 
-    def _matches(self, padded: str) -> Iterator[tuple[int, int]]:
-        """(pattern, index of its last character) of every match in ``padded``, by end. The
-        automaton reports a text's matches all at once, so a long text is read a chunk at a
-        time: a dense field that the match budget stops never holds all its matches."""
-        assert self._automaton is not None
-        overlap = self._longest_key - 1  # a match ending in this chunk starts after that
-        for start in range(0, len(padded), _SCAN_CHUNK):
-            offset = max(0, start - overlap)
-            window = padded[offset : start + _SCAN_CHUNK]
-            for pattern, _, stop in self._automaton.find_matches_as_indexes(
-                window, overlapping=True
-            ):
-                if offset + stop > start:  # not already reported with the chunk before
-                    yield pattern, offset + stop - 1
-
     def _scan(
         self, folded: str, field_index: int, seen: _Seen, doc: str | None
     ) -> tuple[list[_Match], int | None]:
         """Matches of one folded field; ``requires``/``context`` terms go to ``seen``. Returns
         the position where the match budget stopped the scan, or None if it read everything."""
         out: list[_Match] = []
-        if not folded or self._automaton is None:
+        if not folded:
             return out, None
         n = len(folded)
         budget = MAX_MATCHES_PER_FIELD
-        for pattern, end in self._matches(" " + folded):
-            terms = self._terms[pattern]
-            # ``end``, the match's last character in the padded text, indexes the character
-            # after it in ``folded``: the padded text is one character longer
+        for end, terms in self._automaton.matches(" " + folded):
+            # ``end`` indexes ``folded``: the padded text is one character longer
             after = folded[end] if end < n else " "
             ends_word = not (after.isalnum() or after == FFFD)
             if not ends_word and after in "sx":  # a plural "s"/"x" still ends the word

@@ -11,6 +11,7 @@ import random
 
 import pytest
 
+import extract.automaton as automaton_module
 import extract.rules as rules_module
 from extract.rule_match import Sorted, WordIndex, apply_conditions
 from extract.rules import RuleSet, _Seen, default_ruleset
@@ -141,13 +142,13 @@ def test_budget_keeps_what_it_read(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _read_in_chunks_of(size: int, text: str, monkeypatch: pytest.MonkeyPatch) -> str:
     with monkeypatch.context() as patch:
-        patch.setattr(rules_module, "_SCAN_CHUNK", size)
+        patch.setattr(automaton_module, "SCAN_CHUNK", size)
         return repr(RULESET.explain(text))
 
 
 def _scanned_in_chunks_of(size: int, text: str, monkeypatch: pytest.MonkeyPatch) -> tuple:
     with monkeypatch.context() as patch:
-        patch.setattr(rules_module, "_SCAN_CHUNK", size)
+        patch.setattr(automaton_module, "SCAN_CHUNK", size)
         seen = _Seen()
         found, stopped_at = RULESET._scan(fold(text), 0, seen, None)
         return found, stopped_at, repr(seen)
