@@ -35,6 +35,7 @@ __all__ = [
     "drop_fulltext",
     "ensure_fulltext",
     "fts5_query",
+    "merge_notices_index_less_often",
     "notices_indexed_after",
     "pg_tsquery",
     "search_spellings",
@@ -148,6 +149,21 @@ def sqlite_notice_insert_ddl() -> list[str]:
     return [ddl for ddl in _SQLITE_DDL if "fulltext_deferred" in ddl]
 
 
+#: FTS5 merges this many segments of a level into one (its default is 4). A first crawl of
+#: 20 000 BOAMP records went 17.8 → 17.3 s with 8 (four runs each, in turns; the index alone
+#: 234 → 204 µs a notice), and 200 searches over it 19 → 21 ms
+NOTICES_FTS_AUTOMERGE = 8
+
+
+def merge_notices_index_less_often(conn: Connection) -> None:
+    """Set :data:`NOTICES_FTS_AUTOMERGE` on the notices' search index (SQLite; kept in the
+    index's own configuration table)."""
+    conn.execute(
+        text("INSERT INTO notices_fts(notices_fts, rank) VALUES ('automerge', :n)"),
+        {"n": NOTICES_FTS_AUTOMERGE},
+    )
+
+
 def create_fulltext(conn: Connection) -> None:
     """Create the search tables/indexes/triggers and the queue index for the connection's
     dialect (idempotent)."""
@@ -157,6 +173,7 @@ def create_fulltext(conn: Connection) -> None:
         for ddl in _SQLITE_DDL:
             conn.execute(text(ddl))
         conn.execute(text("INSERT INTO notices_fts(notices_fts) VALUES ('rebuild')"))
+        merge_notices_index_less_often(conn)
         conn.execute(text("INSERT INTO document_pages_fts(document_pages_fts) VALUES ('rebuild')"))
     elif conn.dialect.name == "postgresql":
         _create_pg_config(conn)

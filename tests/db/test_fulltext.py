@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 
 from db.fulltext import ensure_fulltext, fts5_query
+from db.migrate import alembic_config, upgrade
 from db.session import get_engine
 
 pytestmark = pytest.mark.pg_reuse
@@ -19,6 +21,36 @@ def test_ensure_restores_dropped_triggers(sqlite_url: str) -> None:
     with engine.connect() as conn:
         names = set(conn.execute(text("SELECT name FROM sqlite_master")).scalars())
     assert "notices_fts_ai" in names
+
+
+def _automerge(url: str) -> int:
+    with get_engine(url).connect() as conn:
+        return int(
+            conn.execute(
+                text("SELECT v FROM notices_fts_config WHERE k = 'automerge'")
+            ).scalar_one()
+        )
+
+
+def test_the_notices_index_merges_eight_segments_at_a_time(sqlite_url: str) -> None:
+    assert _automerge(sqlite_url) == 8
+
+
+def test_a_rebuilt_notices_index_merges_eight_at_a_time(sqlite_url: str) -> None:
+    with get_engine(sqlite_url).begin() as conn:
+        conn.execute(text("DROP TABLE notices_fts"))
+        assert ensure_fulltext(conn) is True
+    assert _automerge(sqlite_url) == 8
+
+
+def test_downgrading_merges_four_at_a_time_again(sqlite_url: str) -> None:
+    cfg = alembic_config(sqlite_url)
+    with get_engine(sqlite_url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0014")
+    assert _automerge(sqlite_url) == 4
+    upgrade(sqlite_url)
+    assert _automerge(sqlite_url) == 8
 
 
 def test_ensure_is_a_no_op_when_complete(db_url: str) -> None:
