@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -126,15 +127,15 @@ def main() -> None:
     fingerprint = b"bench"
     items = [boamp_notice(record) for record in decoded]
     texts = [notice_texts(item) for item in items]
-    for item, text in zip(items, texts, strict=True):
-        item.decision = ruleset.evaluate(text)
+    for item, fields in zip(items, texts, strict=True):
+        item.decision = ruleset.evaluate(fields)
     blobs = [pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL) for batch in batches(items)]
 
     crawl_steps = {
         "decode": cpu(lambda: [orjson.loads(page) for page in pages], repeat),
         "parse": cpu(lambda: [boamp_notice(record) for record in decoded], repeat),
         "digest": cpu(lambda: [record_digest(r, fingerprint) for r in decoded], repeat),
-        "rules": cpu(lambda: [ruleset.evaluate(text) for text in texts], repeat),
+        "rules": cpu(lambda: [ruleset.evaluate(fields) for fields in texts], repeat),
         "hand-over (pickle)": cpu(
             lambda: [pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL) for b in batches(items)],
             repeat,
@@ -173,8 +174,6 @@ def main() -> None:
             client = cpu(lambda: store_all(url, items), 1)
             started = time.perf_counter()
             with session_scope(url) as session:
-                from sqlalchemy import text
-
                 session.execute(text(f"SELECT sum(length({PG_NOTICE_DOCUMENT})) FROM notices"))
             server_fts = time.perf_counter() - started
         finally:
