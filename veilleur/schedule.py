@@ -281,6 +281,23 @@ def startup_catch_up(
     )
 
 
+def stop_on_signal(scheduler: BaseScheduler) -> Callable[[int, object], None]:
+    """A SIGTERM handler: shut the scheduler down, or leave quietly if it is not running yet.
+
+    The signal can land between installing the handler and the end of `scheduler.start()`
+    (a service manager stopping a scheduler that is still starting); `shutdown()` then raises
+    `SchedulerNotRunningError`, which used to reach the operator as a traceback.
+    """
+
+    def _stop(signum: int, _frame: object) -> None:
+        log.info("schedule_stop signal=%s", signum)
+        if not scheduler.running:
+            raise SystemExit(0)
+        scheduler.shutdown(wait=False)
+
+    return _stop
+
+
 @click.command("schedule")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TOML file with a [schedule] table (default ./veilleur.toml).")  # fmt: skip
@@ -311,12 +328,7 @@ def schedule_command(config_path: Path | None, db_url: str | None, print_config:
     done = startup_catch_up(url, config)
     log.info("schedule_start config=%s catch_up=%s", config, done)
     scheduler = build_scheduler(url, config)
-
-    def _stop(signum: int, _frame: object) -> None:
-        log.info("schedule_stop signal=%s", signum)
-        scheduler.shutdown(wait=False)
-
-    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGTERM, stop_on_signal(scheduler))
     click.echo(
         f"veilleur schedule: crawl '{config.crawl_cron}', digests '{config.digest_cron}' "
         f"({config.timezone}); database {describe_url(url)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,14 @@ from veilleur.jobs import (
     run_crawls,
     run_digest_job,
 )
-from veilleur.schedule import ScheduleConfig, _listener, build_scheduler, load_config, triggers
+from veilleur.schedule import (
+    ScheduleConfig,
+    _listener,
+    build_scheduler,
+    load_config,
+    stop_on_signal,
+    triggers,
+)
 from vocabulary.errors import ConfigError
 
 pytestmark = pytest.mark.pg_reuse
@@ -252,6 +260,20 @@ def test_scheduler_missed_event_recorded(sqlite_url: str) -> None:
     finally:
         sched.shutdown(wait=False)
     assert [r.status for r in _runs(sqlite_url, JOB_CRAWL)] == ["missed"]
+
+
+def test_stop_signal_before_start_exits_quietly() -> None:
+    stop = stop_on_signal(BackgroundScheduler(timezone=PARIS))
+    with pytest.raises(SystemExit) as exited:
+        stop(signal.SIGTERM, None)
+    assert exited.value.code == 0
+
+
+def test_stop_signal_shuts_a_running_scheduler_down() -> None:
+    sched = BackgroundScheduler(timezone=PARIS)
+    sched.start()
+    stop_on_signal(sched)(signal.SIGTERM, None)
+    assert not sched.running
 
 
 def test_crawl_subprocess_gets_our_database(db_url: str) -> None:
