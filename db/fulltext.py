@@ -6,11 +6,18 @@ batch instead, :func:`notices_indexed_after`), tokenizer ``unicode61 remove_diac
 "vidéoprotection". The update trigger fires only when an indexed column is in the SET clause,
 so the crawler's ``last_seen_at`` touches cost nothing.
 
-PostgreSQL: GIN expression indexes over ``to_tsvector('veilleur_fr', …)``; ``veilleur_fr`` is a
-copy of the ``french`` configuration with ``unaccent`` in front of the stemmer when the
-extension can be created (it is a trusted extension since PostgreSQL 13), plain ``french``
-stemming otherwise. Queries must use exactly :data:`PG_NOTICE_DOCUMENT` /
-:data:`PG_PAGE_DOCUMENT` for the indexes to be used.
+PostgreSQL: a stored generated column ``search_document`` (``to_tsvector('veilleur_fr', …)`` of
+:data:`PG_NOTICE_DOCUMENT` / :data:`PG_PAGE_DOCUMENT`) on ``notices`` and ``document_pages``,
+under a GIN index; queries match :data:`PG_SEARCH_COLUMN`. ``veilleur_fr`` is a copy of the
+``french`` configuration with ``unaccent`` in front of the stemmer when the extension can be
+created (it is a trusted extension since PostgreSQL 13), plain ``french`` stemming otherwise.
+The document is computed once, when a row's text is written (an UPDATE of other columns does
+not recompute it). GIN expression indexes over the same expression, which this replaced
+(migration 0016), stored only the index: every row a search had to check again (a phrase,
+"vidéo protection"; a bitmap grown lossy; a plan without statistics) and every row ANALYZE
+sampled recomputed ``to_tsvector`` from the text, about 1 ms for a BOAMP notice: 450 notices
+found for "vidéoprotection" among 20 000 took 0.8 s, "marché" 41 s before the table's first
+full ANALYZE, and that ANALYZE 22 s of the server's CPU.
 
 The DDL lives here (not only in the migration) because SQLite's batch ALTER recreates a table
 and drops its triggers: :func:`ensure_fulltext` puts them back and is called at web start-up.
@@ -25,11 +32,15 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from db.toast import lz4_offered
 
 __all__ = [
     "PG_CONFIG",
     "PG_NOTICE_DOCUMENT",
     "PG_PAGE_DOCUMENT",
+    "PG_SEARCH_COLUMN",
     "QUEUE_INDEX",
     "create_fulltext",
     "drop_fulltext",
@@ -39,6 +50,7 @@ __all__ = [
     "notices_indexed_after",
     "pg_tsquery",
     "search_spellings",
+    "searched_by_index",
     "sqlite_notice_insert_ddl",
 ]
 
@@ -52,6 +64,9 @@ PG_NOTICE_DOCUMENT = (
     "coalesce(extra_text, '') || ' ' || coalesce(awardees::text, ''), 200000))"
 )
 PG_PAGE_DOCUMENT = "to_tsvector('veilleur_fr'::regconfig, left(coalesce(text, ''), 200000))"
+#: the generated tsvector column of ``notices`` and ``document_pages`` (PostgreSQL)
+PG_SEARCH_COLUMN = "search_document"
+_PG_SEARCH_DOCUMENTS = {"notices": PG_NOTICE_DOCUMENT, "document_pages": PG_PAGE_DOCUMENT}
 
 # awardees: the JSON list as stored (UTF-8 text), so the search finds the companies' names
 _NOTICE_COLS = "title, description, buyer_name, extra_text, awardees"
@@ -114,11 +129,28 @@ _PG_INDEXES = {
     # the queue's département filter is ``departements @> '["13"]'`` on PostgreSQL
     "ix_notices_departements_gin": "CREATE INDEX IF NOT EXISTS ix_notices_departements_gin "
     "ON notices USING gin (departements jsonb_path_ops)",
-    "ix_notices_fulltext": f"CREATE INDEX IF NOT EXISTS ix_notices_fulltext ON notices "
-    f"USING gin (({PG_NOTICE_DOCUMENT}))",
-    "ix_document_pages_fulltext": f"CREATE INDEX IF NOT EXISTS ix_document_pages_fulltext "
-    f"ON document_pages USING gin (({PG_PAGE_DOCUMENT}))",
+    "ix_notices_fulltext": "CREATE INDEX IF NOT EXISTS ix_notices_fulltext ON notices "
+    f"USING gin ({PG_SEARCH_COLUMN})",
+    "ix_document_pages_fulltext": "CREATE INDEX IF NOT EXISTS ix_document_pages_fulltext "
+    f"ON document_pages USING gin ({PG_SEARCH_COLUMN})",
 }
+
+
+def _add_pg_search_columns(conn: Connection) -> None:
+    """The generated ``search_document`` columns (computed for the rows already there: the
+    table is rewritten), compressed with lz4 where the server offers it."""
+    lz4 = lz4_offered(conn)
+    for table, document in _PG_SEARCH_DOCUMENTS.items():
+        conn.execute(
+            text(
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {PG_SEARCH_COLUMN} tsvector "
+                f"GENERATED ALWAYS AS ({document}) STORED"
+            )
+        )
+        if lz4:
+            conn.execute(
+                text(f"ALTER TABLE {table} ALTER COLUMN {PG_SEARCH_COLUMN} SET COMPRESSION lz4")
+            )
 
 
 def _create_pg_config(conn: Connection) -> None:
@@ -177,6 +209,7 @@ def create_fulltext(conn: Connection) -> None:
         conn.execute(text("INSERT INTO document_pages_fts(document_pages_fts) VALUES ('rebuild')"))
     elif conn.dialect.name == "postgresql":
         _create_pg_config(conn)
+        _add_pg_search_columns(conn)
         for ddl in _PG_INDEXES.values():
             conn.execute(text(ddl))
 
@@ -208,6 +241,23 @@ def notices_indexed_after(conn: Connection, ids: Callable[[], Iterable[int]]) ->
         )
 
 
+@contextmanager
+def searched_by_index(session: Session, searching: bool) -> Iterator[None]:
+    """On PostgreSQL, a search inside the block reads the search documents through their GIN
+    index only. The planner does not count reading a value kept out of line (TOAST; a BOAMP
+    notice's document is about 6 KB), so for a word in half the notices it read every notice's
+    document in turn: "travaux" among 20 000 notices 310 ms that way, 31 ms by the index. The
+    PostGIS manual gives the same workaround for large geometries ("Small tables of large
+    geometries", https://postgis.net/docs/performance_tips.html)."""
+    if not searching or session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    yield
+    # not in a finally: after an error the transaction is rolled back, and the setting with it
+    session.execute(text("RESET enable_seqscan"))
+
+
 def drop_fulltext(conn: Connection) -> None:
     conn.execute(text(f"DROP INDEX IF EXISTS {QUEUE_INDEX}"))
     if conn.dialect.name == "sqlite":
@@ -219,6 +269,8 @@ def drop_fulltext(conn: Connection) -> None:
     elif conn.dialect.name == "postgresql":
         for name in _PG_INDEXES:
             conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        for table in _PG_SEARCH_DOCUMENTS:
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN IF EXISTS {PG_SEARCH_COLUMN}"))
         conn.execute(text(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}"))
 
 

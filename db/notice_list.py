@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, fts5_query, pg_tsquery
+from db.fulltext import PG_SEARCH_COLUMN, fts5_query, pg_tsquery, searched_by_index
 from db.models.notices import Flag, Notice
 from db.models.review import ReviewHead, SecondOpinion
 from vocabulary.errors import FilterError
@@ -167,10 +167,10 @@ def _search_clause(session: Session, query: str) -> Clause:
         tsquery, params = built
         return text(
             f"notices.id IN (SELECT n2.id FROM notices n2 WHERE "
-            f"{PG_NOTICE_DOCUMENT.replace('coalesce(', 'coalesce(n2.')} @@ ({tsquery}) "
+            f"n2.{PG_SEARCH_COLUMN} @@ ({tsquery}) "
             f"UNION SELECT nd.notice_id FROM document_pages dp "
             f"JOIN notice_documents nd ON nd.document_id = dp.document_id WHERE "
-            f"{PG_PAGE_DOCUMENT.replace('coalesce(', 'coalesce(dp.')} @@ ({tsquery}))"
+            f"dp.{PG_SEARCH_COLUMN} @@ ({tsquery}))"
         ).bindparams(**params)
     match = fts5_query(query)
     if match is None:
@@ -311,7 +311,8 @@ def notice_page(
 ) -> NoticePage:
     """One page of the list after ``cursor`` (an opaque string from the previous page)."""
     stmt = notice_select(session, filters, after=decode_cursor(cursor))
-    keys = session.execute(stmt.limit(limit + 1)).all()
+    with searched_by_index(session, bool(filters.query)):
+        keys = session.execute(stmt.limit(limit + 1)).all()
     more = len(keys) > limit
     keys = keys[:limit]
     next_cursor = encode_cursor(keys[-1].published_at, keys[-1].id) if more else None
@@ -325,7 +326,8 @@ COUNT_CAP = 10_000
 def notice_count(session: Session, filters: NoticeFilters, cap: int = COUNT_CAP) -> int:
     """How many notices the list holds, counted up to ``cap`` (``cap + 1`` means more)."""
     ids = notice_select(session, filters, Notice.id).order_by(None).limit(cap + 1).subquery()
-    return int(session.scalar(select(func.count()).select_from(ids)) or 0)
+    with searched_by_index(session, bool(filters.query)):
+        return int(session.scalar(select(func.count()).select_from(ids)) or 0)
 
 
 def shown_to_groups(session: Session, ids: Collection[int]) -> set[int]:
@@ -346,9 +348,10 @@ def neighbours(
     if found is None:
         return None, None
     here: Cursor = (found.published_at, notice_id)
-    after = session.scalar(notice_select(session, filters, Notice.id, after=here).limit(1))
     stmt = notice_select(session, filters, Notice.id).where(~_after(here), Notice.id != notice_id)
-    before = session.scalar(stmt.order_by(None).order_by(*_reversed_order(session)).limit(1))
+    with searched_by_index(session, bool(filters.query)):
+        after = session.scalar(notice_select(session, filters, Notice.id, after=here).limit(1))
+        before = session.scalar(stmt.order_by(None).order_by(*_reversed_order(session)).limit(1))
     return before, after
 
 

@@ -21,12 +21,14 @@ __all__ = ["analyze_if_outgrown"]
 
 #: below this many changed rows, the statistics are left to autovacuum
 MIN_CHANGES = 1000
-# notices by the columns the crawl and the linker look up: with a column list PostgreSQL skips
-# the expression indexes, and gathering statistics for the full-text one evaluates to_tsvector
-# on every sampled notice (6.6 s for 5 000 BOAMP notices; 0.14 s with the list)
+# notices by the columns the crawl and the linker look up, and the stored search document
+# (db.fulltext): without its statistics the planner guessed a search for a word in most
+# notices ("marché") would find few, and read the notices one by one. A column list also skips
+# ANALYZE's expression indexes (none evaluates to_tsvector since migration 0016; an analysis
+# of 20 000 BOAMP notices with the search document took 0.5 s, computing it took 22 s)
 _TABLES = (
     "notices (id, source, source_key, record_digest, updated_at, published_at, procedure_key,"
-    " kind), notice_versions, flags, notice_links"
+    " kind, search_document), notice_versions, flags, notice_links"
 )
 
 

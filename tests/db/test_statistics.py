@@ -53,6 +53,21 @@ def test_a_table_grown_from_nothing_is_analyzed(pg_url: str) -> None:
 
 
 @pytest.mark.postgres
+def test_the_search_document_has_statistics_after_an_analysis(pg_url: str) -> None:
+    """The planner estimates how many notices a searched word finds from them."""
+    _load(pg_url, MIN_CHANGES + 10, "a")
+    with session_scope(pg_url) as session:
+        analyze_if_outgrown(session)
+        elements = session.scalar(
+            text(
+                "SELECT most_common_elems IS NOT NULL FROM pg_stats "
+                "WHERE tablename = 'notices' AND attname = 'search_document'"
+            )
+        )
+    assert elements is True
+
+
+@pytest.mark.postgres
 def test_a_table_not_yet_doubled_is_left_alone(pg_url: str) -> None:
     _load(pg_url, MIN_CHANGES + 10, "a")
     with session_scope(pg_url) as session:

@@ -6,18 +6,14 @@ Revises: 0013
 Create Date: 2026-12-01 13:40:00
 """
 
-import logging
-
 from alembic import op
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
+
+from db.toast import lz4_offered
 
 revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
-
-log = logging.getLogger(__name__)
 
 #: the columns whose values pass TOAST's 2 KB threshold: a BOAMP notice's raw payload (11 KB
 #: as JSON), its description (8 KB), its version's fields (10 KB), documents' pages. pglz cost
@@ -30,18 +26,6 @@ LARGE_COLUMNS = {
 }
 
 
-def _lz4_available(bind: Connection) -> bool:
-    """The server offers lz4: PostgreSQL 14 or later built with it (Debian's packages and the
-    official images are). Older servers have no ``default_toast_compression`` at all."""
-    offered = bind.execute(
-        text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
-    ).scalar()
-    if offered and "lz4" in offered:
-        return True
-    log.warning("compression lz4=unavailable methods=%s", offered or "none")
-    return False
-
-
 def _set_compression(method: str) -> None:
     # SET COMPRESSION changes how values are compressed from now on; the stored ones stay as
     # they are (no table rewrite), and both kinds are read alike
@@ -52,11 +36,11 @@ def _set_compression(method: str) -> None:
 
 def upgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name == "postgresql" and _lz4_available(bind):
+    if bind.dialect.name == "postgresql" and lz4_offered(bind):
         _set_compression("lz4")
 
 
 def downgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name == "postgresql" and _lz4_available(bind):
+    if bind.dialect.name == "postgresql" and lz4_offered(bind):
         _set_compression("default")
