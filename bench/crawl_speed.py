@@ -14,7 +14,9 @@ from the Opendatasoft emulator, then in the same run:
   night's crawl links).
 
 Each line gives the time (process start included), notices/s, the ratio to the bare spider,
-and the crawl process's peak RSS. Prints figures; asserts nothing.
+the crawl process's peak RSS, and the CPU seconds the crawl spent (its writer process included)
+and, on PostgreSQL, the local server's: beside the wall time and the machine's cores, whether
+the crawl was bound by the CPU. Prints figures; asserts nothing.
 
     python bench/crawl_speed.py [N ...] [--sqlite-only]     # e.g. 5000 20000 100000
 """
@@ -27,6 +29,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import date, timedelta
@@ -40,6 +43,8 @@ from veilleur.demo import DEMO_DATA
 from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
 PER_DAY = 1500
+#: CPU seconds of the last process :func:`run` waited for (its own and its waited-for children's)
+LAST_CPU = [0.0]
 FIRST_DAY = date(2024, 1, 1)
 
 
@@ -63,8 +68,52 @@ def last_day(n: int, per_day: int = PER_DAY) -> date:
     return FIRST_DAY + timedelta(days=max(n - 1, 0) // per_day)
 
 
+class ServerCpu:
+    """CPU seconds the local PostgreSQL server's processes spend while the block runs, read
+    from /proc every 0.1 s: backends that start inside it count from zero, the others from
+    their time at its start (a backend that ends between two readings loses at most 0.1 s)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._stop = threading.Event()
+        self._first: dict[str, float] = {}
+        self._last: dict[str, float] = {}
+
+    @staticmethod
+    def _read() -> dict[str, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        found = {}
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            if "(postgres)" in stat:
+                fields = stat.rsplit(")", 1)[1].split()
+                found[pid] = (int(fields[11]) + int(fields[12])) / tick
+        return found
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            for pid, seconds in self._read().items():
+                self._first.setdefault(pid, 0.0)
+                self._last[pid] = seconds
+
+    def __enter__(self) -> ServerCpu:
+        self._first = self._read()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.seconds = sum(last - self._first[pid] for pid, last in self._last.items())
+
+
 def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Wall time, peak RSS (KiB) of the process, its stderr tail."""
+    """Wall time, peak RSS (KiB) of the process, its stderr tail; the CPU seconds of the
+    process and the processes it waited for (its writer process) in :data:`LAST_CPU`."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
@@ -75,6 +124,7 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, i
             stderr=err,
         )
         _, status, usage = os.wait4(proc.pid, 0)
+        LAST_CPU[0] = usage.ru_utime + usage.ru_stime
         proc.returncode = os.waitstatus_to_exitcode(status)
         elapsed = time.perf_counter() - started
         err.seek(0)
@@ -215,12 +265,16 @@ def _measured(what: str, command: list[str], url: str, n: int, bare: float, writ
     """Runs one crawl and prints its line: time, rate, ratio to the bare spider, peak RSS, and
     what the database holds after it (with the notices it wrote, for a re-crawl)."""
     before = time.time()
-    seconds, rss, _ = run(command)
+    with ServerCpu() as server:
+        seconds, rss, _ = run(command)
     rate = n / seconds
     wrote = _notices_written_since(url, before) if written else ""
+    busy = f"cpu: crawl {LAST_CPU[0]:5.1f} s"
+    if url.startswith("postgresql"):
+        busy += f", server {server.seconds:5.1f} s"
     print(
         f"{what:30s} {seconds:6.1f} s  {rate:7.0f} notices/s ({rate / bare:.2f})  "
-        f"peak RSS {rss / 1024:6.0f} MiB  [{stored(url)} stored{wrote}]"
+        f"peak RSS {rss / 1024:6.0f} MiB  {busy}  [{stored(url)} stored{wrote}]"
     )
 
 
