@@ -52,6 +52,7 @@ __all__ = [
     "add_link",
     "add_verdict",
     "boamp_items",
+    "boamp_record_notice",
     "boamp_ted_twins",
     "decision",
     "decp_contracts",
@@ -110,6 +111,21 @@ def boamp_items() -> list[NoticeItem]:
         )
         for r in page["results"]
     ]
+
+
+def boamp_record_notice(copies: int = 1) -> NoticeItem:
+    """The first recorded BOAMP record of the demo data, its ``donnees`` document (a few KB)
+    repeated ``copies`` times as the description."""
+    record = json.loads((DEMO_DATA / "boamp" / "records.json").read_text(encoding="utf-8"))[0]
+    return NoticeItem(
+        source="boamp",
+        source_id=record["idweb"],
+        kind="tender",
+        title=record["objet"],
+        url=record["url_avis"],
+        description=record["donnees"] * copies,
+        raw=record,
+    )
 
 
 def decp_contracts() -> list[NoticeItem]:

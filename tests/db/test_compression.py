@@ -3,9 +3,6 @@ crawl's server twice the CPU."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-
 import pytest
 from alembic import command
 from sqlalchemy import text
@@ -13,31 +10,9 @@ from sqlalchemy import text
 from db.migrate import alembic_config, upgrade
 from db.session import get_engine, session_scope
 from db.store import upsert_notices
-from tests.conftest import pg_database
-from veilleur.demo import DEMO_DATA
-from vocabulary.items import NoticeItem
+from tests.factories import boamp_record_notice
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    with pg_database() as url:
-        yield url
-
-
-def _real_notice() -> NoticeItem:
-    """A recorded BOAMP record: its ``donnees`` document (a few KB) as the description."""
-    record = json.loads((DEMO_DATA / "boamp" / "records.json").read_text(encoding="utf-8"))[0]
-    return NoticeItem(
-        source="boamp",
-        source_id=record["idweb"],
-        kind="tender",
-        title=record["objet"],
-        url=record["url_avis"],
-        description=record["donnees"] * 3,
-        raw=record,
-    )
 
 
 def _methods(url: str) -> dict[str, str]:
@@ -54,7 +29,7 @@ def _methods(url: str) -> dict[str, str]:
 
 def test_a_stored_notice_is_compressed_with_lz4(pg_url: str) -> None:
     with session_scope(pg_url) as session:
-        upsert_notices(session, [(_real_notice(), None)])
+        upsert_notices(session, [(boamp_record_notice(3), None)])
     with get_engine(pg_url).connect() as conn:
         methods = conn.execute(
             text(

@@ -3,9 +3,6 @@ searches read it instead of recomputing ``to_tsvector`` from the text."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-
 import pytest
 from alembic import command
 from sqlalchemy import event, text, update
@@ -17,31 +14,10 @@ from db.models import Notice
 from db.notice_list import NoticeFilters, notice_count, notice_page
 from db.session import get_engine, session_scope
 from db.store import upsert_notices
-from tests.conftest import pg_database
-from veilleur.demo import DEMO_DATA
+from tests.factories import boamp_record_notice
 from vocabulary.items import NoticeItem
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    with pg_database() as url:
-        yield url
-
-
-def _real_notice() -> NoticeItem:
-    """A recorded BOAMP record, its ``donnees`` document as the description."""
-    record = json.loads((DEMO_DATA / "boamp" / "records.json").read_text(encoding="utf-8"))[0]
-    return NoticeItem(
-        source="boamp",
-        source_id=record["idweb"],
-        kind="tender",
-        title=record["objet"],
-        url=record["url_avis"],
-        description=record["donnees"],
-        raw=record,
-    )
 
 
 def _found(url: str, query: str) -> list[str]:
@@ -70,14 +46,14 @@ def _plan_by_the_index(url: str, query: str) -> str:
 
 
 def test_a_stored_notice_has_its_search_document(pg_url: str) -> None:
-    _store(pg_url, _real_notice())
+    _store(pg_url, boamp_record_notice())
     with get_engine(pg_url).connect() as conn:
         document = conn.scalar(text(f"SELECT {PG_SEARCH_COLUMN}::text FROM notices"))
     assert "'chenov'" in document  # "Chenôve", unaccented and stemmed
 
 
 def test_a_changed_text_is_searched_under_its_new_words(pg_url: str) -> None:
-    notice = _real_notice()
+    notice = boamp_record_notice()
     _store(pg_url, notice)
     with session_scope(pg_url) as session:
         session.execute(
@@ -96,13 +72,13 @@ def test_the_search_index_is_over_the_column(pg_url: str) -> None:
 
 
 def test_a_search_by_the_index_does_not_recompute_the_document(pg_url: str) -> None:
-    _store(pg_url, _real_notice())
+    _store(pg_url, boamp_record_notice())
     plan = _plan_by_the_index(pg_url, "centre <-> nautique")  # a phrase: rows are rechecked
     assert "Recheck Cond" in plan and "to_tsvector" not in plan
 
 
 def test_notices_stored_before_the_migration_are_found_after_it(pg_url: str) -> None:
-    notice = _real_notice()
+    notice = boamp_record_notice()
     _store(pg_url, notice)
     command.downgrade(alembic_config(pg_url), "0015")
     upgrade(pg_url)

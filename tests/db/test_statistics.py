@@ -4,7 +4,6 @@ outgrow them, not before, and never on SQLite."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -12,7 +11,6 @@ from sqlalchemy import text
 from db.session import session_scope
 from db.statistics import MIN_CHANGES, analyze_if_outgrown
 from db.store import upsert_notices
-from tests.conftest import pg_database
 from tests.factories import boamp_items
 
 
@@ -36,12 +34,6 @@ def _reltuples(url: str) -> float:
         return float(
             session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'notices'"))
         )
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    with pg_database() as url:
-        yield url
 
 
 @pytest.mark.postgres
