@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -153,13 +154,22 @@ def require_schema(url: str | None = None) -> None:
         raise MigrationError(NO_SCHEMA.format(db=describe_url(database_url(url))))
 
 
-def upgrade_if_behind(url: str | None = None) -> str | None:
+def upgrade_if_behind(
+    url: str | None = None, starting: Callable[[str], None] | None = None
+) -> str | None:
     """Bring the schema to the newest revision when it is behind (what every command that
-    writes does first); returns a line saying what was done, None when it was up to date."""
+    writes does first); returns a line saying what was done, None when it was up to date.
+    ``starting`` is told first, in a line, when an existing schema is upgraded: a migration
+    that rewrites a large table (0016 on PostgreSQL) keeps the command busy for minutes."""
     before = current(url)
     newest = head()
     if before == {newest}:
         return None
+    if before and starting is not None:
+        starting(
+            f"upgrading the database schema from {', '.join(sorted(before))} to {newest} in "
+            f"{describe_url(database_url(url))} (on a large database this can take minutes)"
+        )
     upgrade(url)
     if not before:
         return f"created the database schema ({newest}) in {describe_url(database_url(url))}"

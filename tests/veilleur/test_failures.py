@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
+from db.migrate import head, upgrade
 from db.session import get_engine, session_scope
 from tests.conftest import PG_ADMIN_URL
 from tests.factories import decision, notice_item, store_all
@@ -204,6 +205,40 @@ def test_users_add_creates_the_schema_and_says_so(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "veilleur: created the database schema" in result.stderr
     assert "user ana added" in result.stdout
+
+
+def _one_revision_behind(tmp_path: Path) -> tuple[str, str, str]:
+    """A SQLite database at the revision before the newest: (its URL, that revision, head)."""
+    url = f"sqlite:///{tmp_path / 'v.sqlite'}"
+    newest = head()
+    before = f"{int(newest) - 1:04d}"
+    upgrade(url, revision=before)
+    return url, before, newest
+
+
+def test_db_upgrade_says_it_is_upgrading_before_it_does(tmp_path: Path) -> None:
+    url, before, newest = _one_revision_behind(tmp_path)
+    result = CliRunner().invoke(cli, ["db", "upgrade", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    starting = result.stderr.index(f"upgrading the database schema from {before} to {newest}")
+    assert starting < result.stderr.index(f"upgraded the database schema from {before}")
+
+
+def test_a_writing_command_says_it_is_upgrading_the_schema(tmp_path: Path) -> None:
+    url, before, newest = _one_revision_behind(tmp_path)
+    result = CliRunner().invoke(
+        cli,
+        ["users", "--database-url", url, "add", "ana", "--password-stdin"],
+        input="a long enough password\n",
+    )
+    assert f"veilleur: upgrading the database schema from {before} to {newest}" in result.stderr
+
+
+def test_db_upgrade_of_a_current_schema_only_says_so(tmp_path: Path) -> None:
+    url, _, _ = _one_revision_behind(tmp_path)
+    CliRunner().invoke(cli, ["db", "upgrade", "--database-url", url])
+    again = CliRunner().invoke(cli, ["db", "upgrade", "--database-url", url])
+    assert (again.stdout, again.stderr) == ("schema up to date\n", "")
 
 
 # --- configuration -------------------------------------------------------------------------

@@ -12,6 +12,9 @@ def schema_for_writing(database_url: str | None) -> None:
     read-only command on a database without schema says to run ``veilleur db upgrade``)."""
     from db.migrate import upgrade_if_behind
 
-    note = upgrade_if_behind(database_url)
+    def say(line: str) -> None:
+        click.echo(f"veilleur: {line}", err=True)
+
+    note = upgrade_if_behind(database_url, starting=say)
     if note:
-        click.echo(f"veilleur: {note}", err=True)
+        say(note)

@@ -28,8 +28,16 @@ def db() -> None:
 def upgrade(database_url: str | None) -> None:
     """Apply every pending migration."""
     from db.migrate import upgrade as do_upgrade
+    from db.migrate import upgrade_if_behind
 
-    do_upgrade(database_url)
+    def say(line: str) -> None:
+        click.echo(line, err=True)
+
+    note = upgrade_if_behind(database_url, starting=say)  # a line before a long migration
+    if note:
+        say(note)
+    else:  # up to date: still puts back a search index that is missing
+        do_upgrade(database_url)
     click.echo("schema up to date")
 
 
