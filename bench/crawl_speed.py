@@ -23,6 +23,7 @@ the crawl was bound by the CPU. Prints figures; asserts nothing.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -34,7 +35,7 @@ import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -43,8 +44,6 @@ from veilleur.demo import DEMO_DATA
 from veilleur.demo.replay import OpendatasoftEmulator, ReplayServer
 
 PER_DAY = 1500
-#: CPU seconds of the last process :func:`run` waited for (its own and its waited-for children's)
-LAST_CPU = [0.0]
 FIRST_DAY = date(2024, 1, 1)
 
 
@@ -111,9 +110,18 @@ class ServerCpu:
         self.seconds = sum(last - self._first[pid] for pid, last in self._last.items())
 
 
-def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Wall time, peak RSS (KiB) of the process, its stderr tail; the CPU seconds of the
-    process and the processes it waited for (its writer process) in :data:`LAST_CPU`."""
+class Ran(NamedTuple):
+    """What one process :func:`run` waited for took."""
+
+    seconds: float
+    peak_rss_kib: int
+    #: its own CPU and that of the processes it waited for (a crawl's writer process)
+    cpu_seconds: float
+    stderr_tail: str
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> Ran:
+    """Runs ``command`` from the project root and waits for it."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
@@ -124,14 +132,13 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, i
             stderr=err,
         )
         _, status, usage = os.wait4(proc.pid, 0)
-        LAST_CPU[0] = usage.ru_utime + usage.ru_stime
         proc.returncode = os.waitstatus_to_exitcode(status)
         elapsed = time.perf_counter() - started
         err.seek(0)
         tail = err.read().decode("utf-8", "replace")[-2000:]
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{command[:5]} exited {proc.returncode}:\n{tail}")
-    return elapsed, usage.ru_maxrss, tail
+    return Ran(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, tail)
 
 
 def crawl_command(url: str, server: str, n: int) -> list[str]:
@@ -236,7 +243,7 @@ def bench(n: int, with_postgresql: bool = True) -> None:
     emulator = OpendatasoftEmulator({"boamp": data}, cache_selections=True)
     with tempfile.TemporaryDirectory() as tmp, ReplayServer(ods=emulator) as server:
         args = [server.url, FIRST_DAY.isoformat(), last_day(n).isoformat()]
-        bare_s, bare_rss, tail = run([sys.executable, "-c", BARE_SPIDER, *args])
+        bare_s, bare_rss, _, tail = run([sys.executable, "-c", BARE_SPIDER, *args])
         bare_read = int(tail.strip().splitlines()[-1])
         bare = bare_read / bare_s
         print(
@@ -265,12 +272,14 @@ def _measured(what: str, command: list[str], url: str, n: int, bare: float, writ
     """Runs one crawl and prints its line: time, rate, ratio to the bare spider, peak RSS, and
     what the database holds after it (with the notices it wrote, for a re-crawl)."""
     before = time.time()
-    with ServerCpu() as server:
-        seconds, rss, _ = run(command)
+    # /proc is read only while a crawl writes into the local server: it costs this process,
+    # which also serves the crawl's pages, some CPU
+    with ServerCpu() if url.startswith("postgresql") else contextlib.nullcontext() as server:
+        seconds, rss, cpu, _ = run(command)
     rate = n / seconds
     wrote = _notices_written_since(url, before) if written else ""
-    busy = f"cpu: crawl {LAST_CPU[0]:5.1f} s"
-    if url.startswith("postgresql"):
+    busy = f"cpu: crawl {cpu:5.1f} s"
+    if server is not None:
         busy += f", server {server.seconds:5.1f} s"
     print(
         f"{what:30s} {seconds:6.1f} s  {rate:7.0f} notices/s ({rate / bare:.2f})  "
