@@ -41,6 +41,7 @@ __all__ = [
     "PG_NOTICE_DOCUMENT",
     "PG_PAGE_DOCUMENT",
     "PG_SEARCH_COLUMN",
+    "PG_SEARCH_DOCUMENTS",
     "QUEUE_INDEX",
     "create_fulltext",
     "drop_fulltext",
@@ -66,7 +67,8 @@ PG_NOTICE_DOCUMENT = (
 PG_PAGE_DOCUMENT = "to_tsvector('veilleur_fr'::regconfig, left(coalesce(text, ''), 200000))"
 #: the generated tsvector column of ``notices`` and ``document_pages`` (PostgreSQL)
 PG_SEARCH_COLUMN = "search_document"
-_PG_SEARCH_DOCUMENTS = {"notices": PG_NOTICE_DOCUMENT, "document_pages": PG_PAGE_DOCUMENT}
+#: table -> the expression its search column holds
+PG_SEARCH_DOCUMENTS = {"notices": PG_NOTICE_DOCUMENT, "document_pages": PG_PAGE_DOCUMENT}
 
 # awardees: the JSON list as stored (UTF-8 text), so the search finds the companies' names
 _NOTICE_COLS = "title, description, buyer_name, extra_text, awardees"
@@ -140,7 +142,7 @@ def _add_pg_search_columns(conn: Connection) -> None:
     """The generated ``search_document`` columns (computed for the rows already there: the
     table is rewritten), compressed with lz4 where the server offers it."""
     lz4 = lz4_offered(conn)
-    for table, document in _PG_SEARCH_DOCUMENTS.items():
+    for table, document in PG_SEARCH_DOCUMENTS.items():
         conn.execute(
             text(
                 f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {PG_SEARCH_COLUMN} tsvector "
@@ -269,7 +271,7 @@ def drop_fulltext(conn: Connection) -> None:
     elif conn.dialect.name == "postgresql":
         for name in _PG_INDEXES:
             conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
-        for table in _PG_SEARCH_DOCUMENTS:
+        for table in PG_SEARCH_DOCUMENTS:
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN IF EXISTS {PG_SEARCH_COLUMN}"))
         conn.execute(text(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}"))
 

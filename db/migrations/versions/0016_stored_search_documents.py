@@ -9,7 +9,7 @@ Create Date: 2026-12-01 16:00:00
 
 from alembic import op
 
-from db.fulltext import PG_NOTICE_DOCUMENT, PG_PAGE_DOCUMENT, PG_SEARCH_COLUMN, create_fulltext
+from db.fulltext import PG_SEARCH_COLUMN, PG_SEARCH_DOCUMENTS, create_fulltext
 
 revision = "0016"
 down_revision = "0015"
@@ -33,8 +33,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    documents = {"notices": PG_NOTICE_DOCUMENT, "document_pages": PG_PAGE_DOCUMENT}
     for index, table in _INDEXES.items():
         op.execute(f"DROP INDEX IF EXISTS {index}")
         op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS {PG_SEARCH_COLUMN}")
-        op.execute(f"CREATE INDEX {index} ON {table} USING gin (({documents[table]}))")
+        op.execute(f"CREATE INDEX {index} ON {table} USING gin (({PG_SEARCH_DOCUMENTS[table]}))")
