@@ -4,12 +4,12 @@ crawl's server twice the CPU."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
-from db.migrate import alembic_config, upgrade
+from db.migrate import upgrade
 from db.session import get_engine, session_scope
 from db.store import upsert_notices
+from tests.db.conftest import downgrade
 from tests.factories import boamp_record_notice
 
 pytestmark = pytest.mark.postgres
@@ -40,10 +40,7 @@ def test_a_stored_notice_is_compressed_with_lz4(pg_url: str) -> None:
 
 
 def test_downgrading_gives_the_columns_back_their_default(pg_url: str) -> None:
-    cfg = alembic_config(pg_url)
-    with get_engine(pg_url).begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0013")
+    downgrade(pg_url, "0013")
     assert _methods(pg_url) == {"raw": "", "description": ""}
     upgrade(pg_url)
     assert _methods(pg_url) == {"raw": "l", "description": "l"}

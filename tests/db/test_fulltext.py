@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
 from db.fulltext import ensure_fulltext, fts5_query
-from db.migrate import alembic_config, upgrade
+from db.migrate import upgrade
 from db.session import get_engine
+from tests.db.conftest import downgrade
 
 pytestmark = pytest.mark.pg_reuse
 
@@ -44,10 +44,7 @@ def test_a_rebuilt_notices_index_merges_eight_at_a_time(sqlite_url: str) -> None
 
 
 def test_downgrading_merges_four_at_a_time_again(sqlite_url: str) -> None:
-    cfg = alembic_config(sqlite_url)
-    with get_engine(sqlite_url).begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0014")
+    downgrade(sqlite_url, "0014")
     assert _automerge(sqlite_url) == 4
     upgrade(sqlite_url)
     assert _automerge(sqlite_url) == 8

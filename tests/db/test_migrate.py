@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from db.migrate import MIGRATIONS_DIR, MigrationError, alembic_config, head, new_revision, upgrade
 from db.session import get_engine
+from tests.db.conftest import downgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,14 +54,6 @@ def _recorded(url: str) -> set[str]:
         return set(conn.scalars(text("SELECT version_num FROM alembic_version")))
 
 
-def _downgrade(url: str, revision: str) -> None:
-    """Back to ``revision``: the later migrations' tables go, as a database of then had none."""
-    cfg = alembic_config(url)
-    with get_engine(url).begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-
-
 def _record(url: str, *ids: str) -> None:
     with get_engine(url).begin() as conn:
         conn.execute(text("DELETE FROM alembic_version"))
@@ -75,7 +67,7 @@ def _record(url: str, *ids: str) -> None:
 def test_a_database_at_former_ids_reaches_the_head(db_url: str, former: tuple[str, ...]) -> None:
     # the former ids name the schema of 0003: bring the database back there first, so the
     # revisions written since are applied on top instead of found already there
-    command.downgrade(alembic_config(db_url), "0003")
+    downgrade(db_url, "0003")
     _record(db_url, *former)
     upgrade(db_url)  # would fail re-creating tables if the former ids were not understood
     assert _recorded(db_url) == {head()}

@@ -4,16 +4,16 @@ searches read it instead of recomputing ``to_tsvector`` from the text."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import event, text, update
 from sqlalchemy.orm import Session
 
 from db.fulltext import PG_SEARCH_COLUMN, searched_by_index
-from db.migrate import alembic_config, upgrade
+from db.migrate import upgrade
 from db.models import Notice
 from db.notice_list import NoticeFilters, notice_count, notice_page
 from db.session import get_engine, session_scope
 from db.store import upsert_notices
+from tests.db.conftest import downgrade
 from tests.factories import boamp_record_notice
 from vocabulary.items import NoticeItem
 
@@ -80,13 +80,13 @@ def test_a_search_by_the_index_does_not_recompute_the_document(pg_url: str) -> N
 def test_notices_stored_before_the_migration_are_found_after_it(pg_url: str) -> None:
     notice = boamp_record_notice()
     _store(pg_url, notice)
-    command.downgrade(alembic_config(pg_url), "0015")
+    downgrade(pg_url, "0015")
     upgrade(pg_url)
     assert _found(pg_url, "Chenove nautique") == [notice.source_id]
 
 
 def test_downgrading_puts_the_expression_index_back(pg_url: str) -> None:
-    command.downgrade(alembic_config(pg_url), "0015")
+    downgrade(pg_url, "0015")
     with get_engine(pg_url).connect() as conn:
         definition = conn.scalar(
             text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_notices_fulltext'")
